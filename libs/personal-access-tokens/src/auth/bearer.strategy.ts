@@ -1,0 +1,47 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Strategy } from 'passport-http-bearer';
+import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
+import { InvalidRequestError, MissingCredentialsError } from './auth.errors';
+import { CredentialVerifier } from './credential-verifier';
+import { readCredential } from './credentials';
+import { Principal } from './principal';
+
+export const BEARER_STRATEGY = 'personal-access-token-bearer';
+
+interface StrategyRequest {
+  headers: Record<string, string | string[] | undefined>;
+  query?: unknown;
+  body?: unknown;
+  ip?: string;
+}
+
+/**
+ * passport-http-bearer, with RFC 6750's rules applied before it: `Bearer` or `ApiKey` scheme,
+ * b64token characters, a length cap, and no tokens in the query string or body. Failures are
+ * domain errors that the exception filter answers with the right `WWW-Authenticate` challenge.
+ */
+@Injectable()
+export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) {
+  constructor(
+    private readonly verifier: CredentialVerifier,
+    @Inject(PAT_OPTIONS) private readonly options: ResolvedOptions,
+  ) {
+    super({ passReqToCallback: true, realm: options.realm });
+  }
+
+  override authenticate(request: StrategyRequest, options?: object): void {
+    const credential = readCredential(request);
+    // passport attaches error() to the strategy for the duration of authenticate().
+    const fail = (error: Error) => (this as unknown as { error(e: Error): void }).error(error);
+    if (credential.kind === 'missing') return fail(new MissingCredentialsError(this.options.realm));
+    if (credential.kind === 'invalid') return fail(new InvalidRequestError(this.options.realm, credential.description));
+    // The stock strategy then reads the header again: hand it the normalized Bearer form.
+    const view = Object.create(request, { headers: { value: { ...request.headers, authorization: `Bearer ${credential.token}` } } });
+    super.authenticate(view, options);
+  }
+
+  validate(request: StrategyRequest, token: string): Promise<Principal> {
+    return this.verifier.verify(token, request.ip);
+  }
+}

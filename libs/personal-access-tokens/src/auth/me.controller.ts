@@ -1,0 +1,27 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { RequireScopes } from '../scopes/require-scopes.decorator';
+import { MeResponseDto } from '../users/dto/me.dto';
+import { Auth } from './auth.decorators';
+import { Principal } from './principal';
+
+@ApiTags('users')
+@Controller('user/me')
+export class MeController {
+  /** The caller, their role's privileges, and how this request authenticated (session or PAT). */
+  @Get()
+  @RequireScopes('user:read')
+  me(@Auth() principal: Principal): MeResponseDto {
+    const { user, token } = principal;
+    return {
+      id: user.id,
+      email: user.email,
+      displayName: user.displayName,
+      role: user.role,
+      privileges: [...user.privileges],
+      roleScopes: [...user.scopes],
+      authMethod: principal.method,
+      ...(token && { token: { id: token.id, name: token.name, scopes: [...token.scopes], expiresAt: token.expiresAt } }),
+    };
+  }
+}

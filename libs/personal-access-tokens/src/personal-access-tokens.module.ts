@@ -1,0 +1,85 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { BearerAuthGuard } from './auth/bearer-auth.guard';
+import { BearerStrategy } from './auth/bearer.strategy';
+import { CredentialVerifier } from './auth/credential-verifier';
+import { MeController } from './auth/me.controller';
+import { SessionsService } from './auth/sessions/sessions.service';
+import { ApiExceptionFilter } from './common/api-exception.filter';
+import { Clock, SystemClock } from './common/clock';
+import { MemoryRateLimitStore, RateLimiter, RateLimitStore } from './common/rate-limiter';
+import { UnitOfWork } from './common/unit-of-work';
+import { createValidationPipe } from './common/validation';
+import { PERSONAL_ACCESS_TOKENS_ENTITIES } from './entities';
+import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './personal-access-tokens.module-definition';
+import { PAT_OPTIONS, PersonalAccessTokensModuleOptions, resolveOptions, ResolvedOptions } from './personal-access-tokens.options';
+import { GrantRules } from './scopes/grant-rules';
+import { ScopeCatalog } from './scopes/scope-catalog';
+import { ScopesController } from './scopes/scopes.controller';
+import { ScopesGuard } from './scopes/scopes.guard';
+import { TokenHasher } from './tokens/token-hasher';
+import { TokensController } from './tokens/tokens.controller';
+import { TokensService } from './tokens/tokens.service';
+import { AdminUsersController } from './users/admin-users.controller';
+import { DefaultUserDirectory } from './users/default-user-directory';
+import { RolesController } from './users/roles.controller';
+import { UserDirectory } from './users/user-directory';
+import { UsersService } from './users/users.service';
+
+/**
+ * Personal access tokens for a Nest app: tokens and scopes, login sessions, users and roles,
+ * the global bearer guard (fail closed, `@Public()` to opt out) and `ScopesGuard`.
+ *
+ * @example
+ * @Module({
+ *   imports: [
+ *     TypeOrmModule.forRoot({ ...dataSource, entities: [...PERSONAL_ACCESS_TOKENS_ENTITIES] }),
+ *     PersonalAccessTokensModule.forRoot({ peppers: [pepper] }),
+ *   ],
+ * })
+ * export class AppModule {}
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature(PERSONAL_ACCESS_TOKENS_ENTITIES), PassportModule],
+  controllers: [TokensController, ScopesController, MeController, AdminUsersController, RolesController],
+  providers: [
+    {
+      provide: PAT_OPTIONS,
+      inject: [MODULE_OPTIONS_TOKEN],
+      useFactory: (options: PersonalAccessTokensModuleOptions) => resolveOptions(options),
+    },
+    { provide: TokenHasher, inject: [PAT_OPTIONS], useFactory: (options: ResolvedOptions) => new TokenHasher(options.peppers) },
+    { provide: ScopeCatalog, inject: [PAT_OPTIONS], useFactory: (options: ResolvedOptions) => new ScopeCatalog(options.productScopes) },
+    { provide: Clock, useClass: SystemClock },
+    { provide: UserDirectory, useExisting: DefaultUserDirectory },
+    { provide: RateLimitStore, useClass: MemoryRateLimitStore },
+    RateLimiter,
+    UnitOfWork,
+    GrantRules,
+    TokensService,
+    SessionsService,
+    UsersService,
+    DefaultUserDirectory,
+    CredentialVerifier,
+    BearerStrategy,
+    { provide: APP_GUARD, useClass: BearerAuthGuard },
+    { provide: APP_GUARD, useClass: ScopesGuard },
+    { provide: APP_FILTER, useClass: ApiExceptionFilter },
+    { provide: APP_PIPE, useFactory: createValidationPipe },
+  ],
+  exports: [
+    PAT_OPTIONS,
+    Clock,
+    UnitOfWork,
+    RateLimiter,
+    TokensService,
+    SessionsService,
+    UsersService,
+    CredentialVerifier,
+    UserDirectory,
+    ScopeCatalog,
+  ],
+})
+export class PersonalAccessTokensModule extends ConfigurableModuleClass {}

@@ -1,0 +1,23 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Auth } from '../auth/auth.decorators';
+import { Principal } from '../auth/principal';
+import { ScopeCatalogDto } from './dto/scope.dto';
+import { isGranted } from './scope';
+import { ScopeCatalog } from './scope-catalog';
+import { RequireScopes } from './require-scopes.decorator';
+
+@ApiTags('personal access tokens')
+@Controller('scopes')
+export class ScopesController {
+  constructor(private readonly catalog: ScopeCatalog) {}
+
+  /** Every scope, and whether you may grant it, so a form can offer only what will be accepted. */
+  @Get()
+  @RequireScopes()
+  list(@Auth() principal: Principal): ScopeCatalogDto {
+    const grants = (scope: string) =>
+      isGranted(scope, principal.user.scopes) && (!principal.token || isGranted(scope, principal.token.scopes));
+    return { items: this.catalog.all().map(({ scope, description }) => ({ scope, description, grantable: grants(scope) })) };
+  }
+}

@@ -1,0 +1,187 @@
+import { ApiHideProperty } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  Equals,
+  IsArray,
+  IsDate,
+  IsIn,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateIf,
+} from 'class-validator';
+import { PageQueryDto } from '../../common/pagination.dto';
+import { ToDate, Trim } from '../../common/validation';
+import { SCOPE_PATTERN } from '../../scopes/scope';
+import { EXPIRES_IN_CHOICES, type ExpiresIn } from '../token-expiry';
+import type { TokenStatus } from '../personal-access-token.entity';
+
+const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+const DATE_MESSAGE = 'must be an ISO 8601 date-time with a time zone, such as 2026-12-31T23:59:59Z';
+const SCOPE_MESSAGE = 'each scope must look like resource:action or resource:action:entityId';
+export const MAX_SCOPES_PER_TOKEN = 50;
+
+export class CreateTokenDto {
+  /** Unique among your tokens, so audit entries name it unambiguously. @example "ci-deploy" */
+  @Trim()
+  @IsString()
+  @Length(1, 100)
+  @Matches(NO_CONTROL_CHARACTERS, { message: 'name must not contain control characters' })
+  name: string;
+
+  /** @example "Deploys from the main branch" */
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+
+  /** @example ["personal_access_tokens:read"] */
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_SCOPES_PER_TOKEN)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Matches(SCOPE_PATTERN, { each: true, message: SCOPE_MESSAGE })
+  scopes: string[];
+
+  /** A lifetime from now. Give this or expiresAt; without either the token lives 90 days. */
+  @IsOptional()
+  @IsIn(EXPIRES_IN_CHOICES)
+  expiresIn?: ExpiresIn;
+
+  /** A custom expiry date, or null for a token that never expires (only where policy allows). */
+  @IsOptional()
+  @ToDate()
+  @IsDate({ message: DATE_MESSAGE })
+  expiresAt?: Date | null;
+}
+
+const EXPIRY_IMMUTABLE = 'cannot be changed: expirations cannot be extended; rotate or regenerate the token instead';
+
+export class UpdateTokenDto {
+  @IsOptional()
+  @Trim()
+  @IsString()
+  @Length(1, 100)
+  @Matches(NO_CONTROL_CHARACTERS, { message: 'name must not contain control characters' })
+  name?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+
+  /** Replaces the token's scopes; checked against your role again. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_SCOPES_PER_TOKEN)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Matches(SCOPE_PATTERN, { each: true, message: SCOPE_MESSAGE })
+  scopes?: string[];
+
+  // Declared only to refuse them with a clear message instead of "should not exist".
+  @ApiHideProperty()
+  @Equals(undefined, { message: EXPIRY_IMMUTABLE })
+  expiresAt?: unknown;
+
+  @ApiHideProperty()
+  @Equals(undefined, { message: EXPIRY_IMMUTABLE })
+  expiresIn?: unknown;
+}
+
+export class RotateTokenDto {
+  /** A lifetime from now for the new secret. Give this or expiresAt; default 90 days. */
+  @IsOptional()
+  @IsIn(EXPIRES_IN_CHOICES)
+  expiresIn?: ExpiresIn;
+
+  /** Expiry of the new secret. A rotated token always expires, so null is refused. */
+  @ValidateIf((dto: RotateTokenDto) => dto.expiresAt !== undefined)
+  @ToDate()
+  @IsDate({ message: DATE_MESSAGE })
+  expiresAt?: Date;
+}
+
+export class RegenerateTokenDto {
+  @IsOptional()
+  @IsIn(EXPIRES_IN_CHOICES)
+  expiresIn?: ExpiresIn;
+
+  /** A date, or null for no expiry where policy allows. */
+  @IsOptional()
+  @ToDate()
+  @IsDate({ message: DATE_MESSAGE })
+  expiresAt?: Date | null;
+}
+
+export const TOKEN_SORT_FIELDS = ['createdAt', 'expiresAt', 'lastUsedAt'] as const;
+export const TOKEN_STATUSES = ['active', 'expired', 'revoked'] as const;
+
+export class ListTokensQueryDto extends PageQueryDto {
+  /** A token past its expiry is `expired` even before the expiry job has run. */
+  @IsOptional()
+  @IsIn(TOKEN_STATUSES)
+  status?: TokenStatus;
+
+  /** Part of the token name. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  search?: string;
+
+  @IsOptional()
+  @IsIn(TOKEN_SORT_FIELDS)
+  sort: (typeof TOKEN_SORT_FIELDS)[number] = 'createdAt';
+
+  @IsOptional()
+  @IsIn(['asc', 'desc'])
+  order: 'asc' | 'desc' = 'desc';
+}
+
+export class AddScopeDto {
+  /** @example "reports:read" */
+  @IsString()
+  @Matches(SCOPE_PATTERN, { message: 'scope must look like resource:action or resource:action:entityId' })
+  scope: string;
+}
+
+/** A token's metadata. Never its secret or digest. */
+export class TokenResponseDto {
+  id: string;
+  userId: string;
+  name: string;
+  description: string | null;
+  scopes: string[];
+  /** `expired` as soon as expiresAt passes. */
+  status: TokenStatus;
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  lastUsedIp: string | null;
+  revokedAt: Date | null;
+  rotatedAt: Date | null;
+}
+
+/** Returned by create, rotate and regenerate: the only time the secret is ever shown. */
+export class CreatedTokenResponseDto extends TokenResponseDto {
+  /** The secret. Store it now: it cannot be shown again. @example "pat_8Gk2J0q1X3b5N7m9P1r3T5v7X9z1B3d5F7h9Jk3L2a" */
+  token: string;
+}
+
+export class TokenPageDto {
+  items: TokenResponseDto[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export class TokenScopesDto {
+  tokenId: string;
+  scopes: string[];
+}

@@ -1,0 +1,60 @@
+import { Column, Entity, Index, OneToMany, PrimaryColumn } from 'typeorm';
+import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
+
+export type TokenStatus = 'active' | 'expired' | 'revoked';
+
+/**
+ * A personal access token. `userId` deliberately has no foreign key: a host app may keep its
+ * users elsewhere (see `UserDirectory`). The stored `status` lags the clock (the expiry job is
+ * bookkeeping); `effectiveStatus` is what callers see and what verification enforces.
+ */
+@Entity({ name: 'personal_access_tokens' })
+@Index('IDX_pat_user_status', ['userId', 'status'])
+@Index('IDX_pat_status_expires', ['status', 'expiresAt'])
+@Index('UQ_pat_user_name', ['userId', 'name'], { unique: true })
+export class PersonalAccessToken {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ name: 'user_id', type: 'varchar', length: 36 })
+  userId: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  name: string;
+
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  description: string | null;
+
+  @Index('UQ_pat_digest', { unique: true })
+  @Column({ type: 'varchar', length: 64 })
+  digest: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: TokenStatus;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @Column({ name: 'expires_at', type: 'datetime', precision: 3, nullable: true })
+  expiresAt: Date | null;
+
+  @Column({ name: 'revoked_at', type: 'datetime', precision: 3, nullable: true })
+  revokedAt: Date | null;
+
+  @Column({ name: 'rotated_at', type: 'datetime', precision: 3, nullable: true })
+  rotatedAt: Date | null;
+
+  @Column({ name: 'last_used_at', type: 'datetime', precision: 3, nullable: true })
+  lastUsedAt: Date | null;
+
+  @Column({ name: 'last_used_ip', type: 'varchar', length: 45, nullable: true })
+  lastUsedIp: string | null;
+
+  @OneToMany(() => PersonalAccessTokenScope, (scope) => scope.token)
+  scopes?: PersonalAccessTokenScope[];
+}
+
+export function effectiveStatus(token: Pick<PersonalAccessToken, 'status' | 'expiresAt'>, now: Date): TokenStatus {
+  if (token.status === 'active' && token.expiresAt !== null && token.expiresAt <= now) return 'expired';
+  return token.status;
+}

@@ -1,0 +1,39 @@
+import { DEFAULT_POLICY } from '../personal-access-tokens.options';
+import { resolveExpiry } from './token-expiry';
+
+const now = new Date('2026-01-01T00:00:00.000Z');
+const days = (n: number) => new Date(now.getTime() + n * 86_400_000);
+
+describe('resolveExpiry', () => {
+  it('defaults to 90 days', () => {
+    expect(resolveExpiry({}, DEFAULT_POLICY, now)).toEqual(days(90));
+  });
+
+  it('turns expiresIn into a date', () => {
+    expect(resolveExpiry({ expiresIn: '1h' }, DEFAULT_POLICY, now)).toEqual(new Date(now.getTime() + 3600_000));
+    expect(resolveExpiry({ expiresIn: '30d' }, DEFAULT_POLICY, now)).toEqual(days(30));
+  });
+
+  it('takes a custom future date within the maximum lifetime', () => {
+    expect(resolveExpiry({ expiresAt: days(10) }, DEFAULT_POLICY, now)).toEqual(days(10));
+    expect(() => resolveExpiry({ expiresAt: now }, DEFAULT_POLICY, now)).toThrow(/future/);
+    expect(() => resolveExpiry({ expiresAt: days(366) }, DEFAULT_POLICY, now)).toThrow(/365 days/);
+  });
+
+  it('allows no expiry only where the policy does', () => {
+    expect(() => resolveExpiry({ expiresAt: null }, DEFAULT_POLICY, now)).toThrow(/policy/);
+    expect(resolveExpiry({ expiresAt: null }, { ...DEFAULT_POLICY, allowNoExpiry: true }, now)).toBeNull();
+  });
+
+  it('refuses both forms at once', () => {
+    expect(() => resolveExpiry({ expiresIn: '1d', expiresAt: days(1) }, DEFAULT_POLICY, now)).toThrow(/either/);
+  });
+
+  it('never outlives the token that asks', () => {
+    const caller = { id: 't', name: 'ci', scopes: [], expiresAt: days(7) };
+    expect(resolveExpiry({ expiresIn: '1d' }, DEFAULT_POLICY, now, caller)).toEqual(days(1));
+    expect(() => resolveExpiry({ expiresIn: '30d' }, DEFAULT_POLICY, now, caller)).toThrow(/outlives/);
+    const policy = { ...DEFAULT_POLICY, allowNoExpiry: true };
+    expect(() => resolveExpiry({ expiresAt: null }, policy, now, caller)).toThrow(/outlives/);
+  });
+});

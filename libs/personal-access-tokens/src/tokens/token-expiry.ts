@@ -1,0 +1,60 @@
+import { BadRequestError, ForbiddenError } from '../common/domain-error';
+import { TokenPolicy } from '../personal-access-tokens.options';
+import { PrincipalToken } from '../auth/principal';
+
+/** The lifetimes a client may name instead of a date (GitLab's and Lightdash's choices). */
+export const EXPIRES_IN_CHOICES = ['1h', '1d', '7d', '30d', '60d', '90d'] as const;
+export type ExpiresIn = (typeof EXPIRES_IN_CHOICES)[number];
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+const DURATIONS: Record<ExpiresIn, number> = { '1h': HOUR, '1d': DAY, '7d': 7 * DAY, '30d': 30 * DAY, '60d': 60 * DAY, '90d': 90 * DAY };
+
+export interface ExpiryRequest {
+  expiresIn?: ExpiresIn;
+  /** `null` asks for a token that never expires; `undefined` for the default lifetime. */
+  expiresAt?: Date | null;
+}
+
+/**
+ * When a new (or newly rotated/regenerated) secret expires, by the policy and, for a request made
+ * with a PAT, never after that token itself expires.
+ */
+export function resolveExpiry(request: ExpiryRequest, policy: TokenPolicy, now: Date, callerToken?: PrincipalToken): Date | null {
+  if (request.expiresIn !== undefined && request.expiresAt !== undefined) {
+    throw new BadRequestError('expiry_conflict', 'Give either expiresIn or expiresAt, not both', [
+      { field: 'expiresAt', reason: 'cannot be combined with expiresIn' },
+    ]);
+  }
+  const maxDate = new Date(now.getTime() + policy.maxLifetimeDays * DAY);
+  let expiresAt: Date | null;
+  if (request.expiresIn !== undefined) {
+    expiresAt = new Date(now.getTime() + DURATIONS[request.expiresIn]);
+  } else if (request.expiresAt === null) {
+    if (!policy.allowNoExpiry) {
+      throw new BadRequestError('expiry_required', 'Tokens must expire: the policy does not allow tokens without an expiry date', [
+        { field: 'expiresAt', reason: 'must be a date' },
+      ]);
+    }
+    expiresAt = null;
+  } else if (request.expiresAt !== undefined) {
+    expiresAt = request.expiresAt;
+    if (expiresAt.getTime() <= now.getTime()) {
+      throw new BadRequestError('expiry_in_past', 'expiresAt must be in the future', [
+        { field: 'expiresAt', reason: 'must be in the future' },
+      ]);
+    }
+  } else {
+    const days = Math.min(policy.defaultLifetimeDays, policy.maxLifetimeDays);
+    expiresAt = new Date(now.getTime() + days * DAY);
+  }
+  if (expiresAt && expiresAt > maxDate) {
+    throw new BadRequestError('expiry_too_far', `Tokens may live at most ${policy.maxLifetimeDays} days`, [
+      { field: 'expiresAt', reason: `must be within ${policy.maxLifetimeDays} days` },
+    ]);
+  }
+  if (callerToken?.expiresAt && (expiresAt === null || expiresAt > callerToken.expiresAt)) {
+    throw new ForbiddenError('token_escalation', 'A token cannot create or renew a token that outlives itself');
+  }
+  return expiresAt;
+}

@@ -1,0 +1,59 @@
+import { BadRequestError, ConflictError, NotFoundError } from '../common/domain-error';
+
+export class TokenNotFoundError extends NotFoundError {
+  constructor() {
+    super('token_not_found', 'Personal access token not found');
+  }
+}
+
+export class TokenNameTakenError extends ConflictError {
+  constructor(name: string) {
+    super('token_name_taken', `You already have a token named "${name}"`);
+  }
+}
+
+export class TokenLimitReachedError extends ConflictError {
+  constructor(limit: number) {
+    super('token_limit_reached', `You already have ${limit} live tokens, the most allowed; revoke or delete one first`);
+  }
+}
+
+export class TokenNotActiveError extends ConflictError {
+  constructor(action: 'rotated' | 'regenerated', status: string) {
+    const hint = action === 'rotated' ? 'regenerate it instead' : 'rotate it instead';
+    super('token_state_conflict', `A ${status} token cannot be ${action}; ${hint}`);
+  }
+}
+
+export class RotationTooSoonError extends ConflictError {
+  constructor(availableAt: Date, now: Date) {
+    const seconds = Math.max(1, Math.ceil((availableAt.getTime() - now.getTime()) / 1000));
+    super('rotation_too_soon', `This token was rotated recently; it can be rotated again at ${availableAt.toISOString()}`, {
+      'Retry-After': String(seconds),
+    });
+  }
+}
+
+export class RotationConflictError extends ConflictError {
+  constructor() {
+    super('rotation_conflict', 'The token changed while it was being rotated; fetch it and try again');
+  }
+}
+
+export class TokenWithoutExpiryError extends BadRequestError {
+  constructor() {
+    super('token_without_expiry', 'Tokens without an expiry date cannot be rotated');
+  }
+}
+
+export class NotATokenRequestError extends BadRequestError {
+  constructor() {
+    super('not_a_token_request', 'This route describes the calling personal access token; the request was not made with one');
+  }
+}
+
+export class ScopeNotOnTokenError extends NotFoundError {
+  constructor(scope: string) {
+    super('scope_not_found', `The token does not have the scope ${scope}`);
+  }
+}

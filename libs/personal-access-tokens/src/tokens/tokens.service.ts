@@ -1,0 +1,411 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { Brackets, EntityManager, In, Not, Repository } from 'typeorm';
+import { InvalidTokenError } from '../auth/auth.errors';
+import { Principal, PrincipalToken } from '../auth/principal';
+import { Clock } from '../common/clock';
+import { isUniqueViolation } from '../common/database-errors';
+import { Page } from '../common/pagination.dto';
+import { UnitOfWork } from '../common/unit-of-work';
+import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
+import { GrantRules } from '../scopes/grant-rules';
+import {
+  CreatedTokenResponseDto,
+  CreateTokenDto,
+  ListTokensQueryDto,
+  RegenerateTokenDto,
+  RotateTokenDto,
+  TokenResponseDto,
+  TokenScopesDto,
+  UpdateTokenDto,
+} from './dto/token.dto';
+import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
+import { effectiveStatus, PersonalAccessToken } from './personal-access-token.entity';
+import { RetiredTokenDigest } from './retired-token-digest.entity';
+import { resolveExpiry } from './token-expiry';
+import { generateTokenSecret, hasValidTokenFormat } from './token-format';
+import { TokenHasher } from './token-hasher';
+import {
+  NotATokenRequestError,
+  RotationConflictError,
+  RotationTooSoonError,
+  ScopeNotOnTokenError,
+  TokenLimitReachedError,
+  TokenNameTakenError,
+  TokenNotActiveError,
+  TokenNotFoundError,
+  TokenWithoutExpiryError,
+} from './tokens.errors';
+
+/** A PAT that verified: what the bearer strategy needs to build a principal. */
+export interface VerifiedToken extends PrincipalToken {
+  userId: string;
+}
+
+/** The caller of a token operation: the user (as the directory sees them) and, for a PAT, that token. */
+export type TokenActor = Pick<Principal, 'user' | 'token'>;
+
+/**
+ * The lifecycle of personal access tokens. Every query carries the owner's id, so another
+ * user's token is simply not found; every check-then-act is a conditional update or runs under
+ * the unit of work's lock.
+ */
+@Injectable()
+export class TokensService {
+  private readonly logger = new Logger(TokensService.name);
+  /** When this instance last wrote lastUsedAt per token: most requests skip the write entirely. */
+  private readonly lastUsedWrites = new Map<string, number>();
+
+  constructor(
+    @InjectRepository(PersonalAccessToken) private readonly tokens: Repository<PersonalAccessToken>,
+    @InjectRepository(PersonalAccessTokenScope) private readonly scopes: Repository<PersonalAccessTokenScope>,
+    @InjectRepository(RetiredTokenDigest) private readonly retiredDigests: Repository<RetiredTokenDigest>,
+    @Inject(PAT_OPTIONS) private readonly options: ResolvedOptions,
+    private readonly hasher: TokenHasher,
+    private readonly grantRules: GrantRules,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(actor: TokenActor, input: CreateTokenDto): Promise<CreatedTokenResponseDto> {
+    const scopes = [...new Set(input.scopes)];
+    this.grantRules.assertGrantable(actor, scopes);
+    const now = this.clock.now();
+    const expiresAt = resolveExpiry(input, this.options.policy, now, actor.token);
+    const secret = generateTokenSecret(this.options.tokenPrefix);
+    const token: PersonalAccessToken = {
+      id: randomUUID(),
+      userId: actor.user.id,
+      name: input.name,
+      description: input.description ?? null,
+      digest: this.hasher.digest(secret),
+      status: 'active',
+      createdAt: now,
+      expiresAt,
+      revokedAt: null,
+      rotatedAt: null,
+      lastUsedAt: null,
+      lastUsedIp: null,
+    };
+    await this.withNameCheck(input.name, () =>
+      this.unitOfWork.run(
+        async (manager) => {
+          await this.assertBelowCap(manager, actor.user.id, now);
+          await manager.insert(PersonalAccessToken, token);
+          await manager.insert(
+            PersonalAccessTokenScope,
+            scopes.map((scope) => ({ tokenId: token.id, scope })),
+          );
+        },
+        { lock: this.userLock(actor.user.id) },
+      ),
+    );
+    return { ...this.toResponse(token, scopes, now), token: secret };
+  }
+
+  async list(userId: string, query: ListTokensQueryDto): Promise<Page<TokenResponseDto>> {
+    const now = this.clock.now();
+    const builder = this.tokens.createQueryBuilder('t').where('t.userId = :userId', { userId });
+    if (query.status === 'active') {
+      builder
+        .andWhere("t.status = 'active'")
+        .andWhere(new Brackets((b) => b.where('t.expiresAt IS NULL').orWhere('t.expiresAt > :now', { now })));
+    } else if (query.status === 'expired') {
+      builder.andWhere(
+        new Brackets((b) => b.where("t.status = 'expired'").orWhere("(t.status = 'active' AND t.expiresAt <= :now)", { now })),
+      );
+    } else if (query.status === 'revoked') {
+      builder.andWhere("t.status = 'revoked'");
+    }
+    if (query.search) {
+      // '!' as the LIKE escape: a backslash means different things to MySQL and SQLite.
+      builder.andWhere("t.name LIKE :search ESCAPE '!'", { search: `%${query.search.replace(/[!%_]/g, (c) => '!' + c)}%` });
+    }
+    const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+    const [rows, total] = await builder
+      .orderBy(`t.${query.sort}`, direction)
+      .addOrderBy('t.id', direction)
+      .skip((query.page - 1) * query.pageSize)
+      .take(query.pageSize)
+      .getManyAndCount();
+    const scopesByToken = await this.scopesOf(rows.map((t) => t.id));
+    return {
+      items: rows.map((t) => this.toResponse(t, scopesByToken.get(t.id) ?? [], now)),
+      total,
+      page: query.page,
+      pageSize: query.pageSize,
+    };
+  }
+
+  async get(userId: string, id: string): Promise<TokenResponseDto> {
+    const token = await this.findOwned(this.tokens.manager, userId, id);
+    return this.toResponse(token, await this.scopeList(id), this.clock.now());
+  }
+
+  /** The calling PAT's own metadata (GitLab's `/self`). */
+  async self(principal: Principal): Promise<TokenResponseDto> {
+    if (!principal.token) throw new NotATokenRequestError();
+    return this.get(principal.user.id, principal.token.id);
+  }
+
+  async update(actor: TokenActor, id: string, changes: UpdateTokenDto): Promise<TokenResponseDto> {
+    const scopes = changes.scopes && [...new Set(changes.scopes)];
+    if (scopes) this.grantRules.assertGrantable(actor, scopes);
+    const userId = actor.user.id;
+    await this.withNameCheck(changes.name ?? '', () =>
+      this.unitOfWork.run(async (manager) => {
+        await this.findOwned(manager, userId, id);
+        const patch: Partial<PersonalAccessToken> = {};
+        if (changes.name !== undefined) patch.name = changes.name;
+        if (changes.description !== undefined) patch.description = changes.description;
+        if (Object.keys(patch).length) await manager.update(PersonalAccessToken, { id, userId }, patch);
+        if (scopes) {
+          await manager.delete(PersonalAccessTokenScope, { tokenId: id });
+          await manager.insert(
+            PersonalAccessTokenScope,
+            scopes.map((scope) => ({ tokenId: id, scope })),
+          );
+        }
+      }),
+    );
+    return this.get(userId, id);
+  }
+
+  /** Revoked at once; revoking a revoked token changes nothing. */
+  async revoke(userId: string, id: string): Promise<TokenResponseDto> {
+    const now = this.clock.now();
+    await this.unitOfWork.run(async (manager) => {
+      await this.findOwned(manager, userId, id);
+      await manager.update(PersonalAccessToken, { id, userId, status: Not('revoked') }, { status: 'revoked', revokedAt: now });
+    });
+    return this.get(userId, id);
+  }
+
+  async delete(userId: string, id: string): Promise<void> {
+    const result = await this.unitOfWork.run((manager) => manager.delete(PersonalAccessToken, { id, userId }));
+    if (!result.affected) throw new TokenNotFoundError();
+  }
+
+  /** Deletes every token of the user; answers how many there were. */
+  async deleteAll(userId: string): Promise<number> {
+    const result = await this.unitOfWork.run((manager) => manager.delete(PersonalAccessToken, { userId }));
+    return result.affected ?? 0;
+  }
+
+  /**
+   * A new secret for an active token that has an expiry, at most once per rotation interval. Same
+   * id, name and scopes; the old secret stops working at once and is kept (as a digest) for reuse
+   * detection. Concurrent rotations: the conditional update on the old digest lets exactly one win.
+   */
+  async rotate(actor: TokenActor, id: string, input: RotateTokenDto): Promise<CreatedTokenResponseDto> {
+    const userId = actor.user.id;
+    const now = this.clock.now();
+    const secret = generateTokenSecret(this.options.tokenPrefix);
+    const digest = this.hasher.digest(secret);
+    const expiresAt = resolveExpiry(input, this.options.policy, now, actor.token);
+    await this.unitOfWork.run(async (manager) => {
+      const token = await this.findOwned(manager, userId, id);
+      const status = effectiveStatus(token, now);
+      if (status !== 'active') throw new TokenNotActiveError('rotated', status);
+      if (!token.expiresAt) throw new TokenWithoutExpiryError();
+      if (token.rotatedAt) {
+        const availableAt = new Date(token.rotatedAt.getTime() + this.options.policy.rotationIntervalSeconds * 1000);
+        if (availableAt > now) throw new RotationTooSoonError(availableAt, now);
+      }
+      const result = await manager.update(
+        PersonalAccessToken,
+        { id, userId, digest: token.digest, status: 'active' },
+        { digest, rotatedAt: now, expiresAt },
+      );
+      if (result.affected !== 1) throw new RotationConflictError();
+      await manager.insert(RetiredTokenDigest, { digest: token.digest, tokenId: id, retiredAt: now });
+    });
+    this.lastUsedWrites.delete(id);
+    return { ...(await this.get(userId, id)), token: secret };
+  }
+
+  /** A revoked or expired token made active again with a new secret and lifetime. */
+  async regenerate(actor: TokenActor, id: string, input: RegenerateTokenDto): Promise<CreatedTokenResponseDto> {
+    const userId = actor.user.id;
+    const now = this.clock.now();
+    const secret = generateTokenSecret(this.options.tokenPrefix);
+    const expiresAt = resolveExpiry(input, this.options.policy, now, actor.token);
+    await this.unitOfWork.run(
+      async (manager) => {
+        const token = await this.findOwned(manager, userId, id);
+        if (effectiveStatus(token, now) === 'active') throw new TokenNotActiveError('regenerated', 'active');
+        await this.assertBelowCap(manager, userId, now);
+        const result = await manager.update(
+          PersonalAccessToken,
+          { id, userId, digest: token.digest },
+          { digest: this.hasher.digest(secret), status: 'active', expiresAt, revokedAt: null, rotatedAt: null },
+        );
+        if (result.affected !== 1) throw new RotationConflictError();
+      },
+      { lock: this.userLock(userId) },
+    );
+    return { ...(await this.get(userId, id)), token: secret };
+  }
+
+  async listScopes(userId: string, id: string): Promise<TokenScopesDto> {
+    await this.findOwned(this.tokens.manager, userId, id);
+    return { tokenId: id, scopes: await this.scopeList(id) };
+  }
+
+  async addScope(actor: TokenActor, id: string, scope: string): Promise<TokenScopesDto> {
+    this.grantRules.assertGrantable(actor, [scope], 'scope');
+    await this.unitOfWork.run(async (manager) => {
+      await this.findOwned(manager, actor.user.id, id);
+      if (!(await manager.exists(PersonalAccessTokenScope, { where: { tokenId: id, scope } }))) {
+        await manager.insert(PersonalAccessTokenScope, { tokenId: id, scope });
+      }
+    });
+    return this.listScopes(actor.user.id, id);
+  }
+
+  async removeScope(userId: string, id: string, scope: string): Promise<void> {
+    await this.unitOfWork.run(async (manager) => {
+      await this.findOwned(manager, userId, id);
+      const result = await manager.delete(PersonalAccessTokenScope, { tokenId: id, scope });
+      if (!result.affected) throw new ScopeNotOnTokenError(scope);
+    });
+  }
+
+  async removeAllScopes(userId: string, id: string): Promise<void> {
+    await this.unitOfWork.run(async (manager) => {
+      await this.findOwned(manager, userId, id);
+      await manager.delete(PersonalAccessTokenScope, { tokenId: id });
+    });
+  }
+
+  /**
+   * Verifies a PAT secret: format and checksum first (no query for a look-alike), then one
+   * indexed lookup by digest, then status and expiry against the clock. Background jobs are
+   * bookkeeping; this is the gate. A secret that was rotated away revokes its token.
+   */
+  async verify(secret: string, ip?: string): Promise<VerifiedToken> {
+    if (!hasValidTokenFormat(secret, this.options.tokenPrefix)) throw new InvalidTokenError(this.options.realm);
+    const digests = this.hasher.candidateDigests(secret);
+    const token = await this.tokens
+      .createQueryBuilder('t')
+      .leftJoinAndSelect('t.scopes', 's')
+      .where('t.digest IN (:...digests)', { digests })
+      .getOne();
+    if (!token) return this.refuseUnknown(digests);
+    const subject = { userId: token.userId, tokenId: token.id, tokenName: token.name };
+    const now = this.clock.now();
+    if (effectiveStatus(token, now) !== 'active') throw new InvalidTokenError(this.options.realm, subject);
+    if (token.digest !== digests[0])
+      this.background('re-key token digest', (m) =>
+        m.update(PersonalAccessToken, { id: token.id, digest: token.digest }, { digest: digests[0] }),
+      );
+    this.touchLastUsed(token.id, ip, now);
+    return {
+      id: token.id,
+      userId: token.userId,
+      name: token.name,
+      scopes: (token.scopes ?? []).map((s) => s.scope),
+      expiresAt: token.expiresAt,
+    };
+  }
+
+  /** An unknown secret; if it is one that was rotated away, the token it belonged to is revoked. */
+  private async refuseUnknown(digests: string[]): Promise<never> {
+    const retired = await this.retiredDigests.findOne({ where: { digest: In(digests) } });
+    if (!retired) throw new InvalidTokenError(this.options.realm);
+    const token = await this.tokens.findOne({ where: { id: retired.tokenId } });
+    if (!token) throw new InvalidTokenError(this.options.realm);
+    const now = this.clock.now();
+    const result = await this.unitOfWork.run((manager) =>
+      manager.update(PersonalAccessToken, { id: token.id, status: Not('revoked') }, { status: 'revoked', revokedAt: now }),
+    );
+    if (result.affected) {
+      this.logger.warn({ message: 'Rotated-away token secret presented again: token revoked', tokenId: token.id, userId: token.userId });
+    }
+    throw new InvalidTokenError(this.options.realm, { userId: token.userId, tokenId: token.id, tokenName: token.name });
+  }
+
+  private touchLastUsed(id: string, ip: string | undefined, now: Date): void {
+    const interval = this.options.lastUsedWriteIntervalSeconds * 1000;
+    const last = this.lastUsedWrites.get(id);
+    if (last !== undefined && now.getTime() - last < interval) return;
+    if (this.lastUsedWrites.size > 50_000) this.lastUsedWrites.clear();
+    this.lastUsedWrites.set(id, now.getTime());
+    const staleBefore = new Date(now.getTime() - interval);
+    this.background('record last use', (manager) =>
+      manager
+        .createQueryBuilder()
+        .update(PersonalAccessToken)
+        .set({ lastUsedAt: now, lastUsedIp: ip ?? null })
+        .where('id = :id', { id })
+        .andWhere(new Brackets((b) => b.where('last_used_at IS NULL').orWhere('last_used_at < :staleBefore', { staleBefore })))
+        .execute(),
+    );
+  }
+
+  /** Bookkeeping writes that must not slow down or fail the request that caused them. */
+  private background(what: string, work: (manager: EntityManager) => Promise<unknown>): void {
+    this.unitOfWork.run(work).catch((error: unknown) => {
+      this.logger.warn({ message: `Could not ${what}`, error: error instanceof Error ? error.message : String(error) });
+    });
+  }
+
+  private async findOwned(manager: EntityManager, userId: string, id: string): Promise<PersonalAccessToken> {
+    const token = await manager.findOne(PersonalAccessToken, { where: { id, userId } });
+    if (!token) throw new TokenNotFoundError();
+    return token;
+  }
+
+  private async assertBelowCap(manager: EntityManager, userId: string, now: Date): Promise<void> {
+    const live = await manager
+      .createQueryBuilder(PersonalAccessToken, 't')
+      .where('t.userId = :userId', { userId })
+      .andWhere("t.status = 'active'")
+      .andWhere(new Brackets((b) => b.where('t.expiresAt IS NULL').orWhere('t.expiresAt > :now', { now })))
+      .getCount();
+    const limit = this.options.policy.maxActiveTokensPerUser;
+    if (live >= limit) throw new TokenLimitReachedError(limit);
+  }
+
+  private async withNameCheck<T>(name: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw isUniqueViolation(error) ? new TokenNameTakenError(name) : error;
+    }
+  }
+
+  private userLock(userId: string): string {
+    return `pat:user:${userId}`;
+  }
+
+  private async scopeList(tokenId: string): Promise<string[]> {
+    return (await this.scopesOf([tokenId])).get(tokenId) ?? [];
+  }
+
+  private async scopesOf(tokenIds: string[]): Promise<Map<string, string[]>> {
+    const byToken = new Map<string, string[]>();
+    if (tokenIds.length === 0) return byToken;
+    const rows = await this.scopes.find({ where: { tokenId: In(tokenIds) }, order: { scope: 'ASC' } });
+    for (const row of rows) byToken.set(row.tokenId, [...(byToken.get(row.tokenId) ?? []), row.scope]);
+    return byToken;
+  }
+
+  private toResponse(token: PersonalAccessToken, scopes: string[], now: Date): TokenResponseDto {
+    return {
+      id: token.id,
+      userId: token.userId,
+      name: token.name,
+      description: token.description,
+      scopes: [...scopes].sort(),
+      status: effectiveStatus(token, now),
+      createdAt: token.createdAt,
+      expiresAt: token.expiresAt,
+      lastUsedAt: token.lastUsedAt,
+      lastUsedIp: token.lastUsedIp,
+      revokedAt: token.revokedAt,
+      rotatedAt: token.rotatedAt,
+    };
+  }
+}

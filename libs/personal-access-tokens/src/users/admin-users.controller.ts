@@ -1,0 +1,46 @@
+import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorResponseDto } from '../common/error-response.dto';
+import { PageQueryDto } from '../common/pagination.dto';
+import { RequirePrivileges, RequireScopes } from '../scopes/require-scopes.decorator';
+import { CreateUserDto, UpdateUserDto, UserPageDto, UserResponseDto } from './dto/user.dto';
+import { Privilege } from './privileges';
+import { UsersService } from './users.service';
+
+@ApiTags('admin')
+@Controller('admin/users')
+@RequirePrivileges(Privilege.ManageUsers)
+export class AdminUsersController {
+  constructor(private readonly users: UsersService) {}
+
+  /** Create a user with a role. */
+  @Post()
+  @RequireScopes('admin:write')
+  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  @ApiConflictResponse({ description: 'The email is taken', type: ErrorResponseDto })
+  create(@Body() body: CreateUserDto): Promise<UserResponseDto> {
+    return this.users.create(body);
+  }
+
+  /** All users, newest first. */
+  @Get()
+  @RequireScopes('admin:read')
+  list(@Query() query: PageQueryDto): Promise<UserPageDto> {
+    return this.users.list(query.page, query.pageSize);
+  }
+
+  @Get(':id')
+  @RequireScopes('admin:read')
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  get(@Param('id', ParseUUIDPipe) id: string): Promise<UserResponseDto> {
+    return this.users.get(id);
+  }
+
+  /** Change a user's role, display name or active flag; deactivation takes effect on the next request. */
+  @Patch(':id')
+  @RequireScopes('admin:write')
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  update(@Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateUserDto): Promise<UserResponseDto> {
+    return this.users.update(id, body);
+  }
+}

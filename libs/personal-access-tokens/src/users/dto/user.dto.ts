@@ -1,0 +1,74 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+const normalizeEmail = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
+
+export class CreateUserDto {
+  /** @example "ada@example.com" */
+  @Transform(normalizeEmail)
+  @IsEmail()
+  @MaxLength(320)
+  email: string;
+
+  /** At least 12 characters. */
+  @IsString()
+  @Length(12, 200)
+  password: string;
+
+  /** @example "Ada Lovelace" */
+  @Transform(trim)
+  @IsString()
+  @Length(1, 200)
+  displayName: string;
+
+  /** Role name, see `GET /roles`. @example "member" */
+  @IsString()
+  @Matches(/^[a-z][a-z0-9_-]{0,49}$/)
+  role: string;
+}
+
+export class UpdateUserDto {
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @Length(1, 200)
+  displayName?: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z][a-z0-9_-]{0,49}$/)
+  role?: string;
+
+  /** false deactivates the user: their sessions and tokens stop working on the next request. */
+  @IsOptional()
+  @IsBoolean()
+  active?: boolean;
+}
+
+export class UserResponseDto {
+  id: string;
+  email: string;
+  displayName: string;
+  role: string;
+  active: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export class UserPageDto {
+  items: UserResponseDto[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export class RoleResponseDto {
+  /** @example "member" */
+  name: string;
+  description: string;
+  /** @example ["GENERATE_PERSONAL_ACCESS_TOKENS"] */
+  privileges: string[];
+  /** Scope grant patterns: `*` is a wildcard, `!` denies. @example ["*", "!admin:*"] */
+  scopes: string[];
+}

@@ -1,0 +1,18 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { RequireScopes } from '../scopes/require-scopes.decorator';
+import { RoleResponseDto } from './dto/user.dto';
+import { UsersService } from './users.service';
+
+@ApiTags('users')
+@Controller('roles')
+export class RolesController {
+  constructor(private readonly users: UsersService) {}
+
+  /** The roles, their privileges and the scopes each may grant. */
+  @Get()
+  @RequireScopes('user:read')
+  list(): Promise<RoleResponseDto[]> {
+    return this.users.listRoles();
+  }
+}

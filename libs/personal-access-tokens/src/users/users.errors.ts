@@ -1,0 +1,19 @@
+import { BadRequestError, ConflictError, NotFoundError } from '../common/domain-error';
+
+export class UserNotFoundError extends NotFoundError {
+  constructor() {
+    super('user_not_found', 'User not found');
+  }
+}
+
+export class EmailTakenError extends ConflictError {
+  constructor() {
+    super('email_taken', 'A user with this email already exists');
+  }
+}
+
+export class UnknownRoleError extends BadRequestError {
+  constructor(role: string) {
+    super('unknown_role', `There is no role named "${role}"; see GET /roles`, [{ field: 'role', reason: 'is not a known role' }]);
+  }
+}

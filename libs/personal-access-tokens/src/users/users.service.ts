@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { Repository } from 'typeorm';
+import { Clock } from '../common/clock';
+import { isUniqueViolation } from '../common/database-errors';
+import { Page } from '../common/pagination.dto';
+import { UnitOfWork } from '../common/unit-of-work';
+import { CreateUserDto, RoleResponseDto, UpdateUserDto, UserResponseDto } from './dto/user.dto';
+import { hashPassword, UNMATCHABLE_PASSWORD_HASH, verifyPassword } from './password-hasher';
+import { Role } from './role.entity';
+import { User } from './user.entity';
+import { EmailTakenError, UnknownRoleError, UserNotFoundError } from './users.errors';
+
+/** The default user store: accounts, their roles, and password checks for login. */
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectRepository(Role) private readonly roles: Repository<Role>,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(input: CreateUserDto): Promise<UserResponseDto> {
+    const role = await this.roleNamed(input.role);
+    const now = this.clock.now();
+    const user: User = {
+      id: randomUUID(),
+      email: input.email.trim().toLowerCase(),
+      displayName: input.displayName,
+      passwordHash: await hashPassword(input.password),
+      roleId: role.id,
+      active: true,
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await this.unitOfWork.run((manager) => manager.insert(User, user));
+    } catch (error) {
+      throw isUniqueViolation(error) ? new EmailTakenError() : error;
+    }
+    return toUserResponse({ ...user, role });
+  }
+
+  async list(page: number, pageSize: number): Promise<Page<UserResponseDto>> {
+    const [users, total] = await this.users.findAndCount({
+      relations: { role: true },
+      order: { createdAt: 'DESC', id: 'ASC' },
+      skip: (page - 1) * pageSize,
+      take: pageSize,
+    });
+    return { items: users.map(toUserResponse), total, page, pageSize };
+  }
+
+  async get(id: string): Promise<UserResponseDto> {
+    const user = await this.users.findOne({ where: { id }, relations: { role: true } });
+    if (!user) throw new UserNotFoundError();
+    return toUserResponse(user);
+  }
+
+  async update(id: string, changes: UpdateUserDto): Promise<UserResponseDto> {
+    const role = changes.role === undefined ? undefined : await this.roleNamed(changes.role);
+    const patch: Partial<User> = { updatedAt: this.clock.now() };
+    if (changes.displayName !== undefined) patch.displayName = changes.displayName;
+    if (changes.active !== undefined) patch.active = changes.active;
+    if (role) patch.roleId = role.id;
+    const result = await this.unitOfWork.run((manager) => manager.update(User, { id }, patch));
+    if (!result.affected) throw new UserNotFoundError();
+    return this.get(id);
+  }
+
+  /**
+   * The active user with this email and password, or null. Unknown emails are checked against a
+   * dummy hash so that they take as long as a wrong password.
+   */
+  async authenticate(email: string, password: string): Promise<User | null> {
+    const user = await this.users.findOne({ where: { email: email.trim().toLowerCase() } });
+    const matches = await verifyPassword(password, user?.passwordHash ?? UNMATCHABLE_PASSWORD_HASH);
+    return user && matches && user.active ? user : null;
+  }
+
+  async count(): Promise<number> {
+    return this.users.count();
+  }
+
+  async listRoles(): Promise<RoleResponseDto[]> {
+    const roles = await this.roles.find({ order: { name: 'ASC' } });
+    return roles.map(({ name, description, privileges, scopes }) => ({ name, description, privileges, scopes }));
+  }
+
+  private async roleNamed(name: string): Promise<Role> {
+    const role = await this.roles.findOne({ where: { name } });
+    if (!role) throw new UnknownRoleError(name);
+    return role;
+  }
+}
+
+function toUserResponse(user: User): UserResponseDto {
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    role: user.role?.name ?? '',
+    active: user.active,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
+  };
+}

@@ -1,0 +1,4 @@
+import { InitialSchema1795400000000 } from './1795400000000-initial-schema';
+
+/** Every migration, oldest first: listed explicitly so the app, the CLI and tests load the same set. */
+export const MIGRATIONS = [InitialSchema1795400000000];

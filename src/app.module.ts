@@ -1,0 +1,33 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PersonalAccessTokensModule } from '../libs/personal-access-tokens/src';
+import { AdminBootstrapService } from './bootstrap/admin-bootstrap.service';
+import { AppConfig } from './config/app-config';
+import { APP_CONFIG } from './config/app-config.provider';
+import { buildDataSourceOptions } from './database/data-source-options';
+import { HealthController } from './health/health.controller';
+import { LoginController } from './login/login.controller';
+import { LoginService } from './login/login.service';
+
+/** The standalone service: the library's modules on the configured database, plus the app shell. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRoot({ ...buildDataSourceOptions(config.database), migrationsRun: true }),
+        PersonalAccessTokensModule.forRoot({
+          peppers: config.peppers,
+          tokenPrefix: config.tokenPrefix,
+          realm: config.realm,
+          productScopes: config.productScopes,
+          policy: config.policy,
+          sessionTtlSeconds: config.sessionTtlSeconds,
+        }),
+      ],
+      controllers: [HealthController, LoginController],
+      providers: [{ provide: APP_CONFIG, useValue: config }, LoginService, AdminBootstrapService],
+    };
+  }
+}

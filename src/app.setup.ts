@@ -1,0 +1,59 @@
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import { IncomingMessage } from 'node:http';
+import { Logger } from 'pino';
+import { AppConfig } from './config/app-config';
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The HTTP server: request ids, limits and proxy trust, the same in production and tests. */
+export function createHttpAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    // Requests are logged by configureApp's hook, in the app's own format.
+    logger: false,
+    trustProxy: config.trustProxy,
+    bodyLimit: config.bodyLimitBytes,
+    routerOptions: { maxParamLength: 300 },
+    requestIdHeader: false,
+    genReqId: (req: IncomingMessage) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+}
+
+/** Everything done to the app after it is created: shared by main.ts and the e2e tests. */
+export function configureApp(app: NestFastifyApplication, logger: Logger): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  // One line per request: the path without its query string, never a header.
+  fastify.addHook('onResponse', async (request, reply) => {
+    logger.info({
+      requestId: request.id,
+      method: request.method,
+      path: request.url.split('?')[0],
+      statusCode: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 10) / 10,
+      ip: request.ip,
+    });
+  });
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Personal access tokens')
+      .setDescription(
+        'Issue, scope, rotate, revoke, expire and audit personal access tokens. Authenticate with ' +
+          '`Authorization: Bearer <token>` (or `ApiKey <token>`): a personal access token, or a session token from `POST /auth/login`.',
+      )
+      .setVersion('1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A personal access token or a session token' }, 'Bearer')
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'Authorization', description: '`ApiKey <token>`' }, 'ApiKey')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}

@@ -1,0 +1,39 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { UsersService } from '../../libs/personal-access-tokens/src';
+import { isUniqueViolation } from '../../libs/personal-access-tokens/src/common/database-errors';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/app-config.provider';
+
+/**
+ * The first start with no users creates an admin from ADMIN_EMAIL / ADMIN_PASSWORD. Without a
+ * configured password one is generated and shown once on the console (not in the structured
+ * log), never again: it is not stored anywhere but as a hash.
+ */
+@Injectable()
+export class AdminBootstrapService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AdminBootstrapService.name);
+
+  constructor(
+    private readonly users: UsersService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if ((await this.users.count()) > 0) return;
+    const { email } = this.config.admin;
+    const password = this.config.admin.password ?? randomBytes(18).toString('base64url');
+    try {
+      await this.users.create({ email, password, displayName: 'Administrator', role: 'admin' });
+    } catch (error) {
+      if (isUniqueViolation(error) || (error as { code?: string }).code === 'email_taken') return; // another instance won
+      throw error;
+    }
+    this.logger.log({ message: 'Created the first admin user', email });
+    if (!this.config.admin.password) {
+      process.stdout.write(
+        `\n  First start: created admin ${email} with password ${password}\n  It will not be shown again. Log in with POST /auth/login.\n\n`,
+      );
+    }
+  }
+}

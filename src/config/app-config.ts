@@ -1,0 +1,33 @@
+import { ScopeResourceDefinition, TokenPolicy } from '../../libs/personal-access-tokens/src';
+
+export type DatabaseConfig =
+  | { type: 'sqlite'; file: string }
+  /** `flavor` follows the URL scheme (mysql:// or mariadb://): TypeORM reads schemas differently. */
+  | { type: 'mysql'; flavor: 'mysql' | 'mariadb'; url: string; poolSize: number };
+
+/** Everything the service reads from its environment, validated once at start-up. */
+export interface AppConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  /** Current pepper first, then older ones still accepted. */
+  peppers: string[];
+  tokenPrefix: string;
+  realm: string;
+  sessionTtlSeconds: number;
+  admin: { email: string; password?: string };
+  policy: TokenPolicy;
+  productScopes: ScopeResourceDefinition[];
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  /** Fastify's trustProxy: false, true, or a list of addresses/CIDRs whose X-Forwarded-For is believed. */
+  trustProxy: boolean | string[];
+  loginRateLimit: { perIp: number; failuresPerEmail: number; windowSeconds: number };
+  bodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}

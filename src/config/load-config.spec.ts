@@ -1,0 +1,56 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from './app-config';
+import { loadAppConfig } from './load-config';
+
+const dataDir = () => mkdtempSync(join(tmpdir(), 'pat-config-'));
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadAppConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+describe('loadAppConfig', () => {
+  it('runs on SQLite with nothing configured, generating a private pepper once', () => {
+    const dir = dataDir();
+    const first = loadAppConfig({ DATA_DIR: dir });
+    expect(first.database).toEqual({ type: 'sqlite', file: join(dir, 'pat-service.sqlite') });
+    expect(first.port).toBe(3000);
+    expect(first.peppers[0].length).toBeGreaterThanOrEqual(32);
+    expect(statSync(join(dir, 'token-pepper')).mode & 0o777).toBe(0o600);
+    expect(loadAppConfig({ DATA_DIR: dir }).peppers).toEqual(first.peppers);
+  });
+
+  it('requires a configured pepper with MySQL', () => {
+    expect(problemsOf({ DATABASE_URL: 'mysql://root@127.0.0.1:3306/pat', DATA_DIR: dataDir() })).toEqual([expect.stringMatching(/TOKEN_PEPPER is required/)]);
+    const config = loadAppConfig({ DATABASE_URL: 'mariadb://u:p@db:3306/pat', TOKEN_PEPPER: 'x'.repeat(32), TOKEN_PEPPER_PREVIOUS: 'y'.repeat(40) });
+    expect(config.database).toEqual({ type: 'mysql', flavor: 'mariadb', url: 'mysql://u:p@db:3306/pat', poolSize: 10 });
+    expect(config.peppers).toEqual(['x'.repeat(32), 'y'.repeat(40)]);
+  });
+
+  it('reports every bad value at once', () => {
+    const problems = problemsOf({ DATA_DIR: dataDir(), PORT: 'eighty', PAT_ALLOW_NO_EXPIRY: 'maybe', LOG_LEVEL: 'loud', DATABASE_URL: 'postgres://x', TOKEN_PREFIX: 'PAT' });
+    for (const name of ['PORT', 'PAT_ALLOW_NO_EXPIRY', 'LOG_LEVEL', 'DATABASE_URL', 'TOKEN_PREFIX', 'TOKEN_PEPPER']) {
+      expect(problems.some((p) => p.startsWith(name))).toBe(true);
+    }
+  });
+
+  it('refuses a short pepper and a short admin password', () => {
+    expect(problemsOf({ DATA_DIR: dataDir(), TOKEN_PEPPER: 'short', ADMIN_PASSWORD: 'short' })).toHaveLength(2);
+  });
+
+  it('reads product scopes from SCOPES_FILE', () => {
+    const dir = dataDir();
+    const file = join(dir, 'scopes.json');
+    writeFileSync(file, JSON.stringify({ resources: [{ resource: 'dashboards', description: 'Dashboards', actions: ['read', 'share'] }] }));
+    expect(loadAppConfig({ DATA_DIR: dir, SCOPES_FILE: file }).productScopes).toEqual([{ resource: 'dashboards', description: 'Dashboards', actions: ['read', 'share'] }]);
+    writeFileSync(file, '{"resources": [{"resource": 1}]}');
+    expect(problemsOf({ DATA_DIR: dir, SCOPES_FILE: file })[0]).toMatch(/SCOPES_FILE/);
+    expect(readFileSync(file, 'utf8')).toContain('resource');
+  });
+});

@@ -1,0 +1,181 @@
+import { DEFAULT_POLICY, ScopeResourceDefinition } from '../../libs/personal-access-tokens/src';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AppConfig, ConfigError, DatabaseConfig } from './app-config';
+
+type Env = Record<string, string | undefined>;
+
+/** Reads the environment into an AppConfig, reporting every problem at once. */
+export function loadAppConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+  const dataDir = resolve(read.string('DATA_DIR', './data'));
+  const database = readDatabase(read, dataDir);
+  const config: AppConfig = {
+    port: read.int('PORT', 3000, 0, 65535),
+    host: read.string('HOST', '0.0.0.0'),
+    dataDir,
+    database,
+    peppers: [],
+    tokenPrefix: read.string('TOKEN_PREFIX', 'pat_'),
+    realm: read.string('AUTH_REALM', 'personal-access-tokens'),
+    sessionTtlSeconds: read.int('SESSION_TTL_HOURS', 12, 1, 24 * 30) * 3600,
+    admin: { email: read.string('ADMIN_EMAIL', 'admin@example.com').toLowerCase(), password: env.ADMIN_PASSWORD || undefined },
+    policy: {
+      defaultLifetimeDays: read.int('PAT_DEFAULT_LIFETIME_DAYS', DEFAULT_POLICY.defaultLifetimeDays, 1, 3650),
+      maxLifetimeDays: read.int('PAT_MAX_LIFETIME_DAYS', DEFAULT_POLICY.maxLifetimeDays, 1, 3650),
+      allowNoExpiry: read.bool('PAT_ALLOW_NO_EXPIRY', DEFAULT_POLICY.allowNoExpiry),
+      maxActiveTokensPerUser: read.int('PAT_MAX_PER_USER', DEFAULT_POLICY.maxActiveTokensPerUser, 1, 100_000),
+      rotationIntervalSeconds: read.int('PAT_ROTATION_INTERVAL_SECONDS', DEFAULT_POLICY.rotationIntervalSeconds, 0, 30 * 86400),
+    },
+    productScopes: readScopesFile(env.SCOPES_FILE, problems),
+    logLevel: read.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const),
+    trustProxy: readTrustProxy(env.TRUST_PROXY),
+    loginRateLimit: {
+      perIp: read.int('LOGIN_RATE_LIMIT_PER_IP', 30, 1, 100_000),
+      failuresPerEmail: read.int('LOGIN_RATE_LIMIT_FAILURES_PER_EMAIL', 10, 1, 100_000),
+      windowSeconds: read.int('LOGIN_RATE_LIMIT_WINDOW_SECONDS', 900, 1, 86400),
+    },
+    bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 128 * 1024, 1024, 10 * 1024 * 1024),
+  };
+  if (!/^[a-z][a-z0-9]{0,15}_$/.test(config.tokenPrefix))
+    problems.push('TOKEN_PREFIX must be lowercase letters/digits ending in "_", e.g. pat_');
+  if (config.admin.password !== undefined && config.admin.password.length < 12)
+    problems.push('ADMIN_PASSWORD must be at least 12 characters');
+  config.peppers = readPeppers(env, database, dataDir, problems);
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+/** Only what the TypeORM CLI needs: no pepper, no admin. */
+export function loadDatabaseConfig(env: Env = process.env): DatabaseConfig {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+  const database = readDatabase(read, resolve(read.string('DATA_DIR', './data')));
+  if (problems.length) throw new ConfigError(problems);
+  return database;
+}
+
+function readDatabase(read: EnvReader, dataDir: string): DatabaseConfig {
+  const url = read.string('DATABASE_URL', '');
+  if (!url) {
+    mkdirSync(dataDir, { recursive: true });
+    return { type: 'sqlite', file: join(dataDir, 'pat-service.sqlite') };
+  }
+  if (!/^(mysql|mariadb):\/\/[^/]+\/[A-Za-z0-9_$-]+(\?.*)?$/.test(url)) {
+    read.problem('DATABASE_URL must look like mysql://user:password@host:3306/database (or mariadb://...)');
+  }
+  return {
+    type: 'mysql',
+    flavor: url.startsWith('mariadb:') ? 'mariadb' : 'mysql',
+    url: url.replace(/^mariadb:/, 'mysql:'),
+    poolSize: read.int('DB_POOL_SIZE', 10, 1, 500),
+  };
+}
+
+/**
+ * TOKEN_PEPPER (and TOKEN_PEPPER_PREVIOUS, comma-separated). On the embedded default an unset
+ * pepper is generated once into DATA_DIR (mode 0600) and reused. On MySQL it must be configured:
+ * instances must share it, and it must not live in the database it protects.
+ */
+function readPeppers(env: Env, database: DatabaseConfig, dataDir: string, problems: string[]): string[] {
+  const previous = (env.TOKEN_PEPPER_PREVIOUS ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  let current = env.TOKEN_PEPPER?.trim();
+  if (!current) {
+    if (database.type === 'mysql') {
+      problems.push(
+        'TOKEN_PEPPER is required with DATABASE_URL (32+ random characters, the same on every instance; e.g. `openssl rand -base64 48`)',
+      );
+      return [];
+    }
+    current = pepperFile(dataDir);
+  }
+  const peppers = [current, ...previous];
+  if (peppers.some((p) => p.length < 32)) problems.push('TOKEN_PEPPER and TOKEN_PEPPER_PREVIOUS entries must be at least 32 characters');
+  return peppers;
+}
+
+function pepperFile(dataDir: string): string {
+  const file = join(dataDir, 'token-pepper');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const pepper = randomBytes(48).toString('base64url');
+  writeFileSync(file, pepper + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return pepper;
+}
+
+function readTrustProxy(value: string | undefined): boolean | string[] {
+  if (!value || value === 'false') return false;
+  if (value === 'true') return true;
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+function readScopesFile(path: string | undefined, problems: string[]): ScopeResourceDefinition[] {
+  if (!path) return [];
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as { resources?: unknown };
+    const resources = parsed.resources;
+    if (!Array.isArray(resources)) throw new Error('expected {"resources": [...]}');
+    return resources.map((r, i) => {
+      const { resource, description, actions } = r as Partial<ScopeResourceDefinition>;
+      if (typeof resource !== 'string' || !Array.isArray(actions) || actions.some((a) => typeof a !== 'string')) {
+        throw new Error(`resources[${i}] needs "resource" (string) and "actions" (strings)`);
+      }
+      return { resource, description: typeof description === 'string' ? description : undefined, actions };
+    });
+  } catch (error) {
+    problems.push(`SCOPES_FILE ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    return [];
+  }
+}
+
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
+  string(name: string, fallback: string): string {
+    const value = this.env[name];
+    return value === undefined || value === '' ? fallback : value;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    this.problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, choices: readonly T[]): T {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if ((choices as readonly string[]).includes(raw)) return raw as T;
+    this.problems.push(`${name} must be one of ${choices.join(', ')} (got "${raw}")`);
+    return fallback;
+  }
+}

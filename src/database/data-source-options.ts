@@ -1,0 +1,37 @@
+import { DataSourceOptions } from 'typeorm';
+import { PERSONAL_ACCESS_TOKENS_ENTITIES } from '../../libs/personal-access-tokens/src';
+import { MIGRATIONS } from '../../migrations';
+import { DatabaseConfig } from '../config/app-config';
+
+/**
+ * The one description of the database, shared by the app (`TypeOrmModule`) and the TypeORM CLI
+ * (`npm run migration:run`). `synchronize` is never on: the schema comes from migrations.
+ */
+export function buildDataSourceOptions(database: DatabaseConfig): DataSourceOptions {
+  const common = {
+    entities: PERSONAL_ACCESS_TOKENS_ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsTransactionMode: 'each' as const,
+  };
+  if (database.type === 'sqlite') {
+    return { ...common, type: 'better-sqlite3', database: database.file, enableWAL: database.file !== ':memory:', timeout: 5000 };
+  }
+  return {
+    ...common,
+    type: database.flavor,
+    url: database.url,
+    // Dates are UTC in both directions; "now" always comes from the app's clock, never NOW().
+    timezone: 'Z',
+    charset: 'utf8mb4_unicode_ci',
+    poolSize: database.poolSize,
+    extra: {
+      connectionLimit: database.poolSize,
+      enableKeepAlive: true,
+      keepAliveInitialDelay: 10_000,
+      // Close idle connections well before the server's wait_timeout (8 h by default) would.
+      idleTimeout: 60_000,
+      maxIdle: database.poolSize,
+    },
+  };
+}

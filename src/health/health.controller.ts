@@ -1,0 +1,30 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { DomainError, ErrorResponseDto, Public } from '../../libs/personal-access-tokens/src';
+import { HealthDto } from './health.dto';
+
+@ApiTags('health')
+@Public()
+@Controller('health')
+export class HealthController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Liveness: the process answers. */
+  @Get()
+  live(): HealthDto {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: the database answers too. */
+  @Get('ready')
+  @ApiServiceUnavailableResponse({ description: 'The database is unreachable', type: ErrorResponseDto })
+  async ready(): Promise<HealthDto> {
+    try {
+      await this.dataSource.query('SELECT 1');
+      return { status: 'ok', database: 'up' };
+    } catch {
+      throw new DomainError(503, 'not_ready', 'The database is unreachable', undefined, { 'Retry-After': '5' });
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  BadRequestError,
+  DomainError,
+  Principal,
+  RateLimiter,
+  SessionsService,
+  TooManyRequestsError,
+  UsersService,
+} from '../../libs/personal-access-tokens/src';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/app-config.provider';
+import { LoginDto, LoginResponseDto } from './login.dto';
+
+class InvalidLoginError extends DomainError {
+  constructor() {
+    super(401, 'invalid_credentials', 'Wrong email or password');
+  }
+}
+
+/**
+ * Password login for people (scripts use PATs). Limited per IP (every attempt) and per email
+ * (failures only, so a flood of wrong guesses cannot lock the owner out from elsewhere for long).
+ */
+@Injectable()
+export class LoginService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly limiter: RateLimiter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async login(input: LoginDto, ip: string): Promise<LoginResponseDto> {
+    const { perIp, failuresPerEmail, windowSeconds } = this.config.loginRateLimit;
+    const byIp = await this.limiter.consume(`login:ip:${ip}`, perIp, windowSeconds);
+    if (!byIp.allowed) throw new TooManyRequestsError(byIp.retryAfterSeconds, 'Too many login attempts; try again later');
+    const emailKey = `login:email:${input.email}`;
+    const byEmail = await this.limiter.check(emailKey, failuresPerEmail, windowSeconds);
+    if (!byEmail.allowed)
+      throw new TooManyRequestsError(byEmail.retryAfterSeconds, 'Too many failed logins for this account; try again later');
+
+    const user = await this.users.authenticate(input.email, input.password);
+    if (!user) {
+      await this.limiter.consume(emailKey, failuresPerEmail, windowSeconds);
+      throw new InvalidLoginError();
+    }
+    const session = await this.sessions.issue(user.id);
+    return { accessToken: session.secret, tokenType: 'Bearer', expiresAt: session.expiresAt };
+  }
+
+  async logout(principal: Principal): Promise<void> {
+    if (!principal.sessionId)
+      throw new BadRequestError('not_a_session', 'Only a login session can log out; revoke a personal access token instead');
+    await this.sessions.revoke(principal.sessionId);
+  }
+}

@@ -1,0 +1,146 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { Clock, DEFAULT_POLICY, SessionsService, UsersService } from '../../libs/personal-access-tokens/src';
+import { AppModule } from '../../src/app.module';
+import { configureApp, createHttpAdapter } from '../../src/app.setup';
+import { AppConfig } from '../../src/config/app-config';
+import { createLogger, PinoNestLogger } from '../../src/logging/logger';
+import { FakeClock } from './fake-clock';
+import { TestDatabase, TestDatabaseKind } from './test-database';
+
+export const ADMIN_EMAIL = 'admin@example.test';
+export const ADMIN_PASSWORD = 'correct horse battery staple';
+
+export interface Response<T = any> {
+  status: number;
+  body: T;
+  headers: Record<string, string | string[] | number | undefined>;
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  ip?: string;
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  /** A session token for this user. */
+  session: string;
+}
+
+/** The real app (same module, adapter and setup as production) on a fresh test database. */
+export class TestApp {
+  /** Every log line the app wrote, for secrecy checks. */
+  readonly logs: string[] = [];
+  private userCount = 0;
+
+  private constructor(
+    readonly app: NestFastifyApplication,
+    readonly clock: FakeClock,
+    readonly config: AppConfig,
+    private readonly database: TestDatabase,
+  ) {}
+
+  static async start(kind: TestDatabaseKind, overrides: Partial<AppConfig> = {}): Promise<TestApp> {
+    const database = await kind.create();
+    const config: AppConfig = {
+      port: 0,
+      host: '127.0.0.1',
+      dataDir: '/nonexistent',
+      database: database.config,
+      peppers: [randomBytes(32).toString('hex')],
+      tokenPrefix: 'pat_',
+      realm: 'personal-access-tokens',
+      sessionTtlSeconds: 12 * 3600,
+      admin: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
+      policy: { ...DEFAULT_POLICY },
+      productScopes: [{ resource: 'reports', description: 'Reports', actions: ['read', 'create', 'delete'] }],
+      logLevel: 'debug',
+      trustProxy: false,
+      loginRateLimit: { perIp: 1000, failuresPerEmail: 1000, windowSeconds: 60 },
+      bodyLimitBytes: 128 * 1024,
+      ...overrides,
+    };
+    const clock = new FakeClock();
+    const lines: string[] = [];
+    const logger = createLogger(config.logLevel, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
+      .overrideProvider(Clock)
+      .useValue(clock)
+      .compile();
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { logger: new PinoNestLogger(logger) });
+    configureApp(app, logger);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    const testApp = new TestApp(app, clock, config, database);
+    testApp.logs.push(...lines);
+    lines.push = (...items: string[]) => testApp.logs.push(...items);
+    return testApp;
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+    await this.database.drop();
+  }
+
+  async request<T = any>(method: string, url: string, options: RequestOptions = {}): Promise<Response<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const response = await this.app.inject({
+      method: method as 'GET',
+      url,
+      headers,
+      remoteAddress: options.ip ?? '127.0.0.1',
+      ...(options.body !== undefined && { payload: options.body as object }),
+    });
+    const text = response.body;
+    let body: unknown = text;
+    if (String(response.headers['content-type'] ?? '').includes('application/json') && text) body = JSON.parse(text);
+    return { status: response.statusCode, body: body as T, headers: response.headers };
+  }
+
+  get<T = any>(url: string, options?: RequestOptions) {
+    return this.request<T>('GET', url, options);
+  }
+  post<T = any>(url: string, body?: unknown, options?: RequestOptions) {
+    return this.request<T>('POST', url, { ...options, body: body ?? {} });
+  }
+  patch<T = any>(url: string, body?: unknown, options?: RequestOptions) {
+    return this.request<T>('PATCH', url, { ...options, body: body ?? {} });
+  }
+  delete<T = any>(url: string, options?: RequestOptions) {
+    return this.request<T>('DELETE', url, options);
+  }
+
+  async loginAdmin(): Promise<string> {
+    const response = await this.post('/auth/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    if (response.status !== 200) throw new Error(`admin login failed: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body.accessToken;
+  }
+
+  /** A new user with this role, created through the service, with a session token. */
+  async createUser(role = 'member'): Promise<TestUser> {
+    const email = `user${++this.userCount}-${randomBytes(3).toString('hex')}@example.test`;
+    const password = `password-${randomBytes(8).toString('hex')}`;
+    const user = await this.app.get(UsersService).create({ email, password, displayName: `User ${this.userCount}`, role });
+    const session = await this.app.get(SessionsService).issue(user.id);
+    return { id: user.id, email, password, session: session.secret };
+  }
+
+  /** Creates a PAT over HTTP as `caller` and returns the whole 201 body (with `token`). */
+  async mintToken(caller: string, body: Record<string, unknown> = {}): Promise<any> {
+    const response = await this.post(
+      '/user/me/personal-access-tokens',
+      { name: `token-${randomBytes(4).toString('hex')}`, scopes: ['personal_access_tokens:read'], ...body },
+      { token: caller },
+    );
+    if (response.status !== 201) throw new Error(`mint failed: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  }
+}
