@@ -25,3 +25,5 @@ export { requestIdOf } from './common/request-id';
 export { RateLimiter, RateLimitStore, MemoryRateLimitStore } from './common/rate-limiter';
 export { TooManyRequestsError, BadRequestError } from './common/domain-error';
 export { ErrorResponseDto } from './common/error-response.dto';
+export { TokenEvents } from './common/token-events';
+export type { TokenEvent, TokenEventType, TokenEventListener } from './common/token-events';

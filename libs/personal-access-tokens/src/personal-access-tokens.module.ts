@@ -10,6 +10,7 @@ import { SessionsService } from './auth/sessions/sessions.service';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { Clock, SystemClock } from './common/clock';
 import { MemoryRateLimitStore, RateLimiter, RateLimitStore } from './common/rate-limiter';
+import { TokenEvents } from './common/token-events';
 import { UnitOfWork } from './common/unit-of-work';
 import { createValidationPipe } from './common/validation';
 import { PERSONAL_ACCESS_TOKENS_ENTITIES } from './entities';
@@ -56,6 +57,7 @@ import { UsersService } from './users/users.service';
     { provide: UserDirectory, useExisting: DefaultUserDirectory },
     { provide: RateLimitStore, useClass: MemoryRateLimitStore },
     RateLimiter,
+    TokenEvents,
     UnitOfWork,
     GrantRules,
     TokensService,

@@ -7,6 +7,7 @@ import { Principal, PrincipalToken } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/database-errors';
 import { Page } from '../common/pagination.dto';
+import { TokenEvent, TokenEvents, TokenEventType } from '../common/token-events';
 import { UnitOfWork } from '../common/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
 import { GrantRules } from '../scopes/grant-rules';
@@ -66,6 +67,7 @@ export class TokensService {
     private readonly grantRules: GrantRules,
     private readonly unitOfWork: UnitOfWork,
     private readonly clock: Clock,
+    private readonly events: TokenEvents,
   ) {}
 
   async create(actor: TokenActor, input: CreateTokenDto): Promise<CreatedTokenResponseDto> {
@@ -101,6 +103,7 @@ export class TokensService {
         { lock: this.userLock(actor.user.id) },
       ),
     );
+    await this.publish('token.created', actor.user.id, token, now, { scopes, expiresAt });
     return { ...this.toResponse(token, scopes, now), token: secret };
   }
 
@@ -175,22 +178,34 @@ export class TokensService {
   /** Revoked at once; revoking a revoked token changes nothing. */
   async revoke(userId: string, id: string): Promise<TokenResponseDto> {
     const now = this.clock.now();
-    await this.unitOfWork.run(async (manager) => {
+    const result = await this.unitOfWork.run(async (manager) => {
       await this.findOwned(manager, userId, id);
-      await manager.update(PersonalAccessToken, { id, userId, status: Not('revoked') }, { status: 'revoked', revokedAt: now });
+      return manager.update(PersonalAccessToken, { id, userId, status: Not('revoked') }, { status: 'revoked', revokedAt: now });
     });
-    return this.get(userId, id);
+    const revoked = await this.get(userId, id);
+    if (result.affected) await this.publish('token.revoked', userId, revoked, now);
+    return revoked;
   }
 
   async delete(userId: string, id: string): Promise<void> {
-    const result = await this.unitOfWork.run((manager) => manager.delete(PersonalAccessToken, { id, userId }));
-    if (!result.affected) throw new TokenNotFoundError();
+    const token = await this.unitOfWork.run(async (manager) => {
+      const found = await this.findOwned(manager, userId, id);
+      await manager.delete(PersonalAccessToken, { id, userId });
+      return found;
+    });
+    await this.publish('token.deleted', userId, token, this.clock.now());
   }
 
   /** Deletes every token of the user; answers how many there were. */
   async deleteAll(userId: string): Promise<number> {
-    const result = await this.unitOfWork.run((manager) => manager.delete(PersonalAccessToken, { userId }));
-    return result.affected ?? 0;
+    const tokens = await this.unitOfWork.run(async (manager) => {
+      const found = await manager.find(PersonalAccessToken, { where: { userId } });
+      await manager.delete(PersonalAccessToken, { userId });
+      return found;
+    });
+    const now = this.clock.now();
+    for (const token of tokens) await this.publish('token.deleted', userId, token, now);
+    return tokens.length;
   }
 
   /**
@@ -222,7 +237,9 @@ export class TokensService {
       await manager.insert(RetiredTokenDigest, { digest: token.digest, tokenId: id, retiredAt: now });
     });
     this.lastUsedWrites.delete(id);
-    return { ...(await this.get(userId, id)), token: secret };
+    const rotated = await this.get(userId, id);
+    await this.publish('token.rotated', userId, rotated, now, { expiresAt });
+    return { ...rotated, token: secret };
   }
 
   /** A revoked or expired token made active again with a new secret and lifetime. */
@@ -245,7 +262,9 @@ export class TokensService {
       },
       { lock: this.userLock(userId) },
     );
-    return { ...(await this.get(userId, id)), token: secret };
+    const regenerated = await this.get(userId, id);
+    await this.publish('token.regenerated', userId, regenerated, now, { expiresAt });
+    return { ...regenerated, token: secret };
   }
 
   async listScopes(userId: string, id: string): Promise<TokenScopesDto> {
@@ -322,6 +341,15 @@ export class TokensService {
     );
     if (result.affected) {
       this.logger.warn({ message: 'Rotated-away token secret presented again: token revoked', tokenId: token.id, userId: token.userId });
+      await this.events.publish({
+        type: 'token.reuse_detected',
+        occurredAt: now,
+        userId: token.userId,
+        tokenId: token.id,
+        tokenName: token.name,
+        actor: { type: 'system' },
+        details: { retiredAt: retired.retiredAt },
+      });
     }
     throw new InvalidTokenError(this.options.realm, { userId: token.userId, tokenId: token.id, tokenName: token.name });
   }
@@ -348,6 +376,24 @@ export class TokensService {
   private background(what: string, work: (manager: EntityManager) => Promise<unknown>): void {
     this.unitOfWork.run(work).catch((error: unknown) => {
       this.logger.warn({ message: `Could not ${what}`, error: error instanceof Error ? error.message : String(error) });
+    });
+  }
+
+  private publish(
+    type: TokenEventType,
+    actorUserId: string,
+    token: { id: string; userId: string; name: string },
+    occurredAt: Date,
+    details?: TokenEvent['details'],
+  ): Promise<void> {
+    return this.events.publish({
+      type,
+      occurredAt,
+      userId: token.userId,
+      tokenId: token.id,
+      tokenName: token.name,
+      actor: { type: 'user', userId: actorUserId },
+      details,
     });
   }
 

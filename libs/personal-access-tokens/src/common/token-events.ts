@@ -1,0 +1,58 @@
+import { Injectable, Logger } from '@nestjs/common';
+
+export type TokenEventType =
+  | 'token.created'
+  | 'token.updated'
+  | 'token.rotated'
+  | 'token.regenerated'
+  | 'token.revoked'
+  | 'token.deleted'
+  | 'token.reuse_detected'
+  | 'token.expired'
+  | 'token.expiring'
+  | 'token.leaked_revoked';
+
+/**
+ * Something that happened to a token, after it was committed. The actor is the user who did it,
+ * or `system` (expiry job, reuse detection, leaked-token revocation). Never carries a secret.
+ */
+export interface TokenEvent {
+  type: TokenEventType;
+  occurredAt: Date;
+  /** The token's owner. */
+  userId: string;
+  tokenId: string;
+  tokenName: string;
+  actor: { type: 'user'; userId: string } | { type: 'system' };
+  details?: Record<string, unknown>;
+}
+
+export type TokenEventListener = (event: TokenEvent) => void | Promise<void>;
+
+/**
+ * In-process publication of token events: the audit trail and webhooks subscribe. A failing
+ * listener is logged and does not affect the others or the caller.
+ *
+ * @example
+ * events.subscribe(async (event) => { if (event.type === 'token.revoked') await notify(event); });
+ */
+@Injectable()
+export class TokenEvents {
+  private readonly logger = new Logger(TokenEvents.name);
+  private readonly listeners: TokenEventListener[] = [];
+
+  subscribe(listener: TokenEventListener): () => void {
+    this.listeners.push(listener);
+    return () => this.listeners.splice(this.listeners.indexOf(listener), 1);
+  }
+
+  async publish(event: TokenEvent): Promise<void> {
+    for (const listener of this.listeners) {
+      try {
+        await listener(event);
+      } catch (error) {
+        this.logger.error({ message: 'Token event listener failed', type: event.type, tokenId: event.tokenId, error: String(error) });
+      }
+    }
+  }
+}
