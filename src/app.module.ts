@@ -24,6 +24,7 @@ export class AppModule {
           productScopes: config.productScopes,
           policy: config.policy,
           sessionTtlSeconds: config.sessionTtlSeconds,
+          failedAuthLimit: config.failedAuthLimit,
         }),
       ],
       controllers: [HealthController, LoginController],

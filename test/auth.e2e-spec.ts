@@ -336,8 +336,7 @@ describe.each(testDatabases())('authentication and accounts on $name', (database
   });
 });
 
-// A separate app, started only after the one above has closed: passport's strategy registry is
-// process-wide, so two live apps in one test file would share the last one's strategy.
+// Its own app: a tight per-IP limit would get in the way of the tests above.
 describe.each(testDatabases())('login rate limit per IP on $name', (database) => {
   let limited: TestApp;
 

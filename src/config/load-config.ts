@@ -37,6 +37,10 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       failuresPerEmail: read.int('LOGIN_RATE_LIMIT_FAILURES_PER_EMAIL', 10, 1, 100_000),
       windowSeconds: read.int('LOGIN_RATE_LIMIT_WINDOW_SECONDS', 900, 1, 86400),
     },
+    failedAuthLimit: {
+      limit: read.int('AUTH_FAILURE_LIMIT', 50, 1, 1_000_000),
+      windowSeconds: read.int('AUTH_FAILURE_WINDOW_SECONDS', 300, 1, 86400),
+    },
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 128 * 1024, 1024, 10 * 1024 * 1024),
   };
   if (!/^[a-z][a-z0-9]{0,15}_$/.test(config.tokenPrefix))

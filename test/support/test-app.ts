@@ -44,11 +44,16 @@ export class TestApp {
     readonly app: NestFastifyApplication,
     readonly clock: FakeClock,
     readonly config: AppConfig,
-    private readonly database: TestDatabase,
+    private readonly database: TestDatabase | undefined,
   ) {}
 
-  static async start(kind: TestDatabaseKind, overrides: Partial<AppConfig> = {}): Promise<TestApp> {
-    const database = await kind.create();
+  /**
+   * Starts the app on a fresh database of `source`'s kind (dropped on close), or on an existing
+   * `TestDatabase` that the caller owns (several instances sharing one database).
+   */
+  static async start(source: TestDatabaseKind | TestDatabase, overrides: Partial<AppConfig> = {}): Promise<TestApp> {
+    const owned = 'create' in source ? await source.create() : undefined;
+    const database = owned ?? (source as TestDatabase);
     const config: AppConfig = {
       port: 0,
       host: '127.0.0.1',
@@ -64,6 +69,7 @@ export class TestApp {
       logLevel: 'debug',
       trustProxy: false,
       loginRateLimit: { perIp: 1000, failuresPerEmail: 1000, windowSeconds: 60 },
+      failedAuthLimit: { limit: 1000, windowSeconds: 300 },
       bodyLimitBytes: 128 * 1024,
       ...overrides,
     };
@@ -78,7 +84,7 @@ export class TestApp {
     configureApp(app, logger);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
-    const testApp = new TestApp(app, clock, config, database);
+    const testApp = new TestApp(app, clock, config, owned);
     testApp.logs.push(...lines);
     lines.push = (...items: string[]) => testApp.logs.push(...items);
     return testApp;
@@ -86,7 +92,7 @@ export class TestApp {
 
   async close(): Promise<void> {
     await this.app.close();
-    await this.database.drop();
+    await this.database?.drop();
   }
 
   async request<T = any>(method: string, url: string, options: RequestOptions = {}): Promise<Response<T>> {

@@ -1,4 +1,5 @@
 import { Session } from './auth/sessions/session.entity';
+import { RateLimitCounter } from './common/rate-limit-counter.entity';
 import { PersonalAccessTokenScope } from './tokens/personal-access-token-scope.entity';
 import { PersonalAccessToken } from './tokens/personal-access-token.entity';
 import { RetiredTokenDigest } from './tokens/retired-token-digest.entity';
@@ -6,4 +7,4 @@ import { Role } from './users/role.entity';
 import { User } from './users/user.entity';
 
 /** Every entity of the library: add them to the host's TypeORM data source. */
-export const PERSONAL_ACCESS_TOKENS_ENTITIES = [PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, Session, User, Role];
+export const PERSONAL_ACCESS_TOKENS_ENTITIES = [PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, Session, User, Role, RateLimitCounter];

@@ -2,13 +2,16 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { BearerAuthGuard } from './auth/bearer-auth.guard';
 import { BearerStrategy } from './auth/bearer.strategy';
 import { CredentialVerifier } from './auth/credential-verifier';
+import { FailedAuthLimiter } from './auth/failed-auth-limiter';
 import { MeController } from './auth/me.controller';
 import { SessionsService } from './auth/sessions/sessions.service';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { Clock, SystemClock } from './common/clock';
+import { DatabaseRateLimitStore } from './common/database-rate-limit.store';
 import { MemoryRateLimitStore, RateLimiter, RateLimitStore } from './common/rate-limiter';
 import { TokenEvents } from './common/token-events';
 import { UnitOfWork } from './common/unit-of-work';
@@ -55,7 +58,14 @@ import { UsersService } from './users/users.service';
     { provide: ScopeCatalog, inject: [PAT_OPTIONS], useFactory: (options: ResolvedOptions) => new ScopeCatalog(options.productScopes) },
     { provide: Clock, useClass: SystemClock },
     { provide: UserDirectory, useExisting: DefaultUserDirectory },
-    { provide: RateLimitStore, useClass: MemoryRateLimitStore },
+    // Several instances share MySQL, so their limits must too; SQLite is one process.
+    {
+      provide: RateLimitStore,
+      inject: [DataSource, UnitOfWork],
+      useFactory: (dataSource: DataSource, unitOfWork: UnitOfWork) =>
+        dataSource.options.type === 'better-sqlite3' ? new MemoryRateLimitStore() : new DatabaseRateLimitStore(dataSource, unitOfWork),
+    },
+    FailedAuthLimiter,
     RateLimiter,
     TokenEvents,
     UnitOfWork,
@@ -76,6 +86,7 @@ import { UsersService } from './users/users.service';
     Clock,
     UnitOfWork,
     RateLimiter,
+    TokenEvents,
     TokensService,
     SessionsService,
     UsersService,

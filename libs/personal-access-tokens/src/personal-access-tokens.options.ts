@@ -13,6 +13,29 @@ export interface TokenPolicy {
   rotationIntervalSeconds: number;
 }
 
+/** The scheduled expiry job (`ExpiryJob`). */
+export interface ExpiryJobOptions {
+  /** Cron expression of its schedule (default every minute), or `false` to only run it on demand. */
+  cron: string | false;
+  /** Rows changed per transaction (default 500). */
+  batchSize: number;
+  /** Revoke active tokens not used (or, never used, created) for this many days; `null` (default) never. */
+  revokeUnusedAfterDays: number | null;
+}
+
+/** The webhook that receives token events, signed with HMAC-SHA256 (`WebhookDispatcher`). */
+export interface WebhookOptions {
+  url: string;
+  /** HMAC key of the `X-PAT-Signature` header. */
+  secret: string;
+  /** Attempts per event before it is given up (default 8), with exponential backoff between them. */
+  maxAttempts?: number;
+  /** Delay before the first retry (default 10 s); doubled after each failure, at most 1 hour. */
+  initialBackoffSeconds?: number;
+  /** Per-attempt timeout (default 10 s). */
+  timeoutMs?: number;
+}
+
 /**
  * Options of `PersonalAccessTokensModule.forRoot`.
  *
@@ -39,9 +62,22 @@ export interface PersonalAccessTokensModuleOptions {
   sessionTtlSeconds?: number;
   /** `lastUsedAt` is written at most this often per token (default 60 s). */
   lastUsedWriteIntervalSeconds?: number;
+  /** Failed authentications allowed per client IP per window before 429 (default 50 per 5 minutes). */
+  failedAuthLimit?: { limit: number; windowSeconds: number };
+  expiry?: Partial<ExpiryJobOptions>;
+  /** Where token events are delivered; unset means no webhook. */
+  webhook?: WebhookOptions | null;
+  /** Introspection calls per caller per window (default 600 per minute). */
+  introspectionRateLimit?: { limit: number; windowSeconds: number };
+  /** Leaked-credential revocation calls per client IP per window (default 10 per minute). */
+  credentialRevocationRateLimit?: { limit: number; windowSeconds: number };
 }
 
-export type ResolvedOptions = Required<Omit<PersonalAccessTokensModuleOptions, 'policy'>> & { policy: TokenPolicy };
+export type ResolvedOptions = Required<Omit<PersonalAccessTokensModuleOptions, 'policy' | 'expiry' | 'webhook'>> & {
+  policy: TokenPolicy;
+  expiry: ExpiryJobOptions;
+  webhook: Required<WebhookOptions> | null;
+};
 
 export const PAT_OPTIONS = Symbol('PersonalAccessTokensResolvedOptions');
 
@@ -63,6 +99,13 @@ export function resolveOptions(options: PersonalAccessTokensModuleOptions): Reso
     policy: { ...DEFAULT_POLICY, ...options.policy },
     sessionTtlSeconds: options.sessionTtlSeconds ?? 12 * 3600,
     lastUsedWriteIntervalSeconds: options.lastUsedWriteIntervalSeconds ?? 60,
+    failedAuthLimit: options.failedAuthLimit ?? { limit: 50, windowSeconds: 300 },
+    expiry: { cron: '* * * * *', batchSize: 500, revokeUnusedAfterDays: null, ...options.expiry },
+    webhook: options.webhook
+      ? { maxAttempts: 8, initialBackoffSeconds: 10, timeoutMs: 10_000, ...options.webhook }
+      : null,
+    introspectionRateLimit: options.introspectionRateLimit ?? { limit: 600, windowSeconds: 60 },
+    credentialRevocationRateLimit: options.credentialRevocationRateLimit ?? { limit: 10, windowSeconds: 60 },
   };
   const prefixes = [resolved.tokenPrefix, resolved.sessionTokenPrefix];
   if (prefixes.some((p) => !/^[a-z][a-z0-9]{0,15}_$/.test(p))) {

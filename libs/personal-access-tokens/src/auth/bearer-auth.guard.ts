@@ -1,33 +1,45 @@
-import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
+import passport from 'passport';
 import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
 import { Public } from './auth.decorators';
 import { MissingCredentialsError } from './auth.errors';
-import { BEARER_STRATEGY } from './bearer.strategy';
+import { BearerStrategy } from './bearer.strategy';
+import { Principal } from './principal';
 
 /**
  * The global authentication guard: every route needs a valid PAT or session unless marked
- * `@Public()`. It rethrows the strategy's domain errors as they are, so the RFC 6750 challenge
- * (which the stock AuthGuard drops) reaches the client.
+ * `@Public()`. It runs this module's own strategy instance through passport (rather than the
+ * process-wide registry that @nestjs/passport's AuthGuard looks up by name), so two apps in one
+ * process never share a strategy, and it rethrows the strategy's domain errors as they are, so the
+ * RFC 6750 challenge reaches the client.
  */
 @Injectable()
-export class BearerAuthGuard extends AuthGuard(BEARER_STRATEGY) {
+export class BearerAuthGuard implements CanActivate {
   constructor(
-    private readonly reflector: Reflector,
-    @Inject(PAT_OPTIONS) private readonly options: ResolvedOptions,
-  ) {
-    super();
-  }
+    protected readonly reflector: Reflector,
+    protected readonly strategy: BearerStrategy,
+    @Inject(PAT_OPTIONS) protected readonly options: ResolvedOptions,
+  ) {}
 
-  override canActivate(context: ExecutionContext) {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride(Public, [context.getHandler(), context.getClass()])) return true;
-    return super.canActivate(context);
+    const http = context.switchToHttp();
+    const request = http.getRequest<{ user?: Principal }>();
+    request.user = await this.authenticate(request, http.getResponse());
+    return true;
   }
 
-  override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {
-    if (error) throw error;
-    if (!user) throw new MissingCredentialsError(this.options.realm);
-    return user;
+  protected authenticate(request: object, response: object): Promise<Principal> {
+    return new Promise((resolve, reject) => {
+      // passport decorates the strategy it is given with per-request callbacks: hand it a fresh object.
+      const perRequest = Object.create(this.strategy) as passport.Strategy;
+      const middleware = passport.authenticate(perRequest, { session: false }, (error: unknown, user: Principal | false) => {
+        if (error) reject(error);
+        else if (!user) reject(new MissingCredentialsError(this.options.realm));
+        else resolve(user);
+      });
+      middleware(request, response, reject);
+    });
   }
 }

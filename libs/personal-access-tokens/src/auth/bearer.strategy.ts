@@ -2,9 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
-import { InvalidRequestError, MissingCredentialsError } from './auth.errors';
+import { InvalidRequestError, InvalidTokenError, MissingCredentialsError } from './auth.errors';
 import { CredentialVerifier } from './credential-verifier';
 import { readCredential } from './credentials';
+import { FailedAuthLimiter } from './failed-auth-limiter';
 import { Principal } from './principal';
 
 export const BEARER_STRATEGY = 'personal-access-token-bearer';
@@ -25,6 +26,7 @@ interface StrategyRequest {
 export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) {
   constructor(
     private readonly verifier: CredentialVerifier,
+    private readonly failures: FailedAuthLimiter,
     @Inject(PAT_OPTIONS) private readonly options: ResolvedOptions,
   ) {
     super({ passReqToCallback: true, realm: options.realm });
@@ -41,7 +43,14 @@ export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) 
     super.authenticate(view, options);
   }
 
-  validate(request: StrategyRequest, token: string): Promise<Principal> {
-    return this.verifier.verify(token, request.ip);
+  async validate(request: StrategyRequest, token: string): Promise<Principal> {
+    const ip = request.ip ?? 'unknown';
+    this.failures.assertAllowed(ip);
+    try {
+      return await this.verifier.verify(token, request.ip);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) await this.failures.recordFailure(ip);
+      throw error;
+    }
   }
 }

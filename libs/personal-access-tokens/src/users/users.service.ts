@@ -36,7 +36,8 @@ export class UsersService {
       updatedAt: now,
     };
     try {
-      await this.unitOfWork.run((manager) => manager.insert(User, user));
+      // A copy: insert() writes driver values (such as tinyint 1) back into the object it is given.
+      await this.unitOfWork.run((manager) => manager.insert(User, { ...user }));
     } catch (error) {
       throw isUniqueViolation(error) ? new EmailTakenError() : error;
     }
