@@ -16,7 +16,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        TypeOrmModule.forRoot({ ...buildDataSourceOptions(config.database), migrationsRun: true }),
+        TypeOrmModule.forRoot({ ...buildDataSourceOptions(config.database, { logSql: config.logSql }), migrationsRun: true }),
         PersonalAccessTokensModule.forRoot({
           peppers: config.peppers,
           tokenPrefix: config.tokenPrefix,

@@ -20,6 +20,8 @@ export interface AppConfig {
   policy: TokenPolicy;
   productScopes: ScopeResourceDefinition[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  /** Every SQL query in the log at debug level. */
+  logSql: boolean;
   /** Fastify's trustProxy: false, true, or a list of addresses/CIDRs whose X-Forwarded-For is believed. */
   trustProxy: boolean | string[];
   loginRateLimit: { perIp: number; failuresPerEmail: number; windowSeconds: number };

@@ -31,6 +31,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     },
     productScopes: readScopesFile(env.SCOPES_FILE, problems),
     logLevel: read.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const),
+    logSql: read.bool('LOG_SQL', false),
     trustProxy: readTrustProxy(env.TRUST_PROXY),
     loginRateLimit: {
       perIp: read.int('LOGIN_RATE_LIMIT_PER_IP', 30, 1, 100_000),

@@ -2,13 +2,15 @@ import { DataSourceOptions } from 'typeorm';
 import { PERSONAL_ACCESS_TOKENS_ENTITIES } from '../../libs/personal-access-tokens/src';
 import { MIGRATIONS } from '../../migrations';
 import { DatabaseConfig } from '../config/app-config';
+import { SqlLogger } from '../logging/sql-logger';
 
 /**
  * The one description of the database, shared by the app (`TypeOrmModule`) and the TypeORM CLI
  * (`npm run migration:run`). `synchronize` is never on: the schema comes from migrations.
  */
-export function buildDataSourceOptions(database: DatabaseConfig): DataSourceOptions {
+export function buildDataSourceOptions(database: DatabaseConfig, options: { logSql?: boolean } = {}): DataSourceOptions {
   const common = {
+    ...(options.logSql && { logging: true, logger: new SqlLogger() }),
     entities: PERSONAL_ACCESS_TOKENS_ENTITIES,
     migrations: MIGRATIONS,
     synchronize: false,
@@ -32,6 +34,9 @@ export function buildDataSourceOptions(database: DatabaseConfig): DataSourceOpti
       // Close idle connections well before the server's wait_timeout (8 h by default) would.
       idleTimeout: 60_000,
       maxIdle: database.poolSize,
+      // When every connection is busy, wait in a bounded queue; past it, answer 503 rather than pile up.
+      queueLimit: database.poolSize * 50,
+      connectTimeout: 5_000,
     },
   };
 }

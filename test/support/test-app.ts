@@ -36,8 +36,10 @@ export interface TestUser {
 
 /** The real app (same module, adapter and setup as production) on a fresh test database. */
 export class TestApp {
-  /** Every log line the app wrote, for secrecy checks. */
+  /** Every log line the app wrote (app, requests and SQL), for secrecy checks. */
   readonly logs: string[] = [];
+  /** Every secret this app handed out or was given: none may ever appear in `logs` (checked on close). */
+  readonly secrets = new Set<string>([ADMIN_PASSWORD]);
   private userCount = 0;
 
   private constructor(
@@ -67,6 +69,7 @@ export class TestApp {
       policy: { ...DEFAULT_POLICY },
       productScopes: [{ resource: 'reports', description: 'Reports', actions: ['read', 'create', 'delete'] }],
       logLevel: 'debug',
+      logSql: true,
       trustProxy: false,
       loginRateLimit: { perIp: 1000, failuresPerEmail: 1000, windowSeconds: 60 },
       failedAuthLimit: { limit: 1000, windowSeconds: 300 },
@@ -90,9 +93,12 @@ export class TestApp {
     return testApp;
   }
 
+  /** Closes the app and fails if any secret it saw reached a log line. */
   async close(): Promise<void> {
     await this.app.close();
     await this.database?.drop();
+    const leaks = this.logs.filter((line) => [...this.secrets].some((secret) => line.includes(secret)));
+    if (leaks.length) throw new Error(`${leaks.length} log line(s) contain a token or password, e.g. ${leaks[0].slice(0, 120)}…`);
   }
 
   async request<T = any>(method: string, url: string, options: RequestOptions = {}): Promise<Response<T>> {
@@ -108,7 +114,18 @@ export class TestApp {
     const text = response.body;
     let body: unknown = text;
     if (String(response.headers['content-type'] ?? '').includes('application/json') && text) body = JSON.parse(text);
+    this.remember(options.body);
+    this.remember(body);
     return { status: response.statusCode, body: body as T, headers: response.headers };
+  }
+
+  /** Records `token`, `accessToken` and `password` values found in a request or response body. */
+  private remember(value: unknown): void {
+    if (!value || typeof value !== 'object') return;
+    for (const [key, field] of Object.entries(value)) {
+      if (typeof field === 'string' && ['token', 'accessToken', 'password'].includes(key) && field.length >= 8) this.secrets.add(field);
+      else if (typeof field === 'object') this.remember(field);
+    }
   }
 
   get<T = any>(url: string, options?: RequestOptions) {
@@ -136,6 +153,7 @@ export class TestApp {
     const password = `password-${randomBytes(8).toString('hex')}`;
     const user = await this.app.get(UsersService).create({ email, password, displayName: `User ${this.userCount}`, role });
     const session = await this.app.get(SessionsService).issue(user.id);
+    this.secrets.add(password).add(session.secret);
     return { id: user.id, email, password, session: session.secret };
   }
 

@@ -1,0 +1,30 @@
+import { Logger as NestLogger } from '@nestjs/common';
+import { Logger as TypeOrmLogger } from 'typeorm';
+
+/**
+ * TypeORM's queries into the app's log at debug level (LOG_SQL=true), parameters included: the
+ * service never puts a secret in SQL, only digests, so the SQL log can be kept and scanned.
+ */
+export class SqlLogger implements TypeOrmLogger {
+  private readonly logger = new NestLogger('SQL');
+
+  logQuery(query: string, parameters?: unknown[]): void {
+    this.logger.debug({ message: 'query', query, parameters });
+  }
+  logQueryError(error: string | Error, query: string, parameters?: unknown[]): void {
+    this.logger.warn({ message: 'query failed', query, parameters, error: error instanceof Error ? error.message : error });
+  }
+  logQuerySlow(time: number, query: string, parameters?: unknown[]): void {
+    this.logger.warn({ message: 'slow query', time, query, parameters });
+  }
+  logSchemaBuild(message: string): void {
+    this.logger.debug(message);
+  }
+  logMigration(message: string): void {
+    this.logger.log(message);
+  }
+  log(level: 'log' | 'info' | 'warn', message: unknown): void {
+    if (level === 'warn') this.logger.warn(message);
+    else this.logger.log(message);
+  }
+}
