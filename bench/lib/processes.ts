@@ -1,0 +1,76 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+
+/** A free loopback port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A server under test, in a process of its own, with its output in a log file. */
+export class ServerProcess {
+  private exited: Promise<number | null>;
+
+  private constructor(
+    readonly name: string,
+    readonly url: string,
+    private readonly child: ChildProcess,
+  ) {
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  /** Starts `node <args>` and waits until `readyPath` answers `readyStatus` (or the process dies). */
+  static async start(options: {
+    name: string;
+    args: string[];
+    env: Record<string, string>;
+    port: number;
+    logFile: string;
+    readyPath: string;
+    /** The status readyPath answers once the server is up (default 200). */
+    readyStatus?: number;
+    cwd: string;
+  }): Promise<ServerProcess> {
+    const log = createWriteStream(options.logFile, { flags: 'a' });
+    const child = spawn(process.execPath, options.args, {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH ?? '', ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    const server = new ServerProcess(options.name, `http://127.0.0.1:${options.port}`, child);
+    let dead = false;
+    void server.exited.then(() => (dead = true));
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (dead) throw new Error(`${options.name} exited during start-up; see ${options.logFile}`);
+      try {
+        if ((await fetch(server.url + options.readyPath)).status === (options.readyStatus ?? 200)) return server;
+      } catch {
+        // not listening yet
+      }
+      await sleep(100);
+    }
+    child.kill('SIGKILL');
+    throw new Error(`${options.name} did not become ready within 60 s; see ${options.logFile}`);
+  }
+
+  /** SIGTERM, so the service shuts down gracefully (buffered audit flushed, profile written). */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,173 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { LoadResult } from './load';
+import type { ProfileSummary } from './profile';
+
+export interface CaseResult extends LoadResult {
+  case: string;
+  /** The database state: 1k or 1M tokens, audit off, ... */
+  stage: string;
+}
+
+export interface SweepResult {
+  due: number;
+  seconds?: number;
+  rowsPerSecond?: number;
+  /** Case 2 while the expiry job runs. */
+  during?: LoadResult;
+  idleP99Ms?: number;
+  error?: string;
+}
+
+export interface DatabaseResult {
+  tokens: number;
+  cases: CaseResult[];
+  skipped: string[];
+  notes: string[];
+  profile?: ProfileSummary;
+  sweep?: SweepResult;
+}
+
+export interface Ratio {
+  database: string;
+  name: string;
+  value: number | null;
+  target: string;
+  met: boolean | null;
+  detail: string;
+}
+
+export interface RunResult {
+  date: string;
+  command: string;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string };
+  settings: { duration: number; warmup: number; connections: number; largeCount: number };
+  features: object;
+  peer: CaseResult | undefined;
+  databases: Record<string, DatabaseResult>;
+  ratios: Ratio[];
+  elapsedSeconds: number;
+}
+
+const CASE_TWO = '2. PAT read (/self)';
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+function find(db: DatabaseResult, name: string, stage: string): CaseResult | undefined {
+  return db.cases.find((c) => c.case === name && c.stage === stage);
+}
+
+/** The targets of issue 7, each measured within this one run. */
+export function computeRatios(result: RunResult): Ratio[] {
+  const ratios: Ratio[] = [];
+  const ratio = (database: string, name: string, a: number | undefined, b: number | undefined, atLeast: number | null, detail: string) => {
+    const value = a !== undefined && b ? round(a / b) : null;
+    const met = value === null || atLeast === null ? null : value >= atLeast;
+    ratios.push({ database, name, value, target: atLeast === null ? '-' : `≥ ${atLeast}`, met, detail });
+  };
+  for (const [database, db] of Object.entries(result.databases)) {
+    const small = find(db, CASE_TWO, '1k');
+    const large = find(db, CASE_TWO, '1M');
+    const auditOff = find(db, CASE_TWO, '1M, audit off');
+    ratio(
+      database,
+      'case 2 / peer JWT',
+      small?.requestsPerSecond,
+      result.peer?.requestsPerSecond,
+      database === 'sqlite' ? 1.5 : 1.0,
+      'req/s, 1k tokens',
+    );
+    ratio(database, 'case 2 at 1M / at 1k', large?.requestsPerSecond, small?.requestsPerSecond, 0.95, 'req/s');
+    ratio(database, 'case 2 audit on / off', large?.requestsPerSecond, auditOff?.requestsPerSecond, 0.9, 'req/s, 1M tokens');
+    const sweep = db.sweep;
+    ratios.push({
+      database,
+      name: 'expiry sweep rows/s',
+      value: sweep?.rowsPerSecond ?? null,
+      target: database === 'mariadb' ? '≥ 100000' : '-',
+      met: database === 'mariadb' && sweep?.rowsPerSecond !== undefined ? sweep.rowsPerSecond >= 100_000 : null,
+      detail: sweep?.seconds !== undefined ? `${sweep.due} rows in ${sweep.seconds} s` : (sweep?.error ?? 'not measured'),
+    });
+    const p99 = sweep?.during && sweep.idleP99Ms ? round(sweep.during.p99Ms / sweep.idleP99Ms) : null;
+    ratios.push({
+      database,
+      name: 'case 2 p99 during sweep / idle',
+      value: p99,
+      target: '≤ 2',
+      met: p99 === null ? null : p99 <= 2,
+      detail: sweep?.during ? `${sweep.during.p99Ms} ms against ${sweep.idleP99Ms} ms` : 'not measured',
+    });
+  }
+  return ratios;
+}
+
+const verdict = (r: Ratio) => (r.met === null ? (r.value === null ? 'skipped' : '') : r.met ? 'met' : 'MISSED');
+
+function caseRows(result: RunResult): string[][] {
+  const rows: string[][] = [];
+  if (result.peer)
+    rows.push(['peer', result.peer.case, '-', String(result.peer.requestsPerSecond), String(result.peer.p50Ms), String(result.peer.p99Ms)]);
+  for (const [database, db] of Object.entries(result.databases)) {
+    for (const c of db.cases) rows.push([database, c.case, c.stage, String(c.requestsPerSecond), String(c.p50Ms), String(c.p99Ms)]);
+    const during = db.sweep?.during;
+    if (during)
+      rows.push([database, CASE_TWO, 'during sweep', String(during.requestsPerSecond), String(during.p50Ms), String(during.p99Ms)]);
+  }
+  return rows;
+}
+
+function markdownTable(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+export function printReport(result: RunResult, print: (line: string) => void): void {
+  print('');
+  print('case                          database  stage           req/s     p50 ms  p99 ms');
+  for (const [database, name, stage, rps, p50, p99] of caseRows(result)) {
+    print(`${name.padEnd(30)}${database.padEnd(10)}${stage.padEnd(16)}${rps.padStart(7)}${p50.padStart(9)}${p99.padStart(8)}`);
+  }
+  print('');
+  print('target                              database  value     target     verdict');
+  for (const r of result.ratios) {
+    print(
+      `${r.name.padEnd(36)}${r.database.padEnd(10)}${String(r.value ?? '-').padEnd(10)}${r.target.padEnd(11)}${verdict(r)}  (${r.detail})`,
+    );
+  }
+  for (const [database, db] of Object.entries(result.databases)) {
+    for (const s of db.skipped) print(`skipped on ${database}: ${s}`);
+    for (const n of db.notes) print(`${database}: ${n}`);
+    if (db.profile) {
+      print(`${database}: top self time in case 2 (${db.profile.busyMs} ms busy):`);
+      for (const f of db.profile.topFrames.slice(0, 10)) print(`  ${String(f.percent).padStart(5)}%  ${f.frame}`);
+      print(`${database}: by origin: ${db.profile.byOrigin.map((o) => `${o.frame} ${o.percent}%`).join(', ')}`);
+    }
+  }
+}
+
+const START = '<!-- bench:latest:start -->';
+const END = '<!-- bench:latest:end -->';
+
+/** Replaces the "latest figures" block of bench/README.md with this run's tables. */
+export function updateReadme(path: string, result: RunResult, resultFile: string): void {
+  const block = [
+    START,
+    `Latest run: ${result.date.slice(0, 16).replace('T', ' ')} UTC, \`${result.command}\`, ${result.elapsedSeconds} s in all, ` +
+      `${result.machine.cpus} × ${result.machine.cpuModel.trim()}, Node ${result.machine.node}, ` +
+      `${result.settings.connections} connections, ${result.settings.duration} s per case after ${result.settings.warmup} s warm-up. ` +
+      `Raw figures: [${resultFile.replace(/^bench\//, '')}](${resultFile.replace(/^bench\//, '')}).`,
+    '',
+    markdownTable(['database', 'case', 'tokens / state', 'req/s', 'p50 ms', 'p99 ms'], caseRows(result)),
+    '',
+    markdownTable(
+      ['target', 'database', 'measured', 'target', 'verdict', 'detail'],
+      result.ratios.map((r) => [r.name, r.database, String(r.value ?? '-'), r.target, verdict(r), r.detail]),
+    ),
+    '',
+    ...Object.entries(result.databases).flatMap(([database, db]) => db.skipped.map((s) => `- skipped on ${database}: ${s}`)),
+    END,
+  ].join('\n');
+  const current = existsSync(path) ? readFileSync(path, 'utf8') : `# Benchmarks\n\n${START}\n${END}\n`;
+  const start = current.indexOf(START);
+  const end = current.indexOf(END);
+  const next =
+    start >= 0 && end > start ? current.slice(0, start) + block + current.slice(end + END.length) : `${current.trimEnd()}\n\n${block}\n`;
+  writeFileSync(path, next);
+}

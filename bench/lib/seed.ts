@@ -1,0 +1,210 @@
+import Database from 'better-sqlite3';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Connection, createConnection } from 'mysql2/promise';
+import { UNMATCHABLE_PASSWORD_HASH } from '../../libs/personal-access-tokens/src/users/password-hasher';
+
+/** The seeded member role of the initial migration. */
+export const MEMBER_ROLE_ID = '00000000-0000-4000-8000-000000000002';
+
+export interface SeedUser {
+  id: string;
+  email: string;
+}
+
+export interface SeedToken {
+  id: string;
+  userId: string;
+  name: string;
+  digest: string;
+  expiresAt: Date;
+  scopes: string[];
+}
+
+/** The way TypeORM writes datetime(3) on both drivers: UTC, no zone suffix. */
+export const sqlDate = (date: Date) => date.toISOString().replace('T', ' ').replace('Z', '');
+
+/**
+ * Bulk writes straight into the service's database, as multi-row INSERTs in large transactions:
+ * a million tokens through the API would take longer than the whole benchmark may.
+ */
+export interface Seeder {
+  insertUsers(users: SeedUser[], now: Date): Promise<void>;
+  insertTokens(tokens: SeedToken[], now: Date): Promise<void>;
+  /** Sets expires_at of the given tokens (by name prefix) in one statement; answers rows changed. */
+  setExpiry(namePrefix: string, expiresAt: Date): Promise<number>;
+  /** Active tokens whose expiry has passed (what the expiry job has yet to do). */
+  countDue(now: Date): Promise<number>;
+  countTokens(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const ROWS_PER_STATEMENT = 2000;
+
+function tokenRows(tokens: SeedToken[], now: Date): unknown[][] {
+  const created = sqlDate(now);
+  return tokens.map((t) => [t.id, t.userId, t.name, t.digest, 'active', created, sqlDate(t.expiresAt)]);
+}
+
+function scopeRows(tokens: SeedToken[]): unknown[][] {
+  return tokens.flatMap((t) => t.scopes.map((scope) => [t.id, scope]));
+}
+
+function userRows(users: SeedUser[], now: Date): unknown[][] {
+  const at = sqlDate(now);
+  return users.map((u) => [u.id, u.email, 'Bench filler', UNMATCHABLE_PASSWORD_HASH, MEMBER_ROLE_ID, 1, at, at]);
+}
+
+const INSERT = {
+  users: 'INSERT INTO users (id, email, display_name, password_hash, role_id, active, created_at, updated_at) VALUES ',
+  tokens: 'INSERT INTO personal_access_tokens (id, user_id, name, digest, status, created_at, expires_at) VALUES ',
+  scopes: 'INSERT INTO personal_access_token_scopes (token_id, scope) VALUES ',
+};
+
+function chunks<T>(rows: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
+
+const placeholders = (rows: unknown[][]) => rows.map((r) => `(${r.map(() => '?').join(',')})`).join(',');
+
+class SqliteSeeder implements Seeder {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    this.db = new Database(file, { timeout: 30_000 });
+    this.db.pragma('journal_mode = WAL');
+  }
+
+  private insert(prefix: string, rows: unknown[][]): void {
+    // SQLite allows 32766 bound parameters per statement.
+    const perStatement = Math.max(1, Math.floor(32_000 / (rows[0]?.length ?? 1)));
+    for (const chunk of chunks(rows, perStatement)) this.db.prepare(prefix + placeholders(chunk)).run(...chunk.flat());
+  }
+
+  async insertUsers(users: SeedUser[], now: Date): Promise<void> {
+    this.db.transaction(() => this.insert(INSERT.users, userRows(users, now)))();
+  }
+
+  async insertTokens(tokens: SeedToken[], now: Date): Promise<void> {
+    this.db.transaction(() => {
+      this.insert(INSERT.tokens, tokenRows(tokens, now));
+      this.insert(INSERT.scopes, scopeRows(tokens));
+    })();
+  }
+
+  async setExpiry(namePrefix: string, expiresAt: Date): Promise<number> {
+    return this.db
+      .prepare("UPDATE personal_access_tokens SET expires_at = ? WHERE name LIKE ? ESCAPE '!' AND status = 'active'")
+      .run(sqlDate(expiresAt), `${namePrefix}%`).changes;
+  }
+
+  async countDue(now: Date): Promise<number> {
+    const row = this.db
+      .prepare("SELECT COUNT(*) AS n FROM personal_access_tokens WHERE status = 'active' AND expires_at <= ?")
+      .get(sqlDate(now)) as { n: number };
+    return row.n;
+  }
+
+  async countTokens(): Promise<number> {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM personal_access_tokens').get() as { n: number }).n;
+  }
+
+  async close(): Promise<void> {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.close();
+  }
+}
+
+class MysqlSeeder implements Seeder {
+  private constructor(private readonly connection: Connection) {}
+
+  static async open(url: string): Promise<MysqlSeeder> {
+    const connection = await createConnection({ uri: url, timezone: 'Z' });
+    await connection.query("SET time_zone = '+00:00'");
+    return new MysqlSeeder(connection);
+  }
+
+  private async insert(prefix: string, rows: unknown[][]): Promise<void> {
+    for (const chunk of chunks(rows, ROWS_PER_STATEMENT)) await this.connection.query(prefix + placeholders(chunk), chunk.flat());
+  }
+
+  private async inTransaction(work: () => Promise<void>): Promise<void> {
+    await this.connection.beginTransaction();
+    try {
+      await work();
+      await this.connection.commit();
+    } catch (error) {
+      await this.connection.rollback();
+      throw error;
+    }
+  }
+
+  async insertUsers(users: SeedUser[], now: Date): Promise<void> {
+    await this.inTransaction(() => this.insert(INSERT.users, userRows(users, now)));
+  }
+
+  async insertTokens(tokens: SeedToken[], now: Date): Promise<void> {
+    // The rows are fresh UUIDs and random digests: InnoDB may skip uniqueness read-backs while loading.
+    await this.connection.query('SET unique_checks = 0, foreign_key_checks = 0');
+    try {
+      await this.inTransaction(async () => {
+        await this.insert(INSERT.tokens, tokenRows(tokens, now));
+        await this.insert(INSERT.scopes, scopeRows(tokens));
+      });
+    } finally {
+      await this.connection.query('SET unique_checks = 1, foreign_key_checks = 1');
+    }
+  }
+
+  async setExpiry(namePrefix: string, expiresAt: Date): Promise<number> {
+    const [result] = await this.connection.query(
+      "UPDATE personal_access_tokens SET expires_at = ? WHERE name LIKE ? ESCAPE '!' AND status = 'active'",
+      [sqlDate(expiresAt), `${namePrefix}%`],
+    );
+    return (result as { affectedRows: number }).affectedRows;
+  }
+
+  async countDue(now: Date): Promise<number> {
+    const [rows] = await this.connection.query(
+      "SELECT COUNT(*) AS n FROM personal_access_tokens WHERE status = 'active' AND expires_at <= ?",
+      [sqlDate(now)],
+    );
+    return Number((rows as { n: number }[])[0].n);
+  }
+
+  async countTokens(): Promise<number> {
+    const [rows] = await this.connection.query('SELECT COUNT(*) AS n FROM personal_access_tokens');
+    return Number((rows as { n: number }[])[0].n);
+  }
+
+  async close(): Promise<void> {
+    await this.connection.end();
+  }
+}
+
+export function openSeeder(target: { sqliteFile?: string; mysqlUrl?: string }): Promise<Seeder> {
+  if (target.mysqlUrl) return MysqlSeeder.open(target.mysqlUrl);
+  if (!target.sqliteFile) throw new Error('openSeeder needs a SQLite file or a MySQL URL');
+  return Promise.resolve(new SqliteSeeder(target.sqliteFile));
+}
+
+/** Tokens nobody will present: random digests (indistinguishable from HMAC output), one scope each. */
+export function fillerTokens(from: number, to: number, users: SeedUser[], expiresAt: Date): SeedToken[] {
+  const tokens: SeedToken[] = [];
+  for (let i = from; i < to; i++) {
+    tokens.push({
+      id: randomUUID(),
+      userId: users[i % users.length].id,
+      name: `filler-${i}`,
+      digest: randomBytes(32).toString('hex'),
+      expiresAt,
+      scopes: ['personal_access_tokens:read'],
+    });
+  }
+  return tokens;
+}
+
+export function fillerUsers(count: number): SeedUser[] {
+  return Array.from({ length: count }, (_, i) => ({ id: randomUUID(), email: `filler-${i}@bench.invalid` }));
+}
