@@ -9,6 +9,16 @@ interface RequestLike {
   headers: Record<string, string | string[] | undefined>;
   query?: unknown;
   body?: unknown;
+  /** Fastify's underlying Node request: its rawHeaders still hold duplicates that Node dropped. */
+  raw?: { rawHeaders?: string[] };
+}
+
+/** Node keeps only the first of several Authorization headers; a proxy in front may keep the last. */
+function authorizationHeaderCount(request: RequestLike): number {
+  const raw = request.raw?.rawHeaders ?? [];
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'authorization') count++;
+  return count;
 }
 
 function hasAccessTokenField(source: unknown): boolean {
@@ -27,7 +37,7 @@ export function readCredential(request: RequestLike): CredentialReading {
   }
   const header = request.headers.authorization;
   if (header === undefined || header === '') return { kind: 'missing' };
-  if (typeof header !== 'string') return { kind: 'invalid', description: 'Send exactly one Authorization header' };
+  if (typeof header !== 'string' || authorizationHeaderCount(request) > 1) return { kind: 'invalid', description: 'Send exactly one Authorization header' };
   if (header.length > MAX_CREDENTIAL_LENGTH + 10) return { kind: 'invalid', description: 'The Authorization header is too long' };
   const [scheme, ...rest] = header.trim().split(/ +/);
   if (!SCHEMES.has(scheme.toLowerCase())) return { kind: 'missing' };
