@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PersonalAccessTokensModule } from '../libs/personal-access-tokens/src';
 import { AdminBootstrapService } from './bootstrap/admin-bootstrap.service';
@@ -16,6 +17,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        ScheduleModule.forRoot(),
         TypeOrmModule.forRoot({ ...buildDataSourceOptions(config.database, { logSql: config.logSql }), migrationsRun: true }),
         PersonalAccessTokensModule.forRoot({
           peppers: config.peppers,
@@ -24,6 +26,10 @@ export class AppModule {
           productScopes: config.productScopes,
           policy: config.policy,
           sessionTtlSeconds: config.sessionTtlSeconds,
+          expiry: config.expiryJob,
+          webhook: config.webhook,
+          introspectionRateLimit: config.introspectionRateLimit,
+          credentialRevocationRateLimit: config.credentialRevocationRateLimit,
           failedAuthLimit: config.failedAuthLimit,
         }),
       ],

@@ -28,6 +28,12 @@ export interface AppConfig {
   /** Failed token authentications per client IP per window, then 429. */
   failedAuthLimit: { limit: number; windowSeconds: number };
   bodyLimitBytes: number;
+  /** The expiry job: cron schedule in UTC (false: not scheduled), batch size, unused-token policy. */
+  expiryJob: { cron: string | false; batchSize: number; revokeUnusedAfterDays: number | null };
+  /** Token events are POSTed here, signed with the secret; null: no webhook. */
+  webhook: { url: string; secret: string; maxAttempts: number } | null;
+  introspectionRateLimit: { limit: number; windowSeconds: number };
+  credentialRevocationRateLimit: { limit: number; windowSeconds: number };
 }
 
 export class ConfigError extends Error {

@@ -1,4 +1,5 @@
 import { DEFAULT_POLICY, ScopeResourceDefinition } from '../../libs/personal-access-tokens/src';
+import { validateCronExpression } from 'cron';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -43,6 +44,14 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       windowSeconds: read.int('AUTH_FAILURE_WINDOW_SECONDS', 300, 1, 86400),
     },
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 128 * 1024, 1024, 10 * 1024 * 1024),
+    expiryJob: {
+      cron: readCron(read.string('EXPIRY_JOB_CRON', '* * * * *'), problems),
+      batchSize: read.int('EXPIRY_JOB_BATCH_SIZE', 500, 1, 10_000),
+      revokeUnusedAfterDays: read.int('PAT_REVOKE_UNUSED_AFTER_DAYS', 0, 0, 3650) || null,
+    },
+    webhook: readWebhook(read, problems),
+    introspectionRateLimit: { limit: read.int('INTROSPECTION_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000), windowSeconds: 60 },
+    credentialRevocationRateLimit: { limit: read.int('CREDENTIAL_REVOKE_RATE_LIMIT_PER_MINUTE', 10, 1, 10_000), windowSeconds: 60 },
   };
   if (!/^[a-z][a-z0-9]{0,15}_$/.test(config.tokenPrefix))
     problems.push('TOKEN_PREFIX must be lowercase letters/digits ending in "_", e.g. pat_');
@@ -111,6 +120,23 @@ function pepperFile(dataDir: string): string {
   writeFileSync(file, pepper + '\n', { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
   return pepper;
+}
+
+/** A cron expression (evaluated in UTC), or `off` for a job that is not scheduled. */
+function readCron(value: string, problems: string[]): string | false {
+  if (value === 'off') return false;
+  if (!validateCronExpression(value).valid) problems.push(`EXPIRY_JOB_CRON must be a cron expression such as "* * * * *", or off (got "${value}")`);
+  return value;
+}
+
+function readWebhook(read: EnvReader, problems: string[]): AppConfig['webhook'] {
+  const url = read.string('WEBHOOK_URL', '');
+  const secret = read.string('WEBHOOK_SECRET', '');
+  const maxAttempts = read.int('WEBHOOK_MAX_ATTEMPTS', 8, 1, 50);
+  if (!url) return null;
+  if (!/^https?:\/\/[^\s]+$/.test(url)) problems.push('WEBHOOK_URL must be an http(s) URL');
+  if (secret.length < 32) problems.push('WEBHOOK_SECRET is required with WEBHOOK_URL (32+ random characters, e.g. `openssl rand -hex 32`)');
+  return { url, secret, maxAttempts };
 }
 
 function readTrustProxy(value: string | undefined): boolean | string[] {

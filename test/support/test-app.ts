@@ -74,6 +74,11 @@ export class TestApp {
       loginRateLimit: { perIp: 1000, failuresPerEmail: 1000, windowSeconds: 60 },
       failedAuthLimit: { limit: 1000, windowSeconds: 300 },
       bodyLimitBytes: 128 * 1024,
+      // Not scheduled: tests run the expiry job on demand with the fake clock.
+      expiryJob: { cron: false, batchSize: 500, revokeUnusedAfterDays: null },
+      webhook: null,
+      introspectionRateLimit: { limit: 1000, windowSeconds: 60 },
+      credentialRevocationRateLimit: { limit: 1000, windowSeconds: 60 },
       ...overrides,
     };
     const clock = new FakeClock();

@@ -1,6 +1,6 @@
 export { PersonalAccessTokensModule } from './personal-access-tokens.module';
 export { PAT_OPTIONS, DEFAULT_POLICY } from './personal-access-tokens.options';
-export type { PersonalAccessTokensModuleOptions, TokenPolicy, ResolvedOptions } from './personal-access-tokens.options';
+export type { PersonalAccessTokensModuleOptions, TokenPolicy, ResolvedOptions, ExpiryJobOptions, WebhookOptions } from './personal-access-tokens.options';
 export { PERSONAL_ACCESS_TOKENS_ENTITIES } from './entities';
 export { Public, Auth } from './auth/auth.decorators';
 export type { Principal, PrincipalToken, AuthMethod } from './auth/principal';
@@ -27,3 +27,8 @@ export { TooManyRequestsError, BadRequestError } from './common/domain-error';
 export { ErrorResponseDto } from './common/error-response.dto';
 export { TokenEvents } from './common/token-events';
 export type { TokenEvent, TokenEventType, TokenEventListener } from './common/token-events';
+export { ExpiryJob } from './expiry/expiry-job';
+export type { ExpiryRunResult } from './expiry/expiry-job';
+export { WebhookDispatcher, WEBHOOK_EVENT_TYPES } from './webhooks/webhook-dispatcher';
+export type { WebhookPayload, WebhookRunResult } from './webhooks/webhook-dispatcher';
+export { signWebhookPayload, verifyWebhookSignature } from './webhooks/webhook-signature';

@@ -31,6 +31,14 @@ import { DefaultUserDirectory } from './users/default-user-directory';
 import { RolesController } from './users/roles.controller';
 import { UserDirectory } from './users/user-directory';
 import { UsersService } from './users/users.service';
+import { AdminTokensController } from './admin/admin-tokens.controller';
+import { AdminTokensService } from './admin/admin-tokens.service';
+import { ExpiryJob } from './expiry/expiry-job';
+import { IntrospectionController } from './introspection/introspection.controller';
+import { IntrospectionService } from './introspection/introspection.service';
+import { LeakedCredentialsController } from './leaked-credentials/leaked-credentials.controller';
+import { LeakedCredentialsService } from './leaked-credentials/leaked-credentials.service';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 
 /**
  * Personal access tokens for a Nest app: tokens and scopes, login sessions, users and roles,
@@ -47,7 +55,7 @@ import { UsersService } from './users/users.service';
  */
 @Module({
   imports: [TypeOrmModule.forFeature(PERSONAL_ACCESS_TOKENS_ENTITIES), PassportModule],
-  controllers: [TokensController, ScopesController, MeController, AdminUsersController, RolesController],
+  controllers: [TokensController, ScopesController, MeController, AdminUsersController, RolesController, AdminTokensController, IntrospectionController, LeakedCredentialsController],
   providers: [
     {
       provide: PAT_OPTIONS,
@@ -72,6 +80,11 @@ import { UsersService } from './users/users.service';
     GrantRules,
     TokensService,
     SessionsService,
+    AdminTokensService,
+    IntrospectionService,
+    LeakedCredentialsService,
+    WebhookDispatcher,
+    ExpiryJob,
     UsersService,
     DefaultUserDirectory,
     CredentialVerifier,
@@ -87,6 +100,8 @@ import { UsersService } from './users/users.service';
     UnitOfWork,
     RateLimiter,
     TokenEvents,
+    ExpiryJob,
+    WebhookDispatcher,
     TokensService,
     SessionsService,
     UsersService,

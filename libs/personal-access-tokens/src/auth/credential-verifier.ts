@@ -20,9 +20,10 @@ export class CredentialVerifier {
     @Inject(PAT_OPTIONS) private readonly options: ResolvedOptions,
   ) {}
 
-  async verify(secret: string, ip?: string): Promise<Principal> {
+  /** `touch: false` verifies without recording a use (introspection by a third party). */
+  async verify(secret: string, ip?: string, options?: { touch?: boolean }): Promise<Principal> {
     if (secret.startsWith(this.options.tokenPrefix)) {
-      const token = await this.tokens.verify(secret, ip);
+      const token = await this.tokens.verify(secret, ip, options);
       const subject = { userId: token.userId, tokenId: token.id, tokenName: token.name };
       const user = await this.directory.findById(token.userId);
       if (!user?.active) throw new InvalidTokenError(this.options.realm, subject);

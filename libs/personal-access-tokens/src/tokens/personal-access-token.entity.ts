@@ -50,6 +50,14 @@ export class PersonalAccessToken {
   @Column({ name: 'last_used_ip', type: 'varchar', length: 45, nullable: true })
   lastUsedIp: string | null;
 
+  /** The `expiresAt` the 7-day expiry notice was sent for (a new expiry earns a new notice). */
+  @Column({ name: 'expiry_notice_7d_for', type: 'datetime', precision: 3, nullable: true, select: false })
+  expiryNotice7dFor?: Date | null;
+
+  /** The `expiresAt` the 1-day expiry notice was sent for. */
+  @Column({ name: 'expiry_notice_1d_for', type: 'datetime', precision: 3, nullable: true, select: false })
+  expiryNotice1dFor?: Date | null;
+
   @OneToMany(() => PersonalAccessTokenScope, (scope) => scope.token)
   scopes?: PersonalAccessTokenScope[];
 }

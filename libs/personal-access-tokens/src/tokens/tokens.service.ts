@@ -302,8 +302,9 @@ export class TokensService {
    * Verifies a PAT secret: format and checksum first (no query for a look-alike), then one
    * indexed lookup by digest, then status and expiry against the clock. Background jobs are
    * bookkeeping; this is the gate. A secret that was rotated away revokes its token.
+   * `touch: false` (introspection: a third party asking) leaves lastUsedAt alone.
    */
-  async verify(secret: string, ip?: string): Promise<VerifiedToken> {
+  async verify(secret: string, ip?: string, options: { touch?: boolean } = {}): Promise<VerifiedToken> {
     if (!hasValidTokenFormat(secret, this.options.tokenPrefix)) throw new InvalidTokenError(this.options.realm);
     const digests = this.hasher.candidateDigests(secret);
     const token = await this.tokens
@@ -319,7 +320,7 @@ export class TokensService {
       this.background('re-key token digest', (m) =>
         m.update(PersonalAccessToken, { id: token.id, digest: token.digest }, { digest: digests[0] }),
       );
-    this.touchLastUsed(token.id, ip, now);
+    if (options.touch !== false) this.touchLastUsed(token.id, ip, now);
     return {
       id: token.id,
       userId: token.userId,

@@ -1,0 +1,148 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, In, IsNull, Not, Repository } from 'typeorm';
+import { Session } from '../auth/sessions/session.entity';
+import { Clock } from '../common/clock';
+import { Page } from '../common/pagination.dto';
+import { TokenEvents } from '../common/token-events';
+import { UnitOfWork } from '../common/unit-of-work';
+import { TokenResponseDto } from '../tokens/dto/token.dto';
+import { PersonalAccessTokenScope } from '../tokens/personal-access-token-scope.entity';
+import { effectiveStatus, PersonalAccessToken } from '../tokens/personal-access-token.entity';
+import { TokenNotFoundError } from '../tokens/tokens.errors';
+import { UserDirectory } from '../users/user-directory';
+import { UserNotFoundError } from '../users/users.errors';
+import { AdminListTokensQueryDto, UserCredentialsRevokedDto } from './dto/admin-tokens.dto';
+
+/**
+ * Governance of everyone's tokens, for holders of `MANAGE_ALL_ACCESS_TOKENS`: find tokens across
+ * the organisation, revoke one, or cut a user off (all tokens and sessions) without deleting them.
+ */
+@Injectable()
+export class AdminTokensService {
+  constructor(
+    @InjectRepository(PersonalAccessToken) private readonly tokens: Repository<PersonalAccessToken>,
+    @InjectRepository(PersonalAccessTokenScope) private readonly scopes: Repository<PersonalAccessTokenScope>,
+    @Inject(UserDirectory) private readonly directory: UserDirectory,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly clock: Clock,
+    private readonly events: TokenEvents,
+  ) {}
+
+  async list(query: AdminListTokensQueryDto): Promise<Page<TokenResponseDto>> {
+    const now = this.clock.now();
+    const builder = this.tokens.createQueryBuilder('t');
+    if (query.userId) builder.andWhere('t.userId = :userId', { userId: query.userId });
+    if (query.status === 'active') {
+      builder
+        .andWhere("t.status = 'active'")
+        .andWhere(new Brackets((b) => b.where('t.expiresAt IS NULL').orWhere('t.expiresAt > :now', { now })));
+    } else if (query.status === 'expired') {
+      builder.andWhere(
+        new Brackets((b) => b.where("t.status = 'expired'").orWhere("(t.status = 'active' AND t.expiresAt <= :now)", { now })),
+      );
+    } else if (query.status === 'revoked') {
+      builder.andWhere("t.status = 'revoked'");
+    }
+    if (query.search) {
+      // '!' as the LIKE escape: a backslash means different things to MySQL and SQLite.
+      builder.andWhere("t.name LIKE :search ESCAPE '!'", { search: `%${query.search.replace(/[!%_]/g, (c) => '!' + c)}%` });
+    }
+    if (query.createdBefore) builder.andWhere('t.createdAt < :createdBefore', { createdBefore: query.createdBefore });
+    if (query.createdAfter) builder.andWhere('t.createdAt > :createdAfter', { createdAfter: query.createdAfter });
+    if (query.lastUsedBefore) builder.andWhere('t.lastUsedAt < :lastUsedBefore', { lastUsedBefore: query.lastUsedBefore });
+    if (query.lastUsedAfter) builder.andWhere('t.lastUsedAt > :lastUsedAfter', { lastUsedAfter: query.lastUsedAfter });
+    const [rows, total] = await builder
+      .orderBy('t.createdAt', 'DESC')
+      .addOrderBy('t.id', 'DESC')
+      .skip((query.page - 1) * query.pageSize)
+      .take(query.pageSize)
+      .getManyAndCount();
+    const scopes = await this.scopesOf(rows.map((t) => t.id));
+    return {
+      items: rows.map((t) => this.toResponse(t, scopes.get(t.id) ?? [], now)),
+      total,
+      page: query.page,
+      pageSize: query.pageSize,
+    };
+  }
+
+  /** Revokes any user's token; revoking a revoked token changes nothing. */
+  async revoke(adminUserId: string, id: string): Promise<TokenResponseDto> {
+    const now = this.clock.now();
+    const { token, changed } = await this.unitOfWork.run(async (manager) => {
+      const found = await manager.findOne(PersonalAccessToken, { where: { id } });
+      if (!found) throw new TokenNotFoundError();
+      const result = await manager.update(PersonalAccessToken, { id, status: Not('revoked') }, { status: 'revoked', revokedAt: now });
+      return { token: found, changed: result.affected === 1 };
+    });
+    if (changed) await this.publishRevoked(adminUserId, token, now);
+    return this.get(id);
+  }
+
+  /**
+   * Revokes every token of the user and ends their login sessions, in one transaction; the
+   * account itself stays (deactivate it separately if wanted).
+   */
+  async revokeAllForUser(adminUserId: string, userId: string): Promise<UserCredentialsRevokedDto> {
+    if (!(await this.directory.findById(userId))) throw new UserNotFoundError();
+    const now = this.clock.now();
+    // The same lock name as token creation takes, so no token is created half-way through.
+    const { revoked, endedSessions } = await this.unitOfWork.run(
+      async (manager) => {
+        const live = await manager.find(PersonalAccessToken, { where: { userId, status: Not('revoked') } });
+        if (live.length) {
+          await manager.update(PersonalAccessToken, { id: In(live.map((t) => t.id)), status: Not('revoked') }, { status: 'revoked', revokedAt: now });
+        }
+        const sessions = await manager.update(Session, { userId, revokedAt: IsNull() }, { revokedAt: now });
+        return { revoked: live, endedSessions: sessions.affected ?? 0 };
+      },
+      { lock: `pat:user:${userId}` },
+    );
+    for (const token of revoked) await this.publishRevoked(adminUserId, token, now);
+    return { userId, revokedTokens: revoked.length, endedSessions };
+  }
+
+  private async get(id: string): Promise<TokenResponseDto> {
+    const token = await this.tokens.findOne({ where: { id } });
+    if (!token) throw new TokenNotFoundError();
+    return this.toResponse(token, (await this.scopesOf([id])).get(id) ?? [], this.clock.now());
+  }
+
+  private publishRevoked(adminUserId: string, token: PersonalAccessToken, occurredAt: Date): Promise<void> {
+    return this.events.publish({
+      type: 'token.revoked',
+      occurredAt,
+      userId: token.userId,
+      tokenId: token.id,
+      tokenName: token.name,
+      actor: { type: 'user', userId: adminUserId },
+      details: { by: 'admin' },
+    });
+  }
+
+  private async scopesOf(tokenIds: string[]): Promise<Map<string, string[]>> {
+    const byToken = new Map<string, string[]>();
+    if (tokenIds.length === 0) return byToken;
+    const rows = await this.scopes.find({ where: { tokenId: In(tokenIds) }, order: { scope: 'ASC' } });
+    for (const row of rows) byToken.set(row.tokenId, [...(byToken.get(row.tokenId) ?? []), row.scope]);
+    return byToken;
+  }
+
+  private toResponse(token: PersonalAccessToken, scopes: string[], now: Date): TokenResponseDto {
+    return {
+      id: token.id,
+      userId: token.userId,
+      name: token.name,
+      description: token.description,
+      scopes,
+      status: effectiveStatus(token, now),
+      createdAt: token.createdAt,
+      expiresAt: token.expiresAt,
+      lastUsedAt: token.lastUsedAt,
+      lastUsedIp: token.lastUsedIp,
+      revokedAt: token.revokedAt,
+      rotatedAt: token.rotatedAt,
+    };
+  }
+}
