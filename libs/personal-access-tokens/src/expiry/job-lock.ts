@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { DataSource, QueryRunner } from 'typeorm';
 
 /** A held job lock: ask before each unit of work whether it is still held, release at the end. */
@@ -12,8 +13,9 @@ const NO_LOCK: JobLock = { stillHeld: async () => true, release: async () => und
 /**
  * Cluster-wide "one runner at a time" for background jobs. On MySQL/MariaDB a `GET_LOCK` held by
  * a dedicated connection: the server frees it when that connection dies, so the lock is treated
- * as lost as soon as the connection no longer answers as its holder. On SQLite (one process, one
- * connection) there is nothing to coordinate.
+ * as lost as soon as the connection no longer answers as its holder. Lock names are server-wide,
+ * so each is qualified with the database: two deployments sharing a server do not block each
+ * other. On SQLite (one process, one connection) there is nothing to coordinate.
  */
 export class JobLocks {
   private readonly logger = new Logger(JobLocks.name);
@@ -21,11 +23,13 @@ export class JobLocks {
   constructor(private readonly dataSource: DataSource) {}
 
   /** The lock, or null when another connection holds it (never waits). */
-  async tryAcquire(name: string): Promise<JobLock | null> {
+  async tryAcquire(job: string): Promise<JobLock | null> {
     if (this.dataSource.options.type === 'better-sqlite3') return NO_LOCK;
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
+    let name: string;
     try {
+      name = await this.lockName(runner, job);
       const [row] = await runner.query('SELECT GET_LOCK(?, 0) AS acquired', [name]);
       if (Number(row?.acquired) !== 1) {
         await runner.release();
@@ -47,6 +51,12 @@ export class JobLocks {
         }
       },
     };
+  }
+
+  /** `<job>:<16 hex of the database name's SHA-1>`: within the 64 characters MySQL allows. */
+  async lockName(runner: QueryRunner, job: string): Promise<string> {
+    const [{ db }] = await runner.query('SELECT DATABASE() AS db');
+    return `${job}:${createHash('sha1').update(String(db)).digest('hex').slice(0, 16)}`;
   }
 
   private async holds(runner: QueryRunner, name: string): Promise<boolean> {
