@@ -109,9 +109,7 @@ describe.each(testDatabases())('expiry job on $name', (database) => {
       const unsubscribe = t.app.get(TokenEvents).subscribe(async () => {
         if (killed) return;
         killed = true;
-        const [{ holder }] = await dataSource.query(
-          "SELECT IS_USED_LOCK(CONCAT('pat:expiry-job:', LEFT(SHA1(DATABASE()), 16))) AS holder",
-        );
+        const [{ holder }] = await dataSource.query("SELECT IS_USED_LOCK(CONCAT('pat:expiry-job:', LEFT(SHA1(DATABASE()), 16))) AS holder");
         await dataSource.query(`KILL ${Number(holder)}`);
       });
       const cut = await job.run();

@@ -151,7 +151,9 @@ describe.each(testDatabases())('introspection and gateway verification on $name'
       expect((await verify(`Bearer ${token.token}`, '?scope=reports:read')).status).toBe(200);
       const refused = await verify(`Bearer ${token.token}`, '?scope=reports:delete');
       expect(refused.status).toBe(403);
-      expect(refused.headers['www-authenticate']).toBe('Bearer realm="personal-access-tokens", error="insufficient_scope", scope="reports:delete"');
+      expect(refused.headers['www-authenticate']).toBe(
+        'Bearer realm="personal-access-tokens", error="insufficient_scope", scope="reports:delete"',
+      );
     });
 
     it('answers 401 with RFC 6750 challenges for everything else', async () => {

@@ -88,12 +88,17 @@ describe.each(testDatabases())('webhooks on $name', (database) => {
     expect(request.headers['x-pat-delivery']).toBe(request.json.id);
     expect(Number(request.headers['x-pat-timestamp'])).toBe(Math.floor(t.clock.now().getTime() / 1000));
     expect(signedCorrectly(request)).toBe(true);
-    expect(verifyWebhookSignature(SECRET, String(request.headers['x-pat-timestamp']), request.body, String(request.headers['x-pat-signature']))).toBe(
-      true,
-    );
-    expect(verifyWebhookSignature('another-secret', String(request.headers['x-pat-timestamp']), request.body, String(request.headers['x-pat-signature']))).toBe(
-      false,
-    );
+    expect(
+      verifyWebhookSignature(SECRET, String(request.headers['x-pat-timestamp']), request.body, String(request.headers['x-pat-signature'])),
+    ).toBe(true);
+    expect(
+      verifyWebhookSignature(
+        'another-secret',
+        String(request.headers['x-pat-timestamp']),
+        request.body,
+        String(request.headers['x-pat-signature']),
+      ),
+    ).toBe(false);
     expect(request.json).toMatchObject({
       type: 'token.revoked',
       user: { id: user.id, email: user.email },

@@ -92,7 +92,11 @@ export class AdminTokensService {
       async (manager) => {
         const live = await manager.find(PersonalAccessToken, { where: { userId, status: Not('revoked') } });
         if (live.length) {
-          await manager.update(PersonalAccessToken, { id: In(live.map((t) => t.id)), status: Not('revoked') }, { status: 'revoked', revokedAt: now });
+          await manager.update(
+            PersonalAccessToken,
+            { id: In(live.map((t) => t.id)), status: Not('revoked') },
+            { status: 'revoked', revokedAt: now },
+          );
         }
         const sessions = await manager.update(Session, { userId, revokedAt: IsNull() }, { revokedAt: now });
         return { revoked: live, endedSessions: sessions.affected ?? 0 };

@@ -172,9 +172,7 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
           ),
         );
       }
-      const rows = await this.forUpdate(builder.orderBy('t.expiresAt', 'ASC').addOrderBy('t.id', 'ASC'))
-        .limit(limit)
-        .getMany();
+      const rows = await this.forUpdate(builder.orderBy('t.expiresAt', 'ASC').addOrderBy('t.id', 'ASC')).limit(limit).getMany();
       if (rows.length) {
         after = rows[rows.length - 1];
         const marks = Object.fromEntries([notice.column, ...notice.alsoMark].map((column) => [column, () => 'expires_at']));

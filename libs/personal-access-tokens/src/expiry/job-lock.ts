@@ -45,7 +45,11 @@ export class JobLocks {
         try {
           await runner.query('SELECT RELEASE_LOCK(?)', [name]);
         } catch (error) {
-          this.logger.warn({ message: 'Could not release job lock (its connection is gone, so the server already did)', lock: name, error: String(error) });
+          this.logger.warn({
+            message: 'Could not release job lock (its connection is gone, so the server already did)',
+            lock: name,
+            error: String(error),
+          });
         } finally {
           await runner.release().catch(() => undefined);
         }

@@ -160,7 +160,11 @@ export class WebhookDispatcher implements OnModuleInit, OnApplicationBootstrap, 
     const attempt = delivery.attempts + 1;
     const lease = new Date(this.clock.now().getTime() + webhook.timeoutMs + 30_000);
     const claim = await this.unitOfWork.run((manager) =>
-      manager.update(WebhookDelivery, { id: delivery.id, status: 'pending', attempts: delivery.attempts }, { attempts: attempt, nextAttemptAt: lease }),
+      manager.update(
+        WebhookDelivery,
+        { id: delivery.id, status: 'pending', attempts: delivery.attempts },
+        { attempts: attempt, nextAttemptAt: lease },
+      ),
     );
     if (claim.affected !== 1) return undefined;
 
