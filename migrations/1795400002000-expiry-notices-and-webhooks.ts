@@ -22,7 +22,7 @@ export class ExpiryNoticesAndWebhooks1795400002000 implements MigrationInterface
           { name: 'event_type', type: 'varchar', length: '40' },
           { name: 'payload', type: 'text' },
           { name: 'status', type: 'varchar', length: '16' },
-          { name: 'attempts', type: 'int' },
+          { name: 'attempts', type: 'integer' },
           time('next_attempt_at'),
           time('created_at'),
           time('delivered_at', true),

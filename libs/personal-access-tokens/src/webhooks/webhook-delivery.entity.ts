@@ -21,7 +21,7 @@ export class WebhookDelivery {
   @Column({ type: 'varchar', length: 16 })
   status: WebhookDeliveryStatus;
 
-  @Column({ type: 'int' })
+  @Column({ type: 'integer' })
   attempts: number;
 
   /** When the next attempt is due; while an attempt is in flight, when its lease runs out. */
