@@ -34,6 +34,8 @@ export interface AppConfig {
   webhook: { url: string; secret: string; maxAttempts: number } | null;
   introspectionRateLimit: { limit: number; windowSeconds: number };
   credentialRevocationRateLimit: { limit: number; windowSeconds: number };
+  /** Audit events are kept this many days, then purged. */
+  audit: { retentionDays: number };
 }
 
 export class ConfigError extends Error {

@@ -52,6 +52,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     webhook: readWebhook(read, problems),
     introspectionRateLimit: { limit: read.int('INTROSPECTION_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000), windowSeconds: 60 },
     credentialRevocationRateLimit: { limit: read.int('CREDENTIAL_REVOKE_RATE_LIMIT_PER_MINUTE', 10, 1, 10_000), windowSeconds: 60 },
+    audit: { retentionDays: read.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500) },
   };
   if (!/^[a-z][a-z0-9]{0,15}_$/.test(config.tokenPrefix))
     problems.push('TOKEN_PREFIX must be lowercase letters/digits ending in "_", e.g. pat_');

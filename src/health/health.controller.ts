@@ -1,11 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { DomainError, ErrorResponseDto, Public } from '../../libs/personal-access-tokens/src';
+import { DomainError, ErrorResponseDto, Public, SkipAudit } from '../../libs/personal-access-tokens/src';
 import { HealthDto } from './health.dto';
 
 @ApiTags('health')
 @Public()
+@SkipAudit()
 @Controller('health')
 export class HealthController {
   constructor(private readonly dataSource: DataSource) {}

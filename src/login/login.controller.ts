@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { Auth, ErrorResponseDto, Principal, Public, RequireScopes } from '../../libs/personal-access-tokens/src';
+import { AuditAction, Auth, ErrorResponseDto, Principal, Public, RequireScopes } from '../../libs/personal-access-tokens/src';
 import { LoginDto, LoginResponseDto } from './login.dto';
 import { LoginService } from './login.service';
 
@@ -11,6 +11,7 @@ export class LoginController {
 
   /** Exchange email and password for a session token. Wrong email and wrong password look the same. */
   @Post('login')
+  @AuditAction('auth.login', { target: null, bodyFields: ['email'] })
   @Public()
   @HttpCode(200)
   @ApiUnauthorizedResponse({ description: 'Wrong email or password', type: ErrorResponseDto })
@@ -21,6 +22,7 @@ export class LoginController {
 
   /** End this session. */
   @Post('logout')
+  @AuditAction('auth.logout', { target: 'session' })
   @HttpCode(204)
   @RequireScopes()
   logout(@Auth() principal: Principal): Promise<void> {

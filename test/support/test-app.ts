@@ -79,6 +79,7 @@ export class TestApp {
       webhook: null,
       introspectionRateLimit: { limit: 1000, windowSeconds: 60 },
       credentialRevocationRateLimit: { limit: 1000, windowSeconds: 60 },
+      audit: { retentionDays: 365 },
       ...overrides,
     };
     const clock = new FakeClock();

@@ -1,3 +1,4 @@
+import { AuditEvent } from './audit/audit-event.entity';
 import { Session } from './auth/sessions/session.entity';
 import { RateLimitCounter } from './common/rate-limit-counter.entity';
 import { PersonalAccessTokenScope } from './tokens/personal-access-token-scope.entity';
@@ -8,4 +9,4 @@ import { User } from './users/user.entity';
 import { WebhookDelivery } from './webhooks/webhook-delivery.entity';
 
 /** Every entity of the library: add them to the host's TypeORM data source. */
-export const PERSONAL_ACCESS_TOKENS_ENTITIES = [PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, Session, User, Role, RateLimitCounter, WebhookDelivery];
+export const PERSONAL_ACCESS_TOKENS_ENTITIES = [PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, Session, User, Role, RateLimitCounter, WebhookDelivery, AuditEvent];

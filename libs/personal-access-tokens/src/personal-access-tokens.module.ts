@@ -1,15 +1,21 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AdminAuditEventsController, MyAuditEventsController } from './audit/audit.controller';
+import { AuditInterceptor, AuditRouteGuard } from './audit/audit.interceptor';
+import { AuditQueryService } from './audit/audit-query.service';
+import { AuditRetentionJob } from './audit/audit-retention.job';
+import { AuditTrail } from './audit/audit-trail';
+import { AuditWriter } from './audit/audit-writer';
 import { BearerAuthGuard } from './auth/bearer-auth.guard';
 import { BearerStrategy } from './auth/bearer.strategy';
 import { CredentialVerifier } from './auth/credential-verifier';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter';
 import { MeController } from './auth/me.controller';
 import { SessionsService } from './auth/sessions/sessions.service';
-import { ApiExceptionFilter } from './common/api-exception.filter';
+import { ApiExceptionFilter, FailedRequestRecorder } from './common/api-exception.filter';
 import { Clock, SystemClock } from './common/clock';
 import { DatabaseRateLimitStore } from './common/database-rate-limit.store';
 import { MemoryRateLimitStore, RateLimiter, RateLimitStore } from './common/rate-limiter';
@@ -55,7 +61,7 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
  */
 @Module({
   imports: [TypeOrmModule.forFeature(PERSONAL_ACCESS_TOKENS_ENTITIES), PassportModule],
-  controllers: [TokensController, ScopesController, MeController, AdminUsersController, RolesController, AdminTokensController, IntrospectionController, LeakedCredentialsController],
+  controllers: [TokensController, ScopesController, MeController, AdminUsersController, RolesController, AdminTokensController, IntrospectionController, LeakedCredentialsController, MyAuditEventsController, AdminAuditEventsController],
   providers: [
     {
       provide: PAT_OPTIONS,
@@ -89,8 +95,16 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
     DefaultUserDirectory,
     CredentialVerifier,
     BearerStrategy,
+    AuditWriter,
+    AuditTrail,
+    AuditQueryService,
+    AuditRetentionJob,
+    { provide: FailedRequestRecorder, useExisting: AuditTrail },
+    // First of the global guards: it only notes the route, so that refusals are audited under its action.
+    { provide: APP_GUARD, useClass: AuditRouteGuard },
     { provide: APP_GUARD, useClass: BearerAuthGuard },
     { provide: APP_GUARD, useClass: ScopesGuard },
+    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
     { provide: APP_PIPE, useFactory: createValidationPipe },
   ],
@@ -102,6 +116,8 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
     TokenEvents,
     ExpiryJob,
     WebhookDispatcher,
+    AuditRetentionJob,
+    AuditWriter,
     TokensService,
     SessionsService,
     UsersService,

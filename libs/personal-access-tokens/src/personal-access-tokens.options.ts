@@ -36,6 +36,18 @@ export interface WebhookOptions {
   timeoutMs?: number;
 }
 
+/** The audit trail (`AuditTrail`). */
+export interface AuditOptions {
+  /** Events older than this are purged by the retention job (default 365). */
+  retentionDays: number;
+  /** Cron expression of the retention job (default hourly), or `false` to only run it on demand. */
+  retentionCron: string | false;
+  /** Buffered read events are written at least this often (default 1000 ms). */
+  flushIntervalMs: number;
+  /** Read events held in memory at most; beyond that, requests wait for a flush (default 10000). */
+  maxBufferedEvents: number;
+}
+
 /**
  * Options of `PersonalAccessTokensModule.forRoot`.
  *
@@ -71,10 +83,12 @@ export interface PersonalAccessTokensModuleOptions {
   introspectionRateLimit?: { limit: number; windowSeconds: number };
   /** Leaked-credential revocation calls per client IP per window (default 10 per minute). */
   credentialRevocationRateLimit?: { limit: number; windowSeconds: number };
+  audit?: Partial<AuditOptions>;
 }
 
-export type ResolvedOptions = Required<Omit<PersonalAccessTokensModuleOptions, 'policy' | 'expiry' | 'webhook'>> & {
+export type ResolvedOptions = Required<Omit<PersonalAccessTokensModuleOptions, 'policy' | 'expiry' | 'webhook' | 'audit'>> & {
   policy: TokenPolicy;
+  audit: AuditOptions;
   expiry: ExpiryJobOptions;
   webhook: Required<WebhookOptions> | null;
 };
@@ -106,6 +120,7 @@ export function resolveOptions(options: PersonalAccessTokensModuleOptions): Reso
       : null,
     introspectionRateLimit: options.introspectionRateLimit ?? { limit: 600, windowSeconds: 60 },
     credentialRevocationRateLimit: options.credentialRevocationRateLimit ?? { limit: 10, windowSeconds: 60 },
+    audit: { retentionDays: 365, retentionCron: '0 * * * *', flushIntervalMs: 1000, maxBufferedEvents: 10_000, ...options.audit },
   };
   const prefixes = [resolved.tokenPrefix, resolved.sessionTokenPrefix];
   if (prefixes.some((p) => !/^[a-z][a-z0-9]{0,15}_$/.test(p))) {

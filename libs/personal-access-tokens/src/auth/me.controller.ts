@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { AuditAction } from '../audit/audit.decorators';
 import { RequireScopes } from '../scopes/require-scopes.decorator';
 import { MeResponseDto } from '../users/dto/me.dto';
 import { Auth } from './auth.decorators';
@@ -10,6 +11,7 @@ import { Principal } from './principal';
 export class MeController {
   /** The caller, their role's privileges, and how this request authenticated (session or PAT). */
   @Get()
+  @AuditAction('user.read_self')
   @RequireScopes('user:read')
   me(@Auth() principal: Principal): MeResponseDto {
     const { user, token } = principal;

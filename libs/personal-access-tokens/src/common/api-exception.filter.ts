@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
 import { DomainError, ErrorDetail } from './domain-error';
@@ -30,6 +30,11 @@ const CODES_BY_STATUS: Record<number, string> = {
   503: 'service_unavailable',
 };
 
+/** Told of every failed request before its answer goes out (the audit trail); must not throw. */
+export abstract class FailedRequestRecorder {
+  abstract recordFailure(request: object, exception: unknown, status: number, code: string): Promise<void>;
+}
+
 /**
  * Maps every error to `{statusCode, error, code, message, requestId}` and the headers it needs.
  * Unknown errors become a bare 500: their message and stack go to the log, never to the client.
@@ -38,13 +43,18 @@ const CODES_BY_STATUS: Record<number, string> = {
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ApiExceptionFilter');
 
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Optional() private readonly recorder?: FailedRequestRecorder,
+  ) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
     const request = http.getRequest<object>();
     const response = http.getResponse<object>();
     const { body, headers } = this.describe(exception, requestIdOf(request));
+    // Refusals by guards and pipes never reach an interceptor: the audit trail learns of them here.
+    await this.recorder?.recordFailure(request, exception, body.statusCode, body.code);
     const adapter = this.adapterHost.httpAdapter;
     for (const [name, value] of Object.entries(headers)) adapter.setHeader(response, name, value);
     adapter.reply(response, body, body.statusCode);

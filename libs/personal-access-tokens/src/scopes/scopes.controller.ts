@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { AuditAction } from '../audit/audit.decorators';
 import { Auth } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { ScopeCatalogDto } from './dto/scope.dto';
@@ -14,6 +15,7 @@ export class ScopesController {
 
   /** Every scope, and whether you may grant it, so a form can offer only what will be accepted. */
   @Get()
+  @AuditAction('scope.list', { target: null })
   @RequireScopes()
   list(@Auth() principal: Principal): ScopeCatalogDto {
     const grants = (scope: string) =>

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import { AuditAction } from '../audit/audit.decorators';
 import { Auth } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { ErrorResponseDto } from '../common/error-response.dto';
@@ -33,6 +34,7 @@ export class TokensController {
 
   /** Create a token. The secret is in this response only: store it now. */
   @Post()
+  @AuditAction('personal_access_token.create', { bodyFields: ['name', 'description', 'scopes', 'expiresIn', 'expiresAt'] })
   @RequireScopes(WRITE)
   @RequirePrivileges(Privilege.GenerateTokens)
   @ApiConflictResponse({ description: 'Name taken, or the live-token cap reached', type: ErrorResponseDto })
@@ -42,6 +44,7 @@ export class TokensController {
 
   /** Your tokens, newest first, with filters. Never contains a secret. */
   @Get()
+  @AuditAction('personal_access_token.list')
   @RequireScopes(READ)
   list(@Auth() principal: Principal, @Query() query: ListTokensQueryDto): Promise<TokenPageDto> {
     return this.tokens.list(principal.user.id, query);
@@ -49,6 +52,7 @@ export class TokensController {
 
   /** Delete all your tokens. */
   @Delete()
+  @AuditAction('personal_access_token.delete_all')
   @HttpCode(204)
   @RequireScopes(WRITE)
   @ApiNoContentResponse()
@@ -58,12 +62,14 @@ export class TokensController {
 
   /** The token this request was made with. */
   @Get('self')
+  @AuditAction('personal_access_token.read_self')
   @RequireScopes()
   self(@Auth() principal: Principal): Promise<TokenResponseDto> {
     return this.tokens.self(principal);
   }
 
   @Get(':id')
+  @AuditAction('personal_access_token.read')
   @RequireScopes(READ, { selfParam: 'id' })
   get(@Auth() principal: Principal, @Param('id', uuid) id: string): Promise<TokenResponseDto> {
     return this.tokens.get(principal.user.id, id);
@@ -71,6 +77,7 @@ export class TokensController {
 
   /** Rename, describe or re-scope a token. The expiry cannot be changed here. */
   @Patch(':id')
+  @AuditAction('personal_access_token.update', { bodyFields: ['name', 'description', 'scopes'] })
   @RequireScopes(WRITE)
   @ApiConflictResponse({ description: 'Name taken', type: ErrorResponseDto })
   update(@Auth() principal: Principal, @Param('id', uuid) id: string, @Body() body: UpdateTokenDto): Promise<TokenResponseDto> {
@@ -78,6 +85,7 @@ export class TokensController {
   }
 
   @Delete(':id')
+  @AuditAction('personal_access_token.delete')
   @HttpCode(204)
   @RequireScopes(WRITE, { selfParam: 'id' })
   @ApiNoContentResponse()
@@ -87,6 +95,7 @@ export class TokensController {
 
   /** Revoke at once: the next request with this token is refused. A token may revoke itself. */
   @Post(':id/revoke')
+  @AuditAction('personal_access_token.revoke')
   @HttpCode(200)
   @RequireScopes(WRITE, { selfParam: 'id' })
   revoke(@Auth() principal: Principal, @Param('id', uuid) id: string): Promise<TokenResponseDto> {
@@ -98,6 +107,7 @@ export class TokensController {
    * working at once, and presenting it again revokes the token. A token may rotate itself.
    */
   @Patch(':id/rotate')
+  @AuditAction('personal_access_token.rotate', { bodyFields: ['expiresIn', 'expiresAt'] })
   @RequireScopes(WRITE, { selfParam: 'id' })
   @ApiConflictResponse({ description: 'Not active, rotated too recently, or rotated concurrently', type: ErrorResponseDto })
   rotate(@Auth() principal: Principal, @Param('id', uuid) id: string, @Body() body: RotateTokenDto): Promise<CreatedTokenResponseDto> {
@@ -106,6 +116,7 @@ export class TokensController {
 
   /** A revoked or expired token made active again with a new secret and lifetime. */
   @Post(':id/regenerate')
+  @AuditAction('personal_access_token.regenerate', { bodyFields: ['expiresIn', 'expiresAt'] })
   @HttpCode(200)
   @RequireScopes(WRITE)
   @RequirePrivileges(Privilege.GenerateTokens)
@@ -119,6 +130,7 @@ export class TokensController {
   }
 
   @Get(':id/scopes')
+  @AuditAction('personal_access_token.list_scopes', { target: 'personal_access_token' })
   @RequireScopes(READ, { selfParam: 'id' })
   listScopes(@Auth() principal: Principal, @Param('id', uuid) id: string): Promise<TokenScopesDto> {
     return this.tokens.listScopes(principal.user.id, id);
@@ -126,12 +138,14 @@ export class TokensController {
 
   /** Grant one more scope (within your role, and within the calling token's scopes). */
   @Post(':id/scopes')
+  @AuditAction('personal_access_token.add_scope', { target: 'personal_access_token', bodyFields: ['scope'] })
   @RequireScopes(WRITE)
   addScope(@Auth() principal: Principal, @Param('id', uuid) id: string, @Body() body: AddScopeDto): Promise<TokenScopesDto> {
     return this.tokens.addScope(principal, id, body.scope);
   }
 
   @Delete(':id/scopes')
+  @AuditAction('personal_access_token.remove_all_scopes', { target: 'personal_access_token' })
   @HttpCode(204)
   @RequireScopes(WRITE)
   @ApiNoContentResponse()
@@ -140,6 +154,7 @@ export class TokensController {
   }
 
   @Delete(':id/scopes/:scope')
+  @AuditAction('personal_access_token.remove_scope', { target: 'personal_access_token' })
   @HttpCode(204)
   @RequireScopes(WRITE)
   @ApiNoContentResponse()

@@ -375,7 +375,7 @@ export class TokensService {
 
   /** Bookkeeping writes that must not slow down or fail the request that caused them. */
   private background(what: string, work: (manager: EntityManager) => Promise<unknown>): void {
-    this.unitOfWork.run(work).catch((error: unknown) => {
+    this.unitOfWork.run(work, { bookkeeping: true }).catch((error: unknown) => {
       this.logger.warn({ message: `Could not ${what}`, error: error instanceof Error ? error.message : String(error) });
     });
   }

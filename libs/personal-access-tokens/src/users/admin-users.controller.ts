@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import { AuditAction } from '../audit/audit.decorators';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { PageQueryDto } from '../common/pagination.dto';
 import { RequirePrivileges, RequireScopes } from '../scopes/require-scopes.decorator';
@@ -15,6 +16,7 @@ export class AdminUsersController {
 
   /** Create a user with a role. */
   @Post()
+  @AuditAction('user.create', { bodyFields: ['email', 'displayName', 'role'] })
   @RequireScopes('admin:write')
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'The email is taken', type: ErrorResponseDto })
@@ -24,12 +26,14 @@ export class AdminUsersController {
 
   /** All users, newest first. */
   @Get()
+  @AuditAction('user.list')
   @RequireScopes('admin:read')
   list(@Query() query: PageQueryDto): Promise<UserPageDto> {
     return this.users.list(query.page, query.pageSize);
   }
 
   @Get(':id')
+  @AuditAction('user.read')
   @RequireScopes('admin:read')
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   get(@Param('id', ParseUUIDPipe) id: string): Promise<UserResponseDto> {
@@ -38,6 +42,7 @@ export class AdminUsersController {
 
   /** Change a user's role, display name or active flag; deactivation takes effect on the next request. */
   @Patch(':id')
+  @AuditAction('user.update', { bodyFields: ['displayName', 'role', 'active'] })
   @RequireScopes('admin:write')
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   update(@Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateUserDto): Promise<UserResponseDto> {

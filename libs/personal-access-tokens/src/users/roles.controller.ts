@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { AuditAction } from '../audit/audit.decorators';
 import { RequireScopes } from '../scopes/require-scopes.decorator';
 import { RoleResponseDto } from './dto/user.dto';
 import { UsersService } from './users.service';
@@ -11,6 +12,7 @@ export class RolesController {
 
   /** The roles, their privileges and the scopes each may grant. */
   @Get()
+  @AuditAction('role.list')
   @RequireScopes('user:read')
   list(): Promise<RoleResponseDto[]> {
     return this.users.listRoles();

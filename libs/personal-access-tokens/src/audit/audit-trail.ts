@@ -1,0 +1,345 @@
+import { ExecutionContext, HttpException, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { EntityManager } from 'typeorm';
+import { InvalidTokenError } from '../auth/auth.errors';
+import { Principal } from '../auth/principal';
+import { FailedRequestRecorder } from '../common/api-exception.filter';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/domain-error';
+import { requestIdOf } from '../common/request-id';
+import { TokenEvent, TokenEvents } from '../common/token-events';
+import { TransactionHook, TransactionParticipation, UnitOfWork } from '../common/unit-of-work';
+import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
+import { UserDirectory } from '../users/user-directory';
+import { AUDIT_STATE, AuditActor, auditOf, auditStorage, RequestAudit } from './audit-context';
+import { AuditEvent, AuditOutcome } from './audit-event.entity';
+import { AUDIT_ACTION, AuditActionMetadata, SkipAudit } from './audit.decorators';
+import { AuditWriter, timeOrderedId } from './audit-writer';
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Nest's `@HttpCode` metadata key. */
+const HTTP_CODE_METADATA = '__httpCode__';
+const SAFE_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+const CONTROL_CHARACTERS = /\p{Cc}/gu;
+
+interface HttpRequest {
+  method?: string;
+  ip?: string;
+  headers?: Record<string, string | string[] | undefined>;
+  params?: Record<string, unknown>;
+  body?: unknown;
+  user?: Principal;
+  routeOptions?: { url?: string };
+  route?: { path?: string };
+  [AUDIT_STATE]?: RequestAudit;
+}
+
+interface Failure {
+  status: number;
+  code: string;
+  exception: unknown;
+}
+
+/**
+ * The audit trail: one event per handled request (action, actor, token, target, outcome), and
+ * one per system action on a token. A request that writes to the database gets its event
+ * inside its own transaction (through `UnitOfWork`'s hook), so an acknowledged change always
+ * has its event and a change whose event cannot be written is rolled back. Other requests get
+ * theirs when they finish: mutations written before the response, reads buffered.
+ */
+@Injectable()
+export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestRecorder {
+  private readonly logger = new Logger(AuditTrail.name);
+  /** Route metadata seen so far, for failures that happen before any guard ran (body parsing). */
+  private readonly routes = new Map<string, AuditActionMetadata | null>();
+  private readonly secretPattern: RegExp;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly clock: Clock,
+    private readonly writer: AuditWriter,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly events: TokenEvents,
+    @Inject(UserDirectory) private readonly directory: UserDirectory,
+    @Inject(PAT_OPTIONS) options: ResolvedOptions,
+  ) {
+    const prefixes = [options.tokenPrefix, options.sessionTokenPrefix].map((p) => p.replace(/[^a-z0-9_]/g, ''));
+    this.secretPattern = new RegExp(`(${prefixes.join('|')})[A-Za-z0-9]{8,}`, 'g');
+  }
+
+  onModuleInit(): void {
+    this.unitOfWork.useTransactionHook(this);
+    this.events.subscribe((event) => this.recordSystemEvent(event));
+  }
+
+  /** Opens the audit of a routed request (once); undefined for `@SkipAudit()` routes. */
+  begin(request: object, context: ExecutionContext): RequestAudit | undefined {
+    const existing = auditOf(request);
+    if (existing) return existing;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride(SkipAudit, targets)) return undefined;
+    const req = request as HttpRequest;
+    const metadata = this.reflector.get(AUDIT_ACTION, context.getHandler()) ?? null;
+    const routeKey = this.routeKey(req);
+    if (routeKey && !this.routes.has(routeKey) && this.routes.size < 10_000) this.routes.set(routeKey, metadata);
+    const declared = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler());
+    return this.open(req, metadata, declared);
+  }
+
+  /** Transaction hook: the current request's event joins its first write transaction. */
+  async beforeCommit(manager: EntityManager): Promise<TransactionParticipation | undefined> {
+    const audit = auditStorage.getStore();
+    if (!audit || audit.finished || audit.committed || audit.joining) return undefined;
+    audit.joining = true;
+    try {
+      await this.writer.insert(manager, [await this.eventOf(audit)]);
+    } catch (error) {
+      audit.joining = false;
+      throw error;
+    }
+    return {
+      committed: () => {
+        audit.committed = true;
+        audit.joining = false;
+      },
+      rolledBack: () => (audit.joining = false),
+    };
+  }
+
+  /** The handler succeeded: its event, unless its transaction already committed one. */
+  async succeed(audit: RequestAudit, response: unknown): Promise<void> {
+    if (audit.finished) return;
+    audit.finished = true;
+    if (audit.committed) {
+      // A create learns its target's id from its response.
+      const targetId = this.createdId(audit, response);
+      if (targetId) await this.writer.update(audit.id, { targetId }).catch((error) => this.warn('complete', error));
+      return;
+    }
+    const event = await this.eventOf(audit, undefined, response);
+    await (READ_METHODS.has(audit.method) ? this.writer.enqueue(event) : this.writer.write(event));
+  }
+
+  /** The request failed: in a guard, a pipe, the handler or the router. Never throws. */
+  async fail(request: object, exception: unknown, status = statusOf(exception), code = codeOf(exception, status)): Promise<void> {
+    const audit = auditOf(request) ?? this.openUnrouted(request as HttpRequest);
+    if (!audit || audit.finished) return;
+    audit.finished = true;
+    const failure: Failure = { status, code, exception };
+    try {
+      if (audit.committed) {
+        // The change committed but the response failed afterwards: the event says how it ended.
+        await this.writer.update(audit.id, {
+          outcome: outcomeOf(status, code),
+          statusCode: status,
+          details: JSON.stringify({ ...this.detailsOf(audit), code }),
+        });
+        return;
+      }
+      const event = await this.eventOf(audit, failure);
+      await (READ_METHODS.has(audit.method) ? this.writer.enqueue(event) : this.writer.write(event));
+    } catch (error) {
+      this.warn('record a failed request', error);
+    }
+  }
+
+  /** `FailedRequestRecorder`: what the exception filter reports. */
+  recordFailure(request: object, exception: unknown, status: number, code: string): Promise<void> {
+    return this.fail(request, exception, status, code);
+  }
+
+  /**
+   * Expiry, reuse detection, leaked-token revocation, and whatever someone other than the owner
+   * did to a token (an administrator revoking it): recorded with the owner as subject.
+   */
+  async recordSystemEvent(event: TokenEvent): Promise<void> {
+    const byOwner = event.actor.type === 'user' && event.actor.userId === event.userId;
+    if (byOwner) return;
+    const actorUserId = event.actor.type === 'user' ? event.actor.userId : null;
+    const actor = actorUserId ? await this.directory.findById(actorUserId).catch(() => null) : null;
+    const request = auditStorage.getStore();
+    const row: AuditEvent = {
+      id: timeOrderedId(),
+      occurredAt: event.occurredAt,
+      actorUserId,
+      actorEmail: actor?.email ?? null,
+      subjectUserId: event.userId,
+      tokenId: event.tokenId,
+      tokenName: event.tokenName,
+      authMethod: 'system',
+      action: `personal_access_token.${event.type.replace(/^token\./, '')}`,
+      targetType: 'personal_access_token',
+      targetId: event.tokenId,
+      outcome: 'success',
+      statusCode: null,
+      ip: null,
+      userAgent: null,
+      requestId: request ? requestIdOf(request.request) : null,
+      durationMs: null,
+      details: event.details ? JSON.stringify(this.scrubbed(event.details)) : null,
+    };
+    await this.writer.write(row);
+  }
+
+  private open(req: HttpRequest, metadata: AuditActionMetadata | null, declaredStatus?: number): RequestAudit {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const routePath = req.routeOptions?.url ?? req.route?.path;
+    const action = metadata?.action ?? (routePath ? `${method} ${routePath}` : 'http.route_not_found');
+    const targetType =
+      metadata?.target !== undefined ? metadata.target : metadata && action.includes('.') ? action.slice(0, action.lastIndexOf('.')) : null;
+    const audit: RequestAudit = {
+      request: req,
+      method,
+      action: action.slice(0, 100),
+      targetType,
+      targetParam: 'id',
+      bodyFields: metadata?.bodyFields ?? [],
+      successStatus: declaredStatus ?? (method === 'POST' ? 201 : 200),
+      startedAt: process.hrtime.bigint(),
+      occurredAt: this.clock.now(),
+      id: timeOrderedId(),
+      joining: false,
+      committed: false,
+      finished: false,
+    };
+    req[AUDIT_STATE] = audit;
+    return audit;
+  }
+
+  private openUnrouted(req: HttpRequest): RequestAudit {
+    const key = this.routeKey(req);
+    return this.open(req, (key && this.routes.get(key)) || null);
+  }
+
+  private routeKey(req: HttpRequest): string | undefined {
+    const path = req.routeOptions?.url ?? req.route?.path;
+    return path ? `${req.method} ${path}` : undefined;
+  }
+
+  private async eventOf(audit: RequestAudit, failure?: Failure, response?: unknown): Promise<AuditEvent> {
+    const req = audit.request as HttpRequest;
+    const actor = audit.actor ?? (await this.actorOf(req, failure?.exception));
+    const status = failure?.status ?? audit.successStatus;
+    const details = { ...this.detailsOf(audit), ...(failure && { code: failure.code }) };
+    return {
+      id: audit.id,
+      occurredAt: audit.occurredAt,
+      actorUserId: actor.userId,
+      actorEmail: actor.email,
+      subjectUserId: actor.userId,
+      tokenId: actor.tokenId,
+      tokenName: actor.tokenName,
+      authMethod: actor.authMethod,
+      action: audit.action,
+      targetType: audit.targetType,
+      targetId: this.targetIdOf(audit, req, response),
+      outcome: failure ? outcomeOf(failure.status, failure.code) : 'success',
+      statusCode: status,
+      ip: req.ip ? req.ip.slice(0, 45) : null,
+      userAgent: this.userAgentOf(req),
+      requestId: requestIdOf(req).slice(0, 64),
+      durationMs: Number((process.hrtime.bigint() - audit.startedAt) / 1_000_000n),
+      details: Object.keys(details).length ? JSON.stringify(details) : null,
+    };
+  }
+
+  /** The caller; for a refused credential that identified someone, that user and token. */
+  private async actorOf(req: HttpRequest, exception: unknown): Promise<AuditActor> {
+    const principal = req.user;
+    if (principal?.user) {
+      return {
+        userId: principal.user.id,
+        email: principal.user.email,
+        authMethod: principal.method,
+        tokenId: principal.token?.id ?? null,
+        tokenName: principal.token?.name ?? null,
+      };
+    }
+    const subject = exception instanceof InvalidTokenError ? exception.subject : undefined;
+    if (!subject) return { userId: null, email: null, authMethod: 'none', tokenId: null, tokenName: null };
+    const user = await this.directory.findById(subject.userId).catch(() => null);
+    return {
+      userId: subject.userId,
+      email: user?.email ?? null,
+      authMethod: subject.tokenId ? 'personal_access_token' : 'session',
+      tokenId: subject.tokenId ?? null,
+      tokenName: subject.tokenName ?? null,
+    };
+  }
+
+  private targetIdOf(audit: RequestAudit, req: HttpRequest, response?: unknown): string | null {
+    const param = audit.targetParam ? req.params?.[audit.targetParam] : undefined;
+    if (typeof param === 'string') return this.safeId(param);
+    return this.createdId(audit, response);
+  }
+
+  private createdId(audit: RequestAudit, response: unknown): string | null {
+    if (!audit.targetType || audit.method !== 'POST' || typeof response !== 'object' || response === null) return null;
+    const id = (response as { id?: unknown }).id;
+    return typeof id === 'string' ? this.safeId(id) : null;
+  }
+
+  /** An id from a URL is stored only if it looks like one (a secret pasted into a path is not). */
+  private safeId(value: string): string | null {
+    if (!SAFE_ID.test(value)) return null;
+    this.secretPattern.lastIndex = 0;
+    return this.secretPattern.test(value) ? null : value;
+  }
+
+  private detailsOf(audit: RequestAudit): Record<string, unknown> {
+    const body = (audit.request as HttpRequest).body;
+    if (!audit.bodyFields.length || typeof body !== 'object' || body === null) return {};
+    const picked: Record<string, unknown> = {};
+    for (const field of audit.bodyFields) {
+      const value = (body as Record<string, unknown>)[field];
+      if (value !== undefined) picked[field] = value;
+    }
+    return this.scrubbed(picked);
+  }
+
+  /** Strings cut to size, anything shaped like one of our secrets masked. */
+  private scrubbed(details: Record<string, unknown>): Record<string, unknown> {
+    const clean = (value: unknown, depth: number): unknown => {
+      if (typeof value === 'string') return this.scrub(value.slice(0, 200));
+      if (Array.isArray(value)) return value.slice(0, 50).map((v) => clean(v, depth + 1));
+      if (value instanceof Date) return value.toISOString();
+      if (value && typeof value === 'object' && depth < 3) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v, depth + 1)]));
+      }
+      return typeof value === 'number' || typeof value === 'boolean' || value === null ? value : undefined;
+    };
+    return clean(details, 0) as Record<string, unknown>;
+  }
+
+  private scrub(text: string): string {
+    return text.replace(this.secretPattern, '[redacted]');
+  }
+
+  private userAgentOf(req: HttpRequest): string | null {
+    const agent = req.headers?.['user-agent'];
+    if (typeof agent !== 'string' || !agent) return null;
+    return this.scrub(agent.replace(CONTROL_CHARACTERS, ' ')).slice(0, 255);
+  }
+
+  private warn(what: string, error: unknown): void {
+    this.logger.error({ message: `Could not ${what} in the audit trail`, error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+export function statusOf(exception: unknown): number {
+  if (exception instanceof DomainError) return exception.status;
+  if (exception instanceof HttpException) return exception.getStatus();
+  const candidate = (exception as { statusCode?: unknown } | null)?.statusCode;
+  return typeof candidate === 'number' && candidate >= 400 && candidate < 600 ? candidate : 500;
+}
+
+function codeOf(exception: unknown, status: number): string {
+  if (exception instanceof DomainError) return exception.code;
+  return status >= 500 ? 'internal_error' : `http_${status}`;
+}
+
+/** Refused (401, 403, 429, or a malformed credential) versus failed. */
+export function outcomeOf(status: number, code: string): AuditOutcome {
+  if (status < 400) return 'success';
+  return status === 401 || status === 403 || status === 429 || code === 'invalid_request' ? 'denied' : 'error';
+}

@@ -1,0 +1,104 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { UnitOfWork } from '../common/unit-of-work';
+import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
+import { AuditEvent } from './audit-event.entity';
+
+/** Rows per INSERT: well under SQLite's bound-parameter limit with 19 columns. */
+const ROWS_PER_INSERT = 100;
+
+/**
+ * Writes audit events. Mutations' events are written at once (or inside the mutation's own
+ * transaction, see `AuditTrail`); reads' events are buffered and written as multi-row inserts,
+ * every `flushIntervalMs` or when a batch is full. The buffer is bounded: when it is full, the
+ * request that would overflow it waits for a flush (back-pressure) instead of dropping events.
+ * On shutdown the buffer is flushed, and from then on every event is written at once.
+ */
+@Injectable()
+export class AuditWriter implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger(AuditWriter.name);
+  private buffer: AuditEvent[] = [];
+  private flushing?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  private closing = false;
+
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    @Inject(PAT_OPTIONS) private readonly options: ResolvedOptions,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.flush().catch(() => undefined), this.options.audit.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  /** Requests finishing while the server drains were written at once; this catches any stragglers. */
+  async onApplicationShutdown(): Promise<void> {
+    if (this.buffer.length) await this.flush().catch(() => undefined);
+  }
+
+  /** Writes now, in a transaction of its own. */
+  async write(...events: AuditEvent[]): Promise<void> {
+    await this.unitOfWork.run((manager) => this.insert(manager, events), { bookkeeping: true });
+  }
+
+  /** Writes inside the caller's transaction. */
+  insert(manager: EntityManager, events: AuditEvent[]): Promise<unknown> {
+    return manager.insert(AuditEvent, events);
+  }
+
+  async update(id: string, changes: Partial<AuditEvent>): Promise<void> {
+    await this.unitOfWork.run((manager) => manager.update(AuditEvent, { id }, changes), { bookkeeping: true });
+  }
+
+  /** Buffers a read's event; resolves once the buffer has room for it. */
+  async enqueue(event: AuditEvent): Promise<void> {
+    if (this.closing) return this.write(event);
+    while (this.buffer.length >= this.options.audit.maxBufferedEvents) await this.flush();
+    this.buffer.push(event);
+    if (this.buffer.length >= ROWS_PER_INSERT) void this.flush().catch(() => undefined);
+  }
+
+  /** Writes everything buffered so far. Concurrent callers share one flush. */
+  flush(): Promise<void> {
+    this.flushing ??= this.drain().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.buffer.length) {
+      const batch = this.buffer.splice(0, ROWS_PER_INSERT);
+      try {
+        await this.write(...batch);
+      } catch (error) {
+        // Kept for the next flush, unless that would overflow the bound.
+        const room = Math.max(0, this.options.audit.maxBufferedEvents - this.buffer.length);
+        this.buffer.unshift(...batch.slice(0, room));
+        this.logger.error({
+          message: 'Could not write buffered audit events',
+          kept: Math.min(room, batch.length),
+          dropped: Math.max(0, batch.length - room),
+          error: error instanceof Error ? error.message : String(error),
+        });
+        throw error;
+      }
+    }
+  }
+}
+
+/** A UUID with the UUIDv7 layout: 48 bits of milliseconds, then random bits. */
+export function timeOrderedId(ms = Date.now()): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(ms, 0, 6);
+  bytes[6] = (bytes[6] & 0x0f) | 0x70;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -1,0 +1,95 @@
+import { Type } from 'class-transformer';
+import { IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ToDate } from '../../common/validation';
+import type { AuditAuthMethod, AuditOutcome } from '../audit-event.entity';
+
+const DATE_MESSAGE = 'must be an ISO 8601 date-time with a time zone, such as 2026-12-31T23:59:59Z';
+export const AUDIT_OUTCOMES = ['success', 'denied', 'error'] as const;
+export const AUDIT_FORMATS = ['json', 'ndjson', 'csv'] as const;
+export const MAX_AUDIT_PAGE = 200;
+
+/** `?tokenId=&action=&outcome=&from=&to=&cursor=&limit=&format=` */
+export class AuditEventQueryDto {
+  @IsOptional()
+  @IsUUID()
+  tokenId?: string;
+
+  /** Exact action name, such as `personal_access_token.create`. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  action?: string;
+
+  @IsOptional()
+  @IsIn(AUDIT_OUTCOMES)
+  outcome?: AuditOutcome;
+
+  /** Events at or after this instant. */
+  @IsOptional()
+  @ToDate()
+  @IsDate({ message: DATE_MESSAGE })
+  from?: Date;
+
+  /** Events before this instant. */
+  @IsOptional()
+  @ToDate()
+  @IsDate({ message: DATE_MESSAGE })
+  to?: Date;
+
+  /** `nextCursor` of the previous page. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor is not one this API handed out' })
+  cursor?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_AUDIT_PAGE)
+  limit: number = 50;
+
+  /** `json` pages (default); `ndjson` or `csv` stream every matching event (no cursor, no limit). */
+  @IsOptional()
+  @IsIn(AUDIT_FORMATS)
+  format: (typeof AUDIT_FORMATS)[number] = 'json';
+}
+
+export class AdminAuditEventQueryDto extends AuditEventQueryDto {
+  /** Events in this user's trail: what they did, and what was done to their tokens. */
+  @IsOptional()
+  @IsUUID()
+  userId?: string;
+}
+
+/** One entry of the audit trail. Never a secret, a digest or a request body. */
+export class AuditEventDto {
+  id: string;
+  occurredAt: Date;
+  /** The user who acted; null for the system or an unidentified caller. */
+  actorUserId: string | null;
+  actorEmail: string | null;
+  /** Whose trail this is: the caller, or the owner of the token a system action touched. */
+  subjectUserId: string | null;
+  tokenId: string | null;
+  tokenName: string | null;
+  authMethod: AuditAuthMethod;
+  /** @example "personal_access_token.create" */
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  outcome: AuditOutcome;
+  statusCode: number | null;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  durationMs: number | null;
+  details: Record<string, unknown> | null;
+}
+
+export class AuditEventPageDto {
+  /** Newest first. */
+  items: AuditEventDto[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
+}
