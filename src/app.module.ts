@@ -31,6 +31,7 @@ export class AppModule {
           introspectionRateLimit: config.introspectionRateLimit,
           credentialRevocationRateLimit: config.credentialRevocationRateLimit,
           failedAuthLimit: config.failedAuthLimit,
+          verificationCacheTtlSeconds: config.verificationCacheTtlSeconds,
           audit: config.audit,
         }),
       ],

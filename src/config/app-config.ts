@@ -25,6 +25,8 @@ export interface AppConfig {
   /** Fastify's trustProxy: false, true, or a list of addresses/CIDRs whose X-Forwarded-For is believed. */
   trustProxy: boolean | string[];
   loginRateLimit: { perIp: number; failuresPerEmail: number; windowSeconds: number };
+  /** How late another instance may see a token or user change (0: every request asks the database). */
+  verificationCacheTtlSeconds: number;
   /** Failed token authentications per client IP per window, then 429. */
   failedAuthLimit: { limit: number; windowSeconds: number };
   bodyLimitBytes: number;

@@ -27,14 +27,27 @@ describe('loadAppConfig', () => {
   });
 
   it('requires a configured pepper with MySQL', () => {
-    expect(problemsOf({ DATABASE_URL: 'mysql://root@127.0.0.1:3306/pat', DATA_DIR: dataDir() })).toEqual([expect.stringMatching(/TOKEN_PEPPER is required/)]);
-    const config = loadAppConfig({ DATABASE_URL: 'mariadb://u:p@db:3306/pat', TOKEN_PEPPER: 'x'.repeat(32), TOKEN_PEPPER_PREVIOUS: 'y'.repeat(40) });
+    expect(problemsOf({ DATABASE_URL: 'mysql://root@127.0.0.1:3306/pat', DATA_DIR: dataDir() })).toEqual([
+      expect.stringMatching(/TOKEN_PEPPER is required/),
+    ]);
+    const config = loadAppConfig({
+      DATABASE_URL: 'mariadb://u:p@db:3306/pat',
+      TOKEN_PEPPER: 'x'.repeat(32),
+      TOKEN_PEPPER_PREVIOUS: 'y'.repeat(40),
+    });
     expect(config.database).toEqual({ type: 'mysql', flavor: 'mariadb', url: 'mysql://u:p@db:3306/pat', poolSize: 10 });
     expect(config.peppers).toEqual(['x'.repeat(32), 'y'.repeat(40)]);
   });
 
   it('reports every bad value at once', () => {
-    const problems = problemsOf({ DATA_DIR: dataDir(), PORT: 'eighty', PAT_ALLOW_NO_EXPIRY: 'maybe', LOG_LEVEL: 'loud', DATABASE_URL: 'postgres://x', TOKEN_PREFIX: 'PAT' });
+    const problems = problemsOf({
+      DATA_DIR: dataDir(),
+      PORT: 'eighty',
+      PAT_ALLOW_NO_EXPIRY: 'maybe',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'postgres://x',
+      TOKEN_PREFIX: 'PAT',
+    });
     for (const name of ['PORT', 'PAT_ALLOW_NO_EXPIRY', 'LOG_LEVEL', 'DATABASE_URL', 'TOKEN_PREFIX', 'TOKEN_PEPPER']) {
       expect(problems.some((p) => p.startsWith(name))).toBe(true);
     }
@@ -48,7 +61,9 @@ describe('loadAppConfig', () => {
     const dir = dataDir();
     const file = join(dir, 'scopes.json');
     writeFileSync(file, JSON.stringify({ resources: [{ resource: 'dashboards', description: 'Dashboards', actions: ['read', 'share'] }] }));
-    expect(loadAppConfig({ DATA_DIR: dir, SCOPES_FILE: file }).productScopes).toEqual([{ resource: 'dashboards', description: 'Dashboards', actions: ['read', 'share'] }]);
+    expect(loadAppConfig({ DATA_DIR: dir, SCOPES_FILE: file }).productScopes).toEqual([
+      { resource: 'dashboards', description: 'Dashboards', actions: ['read', 'share'] },
+    ]);
     writeFileSync(file, '{"resources": [{"resource": 1}]}');
     expect(problemsOf({ DATA_DIR: dir, SCOPES_FILE: file })[0]).toMatch(/SCOPES_FILE/);
     expect(readFileSync(file, 'utf8')).toContain('resource');

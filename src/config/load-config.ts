@@ -39,6 +39,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       failuresPerEmail: read.int('LOGIN_RATE_LIMIT_FAILURES_PER_EMAIL', 10, 1, 100_000),
       windowSeconds: read.int('LOGIN_RATE_LIMIT_WINDOW_SECONDS', 900, 1, 86400),
     },
+    verificationCacheTtlSeconds: read.int('VERIFICATION_CACHE_TTL_SECONDS', 2, 0, 3600),
     failedAuthLimit: {
       limit: read.int('AUTH_FAILURE_LIMIT', 50, 1, 1_000_000),
       windowSeconds: read.int('AUTH_FAILURE_WINDOW_SECONDS', 300, 1, 86400),

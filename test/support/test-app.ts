@@ -73,6 +73,7 @@ export class TestApp {
       trustProxy: false,
       loginRateLimit: { perIp: 1000, failuresPerEmail: 1000, windowSeconds: 60 },
       failedAuthLimit: { limit: 1000, windowSeconds: 300 },
+      verificationCacheTtlSeconds: 2,
       bodyLimitBytes: 128 * 1024,
       // Not scheduled: tests run the expiry job on demand with the fake clock.
       expiryJob: { cron: false, batchSize: 500, revokeUnusedAfterDays: null },

@@ -8,5 +8,16 @@ import { Role } from './users/role.entity';
 import { User } from './users/user.entity';
 import { WebhookDelivery } from './webhooks/webhook-delivery.entity';
 
-/** Every entity of the library: add them to the host's TypeORM data source. */
-export const PERSONAL_ACCESS_TOKENS_ENTITIES = [PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, Session, User, Role, RateLimitCounter, WebhookDelivery, AuditEvent];
+/** The entities the token machinery itself uses, whoever stores the users. */
+export const CORE_ENTITIES = [
+  PersonalAccessToken,
+  PersonalAccessTokenScope,
+  RetiredTokenDigest,
+  Session,
+  RateLimitCounter,
+  WebhookDelivery,
+  AuditEvent,
+];
+
+/** Every entity of the library, for the host's TypeORM data source (the migrations create them all). */
+export const PERSONAL_ACCESS_TOKENS_ENTITIES = [...CORE_ENTITIES, User, Role];

@@ -40,3 +40,5 @@ export type { AuditAuthMethod, AuditOutcome } from './audit/audit-event.entity';
 export { AuditRetentionJob } from './audit/audit-retention.job';
 export { AuditWriter } from './audit/audit-writer';
 export type { AuditOptions } from './personal-access-tokens.options';
+export { MIGRATIONS as PERSONAL_ACCESS_TOKENS_MIGRATIONS } from '../../../migrations';
+export { VerificationCache } from './common/verification-cache';

@@ -3,7 +3,6 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AdminAuditEventsController, MyAuditEventsController } from './audit/audit.controller';
 import { AuditInterceptor, AuditRouteGuard } from './audit/audit.interceptor';
 import { AuditQueryService } from './audit/audit-query.service';
 import { AuditRetentionJob } from './audit/audit-retention.job';
@@ -13,7 +12,6 @@ import { BearerAuthGuard } from './auth/bearer-auth.guard';
 import { BearerStrategy } from './auth/bearer.strategy';
 import { CredentialVerifier } from './auth/credential-verifier';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter';
-import { MeController } from './auth/me.controller';
 import { SessionsService } from './auth/sessions/sessions.service';
 import { ApiExceptionFilter, FailedRequestRecorder } from './common/api-exception.filter';
 import { Clock, SystemClock } from './common/clock';
@@ -21,34 +19,25 @@ import { DatabaseRateLimitStore } from './common/database-rate-limit.store';
 import { MemoryRateLimitStore, RateLimiter, RateLimitStore } from './common/rate-limiter';
 import { TokenEvents } from './common/token-events';
 import { UnitOfWork } from './common/unit-of-work';
+import { VerificationCache } from './common/verification-cache';
 import { createValidationPipe } from './common/validation';
-import { PERSONAL_ACCESS_TOKENS_ENTITIES } from './entities';
+import { CORE_ENTITIES } from './entities';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './personal-access-tokens.module-definition';
 import { PAT_OPTIONS, PersonalAccessTokensModuleOptions, resolveOptions, ResolvedOptions } from './personal-access-tokens.options';
 import { GrantRules } from './scopes/grant-rules';
 import { ScopeCatalog } from './scopes/scope-catalog';
-import { ScopesController } from './scopes/scopes.controller';
 import { ScopesGuard } from './scopes/scopes.guard';
 import { TokenHasher } from './tokens/token-hasher';
-import { TokensController } from './tokens/tokens.controller';
 import { TokensService } from './tokens/tokens.service';
-import { AdminUsersController } from './users/admin-users.controller';
-import { DefaultUserDirectory } from './users/default-user-directory';
-import { RolesController } from './users/roles.controller';
-import { UserDirectory } from './users/user-directory';
-import { UsersService } from './users/users.service';
-import { AdminTokensController } from './admin/admin-tokens.controller';
 import { AdminTokensService } from './admin/admin-tokens.service';
 import { ExpiryJob } from './expiry/expiry-job';
-import { IntrospectionController } from './introspection/introspection.controller';
 import { IntrospectionService } from './introspection/introspection.service';
-import { LeakedCredentialsController } from './leaked-credentials/leaked-credentials.controller';
 import { LeakedCredentialsService } from './leaked-credentials/leaked-credentials.service';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 
 /**
- * Personal access tokens for a Nest app: tokens and scopes, login sessions, users and roles,
- * the global bearer guard (fail closed, `@Public()` to opt out) and `ScopesGuard`.
+ * Personal access tokens for a Nest app: tokens and scopes, login sessions, users and roles (or
+ * the host's own, through `userDirectory`), the audit trail, expiry, webhooks, the global bearer guard (fail closed, `@Public()` to opt out) and `ScopesGuard`.
  *
  * @example
  * @Module({
@@ -60,8 +49,7 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
  * export class AppModule {}
  */
 @Module({
-  imports: [TypeOrmModule.forFeature(PERSONAL_ACCESS_TOKENS_ENTITIES), PassportModule],
-  controllers: [TokensController, ScopesController, MeController, AdminUsersController, RolesController, AdminTokensController, IntrospectionController, LeakedCredentialsController, MyAuditEventsController, AdminAuditEventsController],
+  imports: [TypeOrmModule.forFeature(CORE_ENTITIES), PassportModule],
   providers: [
     {
       provide: PAT_OPTIONS,
@@ -71,7 +59,6 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
     { provide: TokenHasher, inject: [PAT_OPTIONS], useFactory: (options: ResolvedOptions) => new TokenHasher(options.peppers) },
     { provide: ScopeCatalog, inject: [PAT_OPTIONS], useFactory: (options: ResolvedOptions) => new ScopeCatalog(options.productScopes) },
     { provide: Clock, useClass: SystemClock },
-    { provide: UserDirectory, useExisting: DefaultUserDirectory },
     // Several instances share MySQL, so their limits must too; SQLite is one process.
     {
       provide: RateLimitStore,
@@ -82,6 +69,7 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
     FailedAuthLimiter,
     RateLimiter,
     TokenEvents,
+    VerificationCache,
     UnitOfWork,
     GrantRules,
     TokensService,
@@ -91,8 +79,6 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
     LeakedCredentialsService,
     WebhookDispatcher,
     ExpiryJob,
-    UsersService,
-    DefaultUserDirectory,
     CredentialVerifier,
     BearerStrategy,
     AuditWriter,
@@ -114,15 +100,14 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
     UnitOfWork,
     RateLimiter,
     TokenEvents,
+    VerificationCache,
     ExpiryJob,
     WebhookDispatcher,
     AuditRetentionJob,
     AuditWriter,
     TokensService,
     SessionsService,
-    UsersService,
     CredentialVerifier,
-    UserDirectory,
     ScopeCatalog,
   ],
 })

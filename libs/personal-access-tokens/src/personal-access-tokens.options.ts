@@ -74,6 +74,12 @@ export interface PersonalAccessTokensModuleOptions {
   sessionTtlSeconds?: number;
   /** `lastUsedAt` is written at most this often per token (default 60 s). */
   lastUsedWriteIntervalSeconds?: number;
+  /**
+   * How long a verified PAT may be served from memory (default 0: off). Changes made through this
+   * instance apply at once anyway; this bounds how late other instances (and user stores outside
+   * the library) are seen.
+   */
+  verificationCacheTtlSeconds?: number;
   /** Failed authentications allowed per client IP per window before 429 (default 50 per 5 minutes). */
   failedAuthLimit?: { limit: number; windowSeconds: number };
   expiry?: Partial<ExpiryJobOptions>;
@@ -113,6 +119,7 @@ export function resolveOptions(options: PersonalAccessTokensModuleOptions): Reso
     policy: { ...DEFAULT_POLICY, ...options.policy },
     sessionTtlSeconds: options.sessionTtlSeconds ?? 12 * 3600,
     lastUsedWriteIntervalSeconds: options.lastUsedWriteIntervalSeconds ?? 60,
+    verificationCacheTtlSeconds: options.verificationCacheTtlSeconds ?? 0,
     failedAuthLimit: options.failedAuthLimit ?? { limit: 50, windowSeconds: 300 },
     expiry: { cron: '* * * * *', batchSize: 500, revokeUnusedAfterDays: null, ...options.expiry },
     webhook: options.webhook

@@ -1,5 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { VerificationCache, VerifiedCredential } from '../common/verification-cache';
 import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
+import { hasValidTokenFormat } from '../tokens/token-format';
+import { TokenHasher } from '../tokens/token-hasher';
 import { TokensService } from '../tokens/tokens.service';
 import { UserDirectory } from '../users/user-directory';
 import { InvalidTokenError } from './auth.errors';
@@ -9,7 +13,8 @@ import { SessionsService } from './sessions/sessions.service';
 /**
  * Turns a bearer secret into a principal: a PAT or a login session (told apart by prefix, with no
  * query for anything else), then the user as the directory knows them now, so that a role change
- * or a deactivation applies to live credentials on the very next request.
+ * or a deactivation applies to live credentials on the very next request. Verified PATs are kept
+ * briefly in the `VerificationCache`, which every change on this instance invalidates.
  */
 @Injectable()
 export class CredentialVerifier {
@@ -18,15 +23,15 @@ export class CredentialVerifier {
     private readonly sessions: SessionsService,
     @Inject(UserDirectory) private readonly directory: UserDirectory,
     @Inject(PAT_OPTIONS) private readonly options: ResolvedOptions,
+    private readonly hasher: TokenHasher,
+    private readonly cache: VerificationCache,
+    private readonly clock: Clock,
   ) {}
 
   /** `touch: false` verifies without recording a use (introspection by a third party). */
   async verify(secret: string, ip?: string, options?: { touch?: boolean }): Promise<Principal> {
     if (secret.startsWith(this.options.tokenPrefix)) {
-      const token = await this.tokens.verify(secret, ip, options);
-      const subject = { userId: token.userId, tokenId: token.id, tokenName: token.name };
-      const user = await this.directory.findById(token.userId);
-      if (!user?.active) throw new InvalidTokenError(this.options.realm, subject);
+      const { token, user } = await this.verifyToken(secret, ip, options?.touch !== false);
       const { userId: _owner, ...principalToken } = token;
       return { user, method: 'personal_access_token', token: principalToken };
     }
@@ -38,5 +43,22 @@ export class CredentialVerifier {
       return { user, method: 'session', sessionId: session.id };
     }
     throw new InvalidTokenError(this.options.realm);
+  }
+
+  /** From the cache when it may (expiry still checked on every hit), else the database and the directory. */
+  private async verifyToken(secret: string, ip: string | undefined, touch: boolean): Promise<VerifiedCredential> {
+    const key = hasValidTokenFormat(secret, this.options.tokenPrefix) ? this.hasher.digest(secret) : undefined;
+    const cached = key === undefined ? undefined : this.cache.get(key);
+    if (cached && (cached.token.expiresAt === null || cached.token.expiresAt > this.clock.now())) {
+      if (touch) this.tokens.recordUse(cached.token.id, ip);
+      return cached;
+    }
+    const generation = this.cache.begin();
+    const token = await this.tokens.verify(secret, ip, { touch });
+    const user = await this.directory.findById(token.userId);
+    if (!user?.active) throw new InvalidTokenError(this.options.realm, { userId: token.userId, tokenId: token.id, tokenName: token.name });
+    const verified = { token, user };
+    if (key !== undefined) this.cache.set(key, verified, generation);
+    return verified;
   }
 }

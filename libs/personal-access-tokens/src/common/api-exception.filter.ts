@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
+import { isDatabaseUnavailable } from './database-errors';
 import { DomainError, ErrorDetail } from './domain-error';
 import { requestIdOf } from './request-id';
 
@@ -74,7 +75,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
         headers: {},
       };
     }
-    if (status === 503) {
+    if (status === 503 || isDatabaseUnavailable(exception)) {
+      if (status !== 503) this.logger.warn({ message: 'Database unavailable', requestId, error: describeForLog(exception).message });
       return {
         body: this.body(503, 'service_unavailable', 'The service is temporarily unavailable', requestId),
         headers: { 'Retry-After': '5' },

@@ -6,11 +6,13 @@ import { InvalidTokenError } from '../auth/auth.errors';
 import { Principal, PrincipalToken } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/database-errors';
+import { BadRequestError } from '../common/domain-error';
 import { Page } from '../common/pagination.dto';
 import { TokenEvent, TokenEvents, TokenEventType } from '../common/token-events';
 import { UnitOfWork } from '../common/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
 import { GrantRules } from '../scopes/grant-rules';
+import { UserDirectory } from '../users/user-directory';
 import {
   CreatedTokenResponseDto,
   CreateTokenDto,
@@ -68,6 +70,7 @@ export class TokensService {
     private readonly unitOfWork: UnitOfWork,
     private readonly clock: Clock,
     private readonly events: TokenEvents,
+    @Inject(UserDirectory) private readonly directory: UserDirectory,
   ) {}
 
   async create(actor: TokenActor, input: CreateTokenDto): Promise<CreatedTokenResponseDto> {
@@ -105,6 +108,19 @@ export class TokensService {
     );
     await this.publish('token.created', actor.user.id, token, now, { scopes, expiresAt });
     return { ...this.toResponse(token, scopes, now), token: secret };
+  }
+
+  /**
+   * Mints a token for a user programmatically (no HTTP request), with the same rules as the API:
+   * the user must be active and their role must allow the scopes.
+   *
+   * @example
+   * const { token } = await tokens.mint(user.id, { name: 'nightly-report', scopes: ['reports:read'], expiresIn: '7d' });
+   */
+  async mint(userId: string, input: CreateTokenDto): Promise<CreatedTokenResponseDto> {
+    const user = await this.directory.findById(userId);
+    if (!user?.active) throw new BadRequestError('user_inactive', 'Tokens can only be minted for an active user');
+    return this.create({ user }, input);
   }
 
   async list(userId: string, query: ListTokensQueryDto): Promise<Page<TokenResponseDto>> {
@@ -172,7 +188,9 @@ export class TokensService {
         }
       }),
     );
-    return this.get(userId, id);
+    const updated = await this.get(userId, id);
+    await this.publish('token.updated', userId, updated, this.clock.now(), { changed: Object.keys(changes) });
+    return updated;
   }
 
   /** Revoked at once; revoking a revoked token changes nothing. */
@@ -280,6 +298,7 @@ export class TokensService {
         await manager.insert(PersonalAccessTokenScope, { tokenId: id, scope });
       }
     });
+    await this.publishScopeChange(actor.user.id, id, { added: scope });
     return this.listScopes(actor.user.id, id);
   }
 
@@ -289,6 +308,7 @@ export class TokensService {
       const result = await manager.delete(PersonalAccessTokenScope, { tokenId: id, scope });
       if (!result.affected) throw new ScopeNotOnTokenError(scope);
     });
+    await this.publishScopeChange(userId, id, { removed: scope });
   }
 
   async removeAllScopes(userId: string, id: string): Promise<void> {
@@ -296,6 +316,12 @@ export class TokensService {
       await this.findOwned(manager, userId, id);
       await manager.delete(PersonalAccessTokenScope, { tokenId: id });
     });
+    await this.publishScopeChange(userId, id, { removed: 'all' });
+  }
+
+  private async publishScopeChange(userId: string, id: string, details: Record<string, unknown>): Promise<void> {
+    const token = await this.tokens.findOne({ where: { id, userId } });
+    if (token) await this.publish('token.updated', userId, token, this.clock.now(), details);
   }
 
   /**
@@ -320,7 +346,7 @@ export class TokensService {
       this.background('re-key token digest', (m) =>
         m.update(PersonalAccessToken, { id: token.id, digest: token.digest }, { digest: digests[0] }),
       );
-    if (options.touch !== false) this.touchLastUsed(token.id, ip, now);
+    if (options.touch !== false) this.recordUse(token.id, ip);
     return {
       id: token.id,
       userId: token.userId,
@@ -355,7 +381,9 @@ export class TokensService {
     throw new InvalidTokenError(this.options.realm, { userId: token.userId, tokenId: token.id, tokenName: token.name });
   }
 
-  private touchLastUsed(id: string, ip: string | undefined, now: Date): void {
+  /** Records a use of the token: lastUsedAt and lastUsedIp, written at most once a minute per token. */
+  recordUse(id: string, ip: string | undefined): void {
+    const now = this.clock.now();
     const interval = this.options.lastUsedWriteIntervalSeconds * 1000;
     const last = this.lastUsedWrites.get(id);
     if (last !== undefined && now.getTime() - last < interval) return;

@@ -6,6 +6,7 @@ import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/database-errors';
 import { Page } from '../common/pagination.dto';
 import { UnitOfWork } from '../common/unit-of-work';
+import { VerificationCache } from '../common/verification-cache';
 import { CreateUserDto, RoleResponseDto, UpdateUserDto, UserResponseDto } from './dto/user.dto';
 import { hashPassword, UNMATCHABLE_PASSWORD_HASH, verifyPassword } from './password-hasher';
 import { Role } from './role.entity';
@@ -20,6 +21,7 @@ export class UsersService {
     @InjectRepository(Role) private readonly roles: Repository<Role>,
     private readonly unitOfWork: UnitOfWork,
     private readonly clock: Clock,
+    private readonly verificationCache: VerificationCache,
   ) {}
 
   async create(input: CreateUserDto): Promise<UserResponseDto> {
@@ -68,6 +70,7 @@ export class UsersService {
     if (role) patch.roleId = role.id;
     const result = await this.unitOfWork.run((manager) => manager.update(User, { id }, patch));
     if (!result.affected) throw new UserNotFoundError();
+    this.verificationCache.invalidateUser(id);
     return this.get(id);
   }
 

@@ -1,0 +1,140 @@
+import { Controller, Get, Injectable, Module, Param, Post, Type } from '@nestjs/common';
+import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { Column, Entity, MigrationInterface, PrimaryColumn, QueryRunner, Repository, Table, Logger as TypeOrmLogger } from 'typeorm';
+import {
+  Auth,
+  DirectoryUser,
+  PERSONAL_ACCESS_TOKENS_ENTITIES,
+  PERSONAL_ACCESS_TOKENS_MIGRATIONS,
+  PersonalAccessTokensModule,
+  Principal,
+  Public,
+  RequireScopes,
+  UserDirectory,
+} from '../../libs/personal-access-tokens/src';
+import { DatabaseConfig } from '../../src/config/app-config';
+
+/** A host app's own users, in its own table: the library never sees this entity. */
+@Entity({ name: 'host_accounts' })
+export class Account {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  email: string;
+
+  @Column({ type: 'varchar', length: 20 })
+  plan: 'pro' | 'free';
+
+  @Column({ type: 'boolean' })
+  enabled: boolean;
+}
+
+export class CreateHostAccounts1795500000000 implements MigrationInterface {
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.createTable(
+      new Table({
+        name: 'host_accounts',
+        columns: [
+          { name: 'id', type: 'varchar', length: '36', isPrimary: true },
+          { name: 'email', type: 'varchar', length: '200' },
+          { name: 'plan', type: 'varchar', length: '20' },
+          { name: 'enabled', type: 'boolean' },
+        ],
+      }),
+    );
+  }
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.dropTable('host_accounts');
+  }
+}
+
+/** The host's user directory: pro accounts may read and create reports, free ones only read. */
+@Injectable()
+export class AccountsDirectory implements UserDirectory {
+  constructor(@InjectRepository(Account) private readonly accounts: Repository<Account>) {}
+
+  async findById(id: string): Promise<DirectoryUser | null> {
+    const account = await this.accounts.findOne({ where: { id } });
+    if (!account) return null;
+    return {
+      id: account.id,
+      email: account.email,
+      displayName: account.email,
+      active: account.enabled,
+      role: account.plan,
+      privileges: ['GENERATE_PERSONAL_ACCESS_TOKENS'],
+      scopes: account.plan === 'pro' ? ['reports:*', 'personal_access_tokens:*'] : ['reports:read'],
+    };
+  }
+}
+
+@Controller('reports')
+export class ReportsController {
+  @Get('ping')
+  @Public()
+  ping() {
+    return { pong: true };
+  }
+
+  @Get()
+  @RequireScopes('reports:read')
+  list(@Auth() principal: Principal) {
+    return { owner: principal.user.email, reports: ['q1', 'q2'] };
+  }
+
+  @Get(':id')
+  @RequireScopes('reports:read', { entityParam: 'id' })
+  get(@Param('id') id: string) {
+    return { id };
+  }
+
+  @Post()
+  @RequireScopes('reports:create')
+  create() {
+    return { created: true };
+  }
+}
+
+/** Every SQL statement the host app's data source runs. */
+export class QueryLog implements TypeOrmLogger {
+  readonly queries: string[] = [];
+  logQuery(query: string): void {
+    this.queries.push(query);
+  }
+  logQueryError(): void {}
+  logQuerySlow(): void {}
+  logSchemaBuild(): void {}
+  logMigration(): void {}
+  log(): void {}
+}
+
+export function hostAppModule(database: DatabaseConfig, queryLog: QueryLog): Type<unknown> {
+  const connection =
+    database.type === 'sqlite'
+      ? { type: 'better-sqlite3' as const, database: database.file }
+      : { type: database.flavor, url: database.url, timezone: 'Z' };
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot({
+        ...connection,
+        entities: [...PERSONAL_ACCESS_TOKENS_ENTITIES, Account],
+        migrations: [...PERSONAL_ACCESS_TOKENS_MIGRATIONS, CreateHostAccounts1795500000000],
+        migrationsRun: true,
+        logging: true,
+        logger: queryLog,
+      }),
+      TypeOrmModule.forFeature([Account]),
+      PersonalAccessTokensModule.forRoot({
+        peppers: [randomBytes(32).toString('hex')],
+        productScopes: [{ resource: 'reports', description: 'Reports', actions: ['read', 'create'] }],
+        userDirectory: AccountsDirectory,
+        imports: [TypeOrmModule.forFeature([Account])],
+      }),
+    ],
+    controllers: [ReportsController],
+  })
+  class HostAppModule {}
+  return HostAppModule;
+}

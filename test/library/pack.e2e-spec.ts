@@ -1,0 +1,34 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(__dirname, '../..');
+const library = join(root, 'libs/personal-access-tokens');
+const run = (command: string, args: string[], cwd: string) =>
+  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+describe('the packed library', () => {
+  let scratch: string;
+
+  beforeAll(() => {
+    // Inside the repository, so that the host finds Nest and TypeORM up the tree as it would in its own node_modules.
+    scratch = mkdtempSync(join(root, 'test/library/.host-'));
+  });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('installs from its tarball into a host app that compiles and runs', () => {
+    run(process.execPath, [join(root, 'node_modules/@nestjs/cli/bin/nest.js'), 'build', 'personal-access-tokens'], root);
+    run('npm', ['pack', '--pack-destination', scratch], library);
+    const tarball = readdirSync(scratch).find((file) => file.endsWith('.tgz'))!;
+    expect(tarball).toMatch(/^pat-service-personal-access-tokens-.*\.tgz$/);
+
+    cpSync(join(__dirname, 'fixtures/scratch-host'), scratch, { recursive: true });
+    run('npm', ['install', `./${tarball}`, '--offline', '--ignore-scripts', '--legacy-peer-deps', '--no-audit', '--no-fund'], scratch);
+    const installed = readdirSync(join(scratch, 'node_modules/@pat-service/personal-access-tokens/dist'));
+    expect(installed).toEqual(expect.arrayContaining(['libs', 'migrations']));
+
+    run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], scratch);
+    const output = run(process.execPath, ['dist/main.js'], scratch);
+    expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({ withScope: 200, withoutScope: 403, anonymous: 401 });
+  }, 240_000);
+});
