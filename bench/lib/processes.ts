@@ -19,6 +19,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A server under test, in a process of its own, with its output in a log file. */
 export class ServerProcess {
   private exited: Promise<number | null>;
+  /** When the process was spawned (ms since the epoch). */
+  readonly startedAt = Date.now();
 
   private constructor(
     readonly name: string,

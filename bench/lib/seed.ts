@@ -34,11 +34,17 @@ export interface Seeder {
   setExpiry(namePrefix: string, expiresAt: Date): Promise<number>;
   /** Active tokens whose expiry has passed (what the expiry job has yet to do). */
   countDue(now: Date): Promise<number>;
+  /** Cheap index probes, for polling while the service works: is any token due / already expired? */
+  anyDue(now: Date): Promise<boolean>;
+  anyExpired(): Promise<boolean>;
   countTokens(): Promise<number>;
   close(): Promise<void>;
 }
 
 const ROWS_PER_STATEMENT = 2000;
+// Both walk IDX_pat_status_expires and stop at the first row.
+const ANY_DUE = "SELECT 1 AS x FROM personal_access_tokens WHERE status = 'active' AND expires_at <= ? LIMIT 1";
+const ANY_EXPIRED = "SELECT 1 AS x FROM personal_access_tokens WHERE status = 'expired' LIMIT 1";
 
 function tokenRows(tokens: SeedToken[], now: Date): unknown[][] {
   const created = sqlDate(now);
@@ -106,6 +112,14 @@ class SqliteSeeder implements Seeder {
     return row.n;
   }
 
+  async anyDue(now: Date): Promise<boolean> {
+    return this.db.prepare(ANY_DUE).get(sqlDate(now)) !== undefined;
+  }
+
+  async anyExpired(): Promise<boolean> {
+    return this.db.prepare(ANY_EXPIRED).get() !== undefined;
+  }
+
   async countTokens(): Promise<number> {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM personal_access_tokens').get() as { n: number }).n;
   }
@@ -171,6 +185,16 @@ class MysqlSeeder implements Seeder {
       [sqlDate(now)],
     );
     return Number((rows as { n: number }[])[0].n);
+  }
+
+  async anyDue(now: Date): Promise<boolean> {
+    const [rows] = await this.connection.query(ANY_DUE, [sqlDate(now)]);
+    return (rows as unknown[]).length > 0;
+  }
+
+  async anyExpired(): Promise<boolean> {
+    const [rows] = await this.connection.query(ANY_EXPIRED);
+    return (rows as unknown[]).length > 0;
   }
 
   async countTokens(): Promise<number> {
