@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditEvent, AuditRetentionJob, AuditWriter, ExpiryJob } from '../libs/personal-access-tokens/src';
 import { DAY } from './support/fake-clock';
-import { RequestOptions, TestApp, TestUser } from './support/test-app';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, RequestOptions, TestApp, TestUser } from './support/test-app';
 import { testDatabases } from './support/test-database';
 
 const ALL_SCOPES = ['personal_access_tokens:read', 'personal_access_tokens:write', 'user:read', 'audit:read'];
@@ -137,6 +137,25 @@ describe.each(testDatabases())('audit trail on $name', (database) => {
         expect(event).toMatchObject({ statusCode: response.status });
         if (authenticated && response.status !== 401) expect(event).toMatchObject({ actorUserId: adminId, authMethod: 'session' });
       }
+    });
+
+    it('attributes a login to the user who logged in, and a failed one to nobody', async () => {
+      const ok = await audited(t, 'POST', '/auth/login', { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
+      expect(ok.response.status).toBe(200);
+      secrets.push(ok.response.body.accessToken);
+      expect(ok.event).toMatchObject({
+        action: 'auth.login',
+        outcome: 'success',
+        actorUserId: adminId,
+        actorEmail: ADMIN_EMAIL,
+        authMethod: 'none',
+      });
+      expect(JSON.parse(ok.event.details!)).toEqual({ email: ADMIN_EMAIL });
+
+      const failed = await audited(t, 'POST', '/auth/login', { body: { email: ADMIN_EMAIL, password: 'not the password at all' } });
+      expect(failed.response.status).toBe(401);
+      expect(failed.event).toMatchObject({ action: 'auth.login', outcome: 'denied', actorUserId: null, targetId: null });
+      expect(failed.event.details).not.toContain('not the password');
     });
 
     it('does not record health checks', async () => {
@@ -305,17 +324,27 @@ describe.each(testDatabases())('audit trail on $name', (database) => {
       const expected = (await all()).map((e) => e.id);
       const seen: string[] = [];
       let cursor: string | null = null;
+      let pages = 0;
       do {
-        const page: any = await t.get(`/user/me/audit-events?limit=4${cursor ? `&cursor=${cursor}` : ''}`, { token: user.session });
+        const url = `/user/me/audit-events?limit=4${cursor ? `&cursor=${cursor}` : ''}`;
+        // After the first page, new events arrive while each page is read (at the same instant
+        // as the page boundary, too: the clock does not move), and must not shift the pages.
+        const arriving =
+          pages++ === 0
+            ? []
+            : [
+                t.get('/user/me', { token: first.token }),
+                t.post('/user/me/personal-access-tokens', { name: '' }, { token: user.session }),
+                t.post('/user/me/personal-access-tokens', { name: `late-${pages}`, scopes: ['user:read'] }, { token: user.session }),
+              ];
+        const [page] = (await Promise.all([t.get(url, { token: user.session }), ...arriving])) as any[];
         expect(page.status).toBe(200);
         expect(page.body.items.length).toBeLessThanOrEqual(4);
         for (const item of page.body.items) expect(item.subjectUserId).toBe(user.id);
         seen.push(...page.body.items.map((e: { id: string }) => e.id));
         cursor = page.body.nextCursor;
-        // New events keep arriving between pages, at the same instant as the page boundary too.
-        await t.get('/user/me', { token: first.token });
-        await t.post('/user/me/personal-access-tokens', { name: '' }, { token: user.session });
       } while (cursor);
+      expect(pages).toBeGreaterThan(3);
       expect(seen).toEqual(expected);
     });
 

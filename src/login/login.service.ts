@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  attributeAuditActor,
   BadRequestError,
   DomainError,
   Principal,
@@ -45,6 +46,7 @@ export class LoginService {
       await this.limiter.consume(emailKey, failuresPerEmail, windowSeconds);
       throw new InvalidLoginError();
     }
+    attributeAuditActor({ userId: user.id, email: user.email });
     const session = await this.sessions.issue(user.id);
     return { accessToken: session.secret, tokenType: 'Bearer', expiresAt: session.expiresAt };
   }

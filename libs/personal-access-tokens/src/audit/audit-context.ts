@@ -21,6 +21,9 @@ export interface RequestAudit {
   readonly targetType: string | null;
   readonly targetParam: string | null;
   readonly bodyFields: string[];
+  /** The entity class a create inserts, and the id it got (see `AuditActionOptions.creates`). */
+  readonly creates?: abstract new (...args: never[]) => unknown;
+  createdId?: string;
   /** The status a success answers with (`@HttpCode`, or 201 for POST, 200 otherwise). */
   readonly successStatus: number;
   readonly startedAt: bigint;

@@ -1,6 +1,6 @@
 import { ExecutionContext, HttpException, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager, InsertEvent } from 'typeorm';
 import { InvalidTokenError } from '../auth/auth.errors';
 import { Principal } from '../auth/principal';
 import { FailedRequestRecorder } from '../common/api-exception.filter';
@@ -56,6 +56,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
 
   constructor(
     private readonly reflector: Reflector,
+    private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly writer: AuditWriter,
     private readonly unitOfWork: UnitOfWork,
@@ -69,7 +70,16 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
 
   onModuleInit(): void {
     this.unitOfWork.useTransactionHook(this);
+    // Sees a create's insert inside its transaction, before the event joins it.
+    this.dataSource.subscribers.push({ afterInsert: (event: InsertEvent<unknown>) => this.noteInsert(event) });
     this.events.subscribe((event) => this.recordSystemEvent(event));
+  }
+
+  private noteInsert(event: InsertEvent<unknown>): void {
+    const audit = auditStorage.getStore();
+    if (!audit?.creates || audit.createdId || event.metadata.target !== audit.creates) return;
+    const id = (event.entity as { id?: unknown } | undefined)?.id;
+    if (typeof id === 'string') audit.createdId = this.safeId(id) ?? undefined;
   }
 
   /** Opens the audit of a routed request (once); undefined for `@SkipAudit()` routes. */
@@ -111,8 +121,8 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     if (audit.finished) return;
     audit.finished = true;
     if (audit.committed) {
-      // A create learns its target's id from its response.
-      const targetId = this.createdId(audit, response);
+      // A create whose entity the trail could not watch learns its target's id from its response.
+      const targetId = audit.createdId ? null : this.createdId(audit, response);
       if (targetId) await this.writer.update(audit.id, { targetId }).catch((error) => this.warn('complete', error));
       return;
     }
@@ -194,6 +204,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
       targetType,
       targetParam: 'id',
       bodyFields: metadata?.bodyFields ?? [],
+      creates: metadata?.creates,
       successStatus: declaredStatus ?? (method === 'POST' ? 201 : 200),
       startedAt: process.hrtime.bigint(),
       occurredAt: this.clock.now(),
@@ -270,7 +281,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
   private targetIdOf(audit: RequestAudit, req: HttpRequest, response?: unknown): string | null {
     const param = audit.targetParam ? req.params?.[audit.targetParam] : undefined;
     if (typeof param === 'string') return this.safeId(param);
-    return this.createdId(audit, response);
+    return audit.createdId ?? this.createdId(audit, response);
   }
 
   private createdId(audit: RequestAudit, response: unknown): string | null {

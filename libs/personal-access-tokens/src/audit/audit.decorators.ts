@@ -8,6 +8,11 @@ export interface AuditActionOptions {
   target?: string | null;
   /** Body fields worth keeping (a new token's `name` and `scopes`); never a secret or a password. */
   bodyFields?: string[];
+  /**
+   * The entity a create inserts: its id becomes the target id inside the same transaction, so
+   * the event is complete when it commits (otherwise the response's `id` is added afterwards).
+   */
+  creates?: abstract new (...args: never[]) => unknown;
 }
 
 export interface AuditActionMetadata extends AuditActionOptions {

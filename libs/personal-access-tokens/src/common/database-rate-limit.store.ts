@@ -22,14 +22,17 @@ export class DatabaseRateLimitStore implements RateLimitStore {
       this.dataSource.options.type === 'better-sqlite3'
         ? 'INSERT INTO rate_limit_counters (`key`, window_start, count) VALUES (?, ?, ?) ON CONFLICT(`key`, window_start) DO UPDATE SET count = count + excluded.count'
         : 'INSERT INTO rate_limit_counters (`key`, window_start, count) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE count = count + VALUES(count)';
-    const count = await this.unitOfWork.run(async (manager) => {
-      await manager.query(upsert, [key, windowStart, cost]);
-      return this.read(manager.query.bind(manager), key, windowStart);
-    });
+    const count = await this.unitOfWork.run(
+      async (manager) => {
+        await manager.query(upsert, [key, windowStart, cost]);
+        return this.read(manager.query.bind(manager), key, windowStart);
+      },
+      { bookkeeping: true },
+    );
     if (windowStart - this.lastPurge > windowSeconds * 1000) {
       this.lastPurge = windowStart;
       const before = String(windowStart - windowSeconds * 1000);
-      await this.unitOfWork.run((manager) => manager.delete(RateLimitCounter, { windowStart: LessThan(before) }));
+      await this.unitOfWork.run((manager) => manager.delete(RateLimitCounter, { windowStart: LessThan(before) }), { bookkeeping: true });
     }
     return count;
   }

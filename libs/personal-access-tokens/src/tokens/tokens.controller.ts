@@ -18,6 +18,7 @@ import {
   TokenScopesDto,
   UpdateTokenDto,
 } from './dto/token.dto';
+import { PersonalAccessToken } from './personal-access-token.entity';
 import { TokensService } from './tokens.service';
 
 const READ = 'personal_access_tokens:read';
@@ -34,7 +35,10 @@ export class TokensController {
 
   /** Create a token. The secret is in this response only: store it now. */
   @Post()
-  @AuditAction('personal_access_token.create', { bodyFields: ['name', 'description', 'scopes', 'expiresIn', 'expiresAt'] })
+  @AuditAction('personal_access_token.create', {
+    creates: PersonalAccessToken,
+    bodyFields: ['name', 'description', 'scopes', 'expiresIn', 'expiresAt'],
+  })
   @RequireScopes(WRITE)
   @RequirePrivileges(Privilege.GenerateTokens)
   @ApiConflictResponse({ description: 'Name taken, or the live-token cap reached', type: ErrorResponseDto })

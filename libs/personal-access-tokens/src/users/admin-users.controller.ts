@@ -6,6 +6,7 @@ import { PageQueryDto } from '../common/pagination.dto';
 import { RequirePrivileges, RequireScopes } from '../scopes/require-scopes.decorator';
 import { CreateUserDto, UpdateUserDto, UserPageDto, UserResponseDto } from './dto/user.dto';
 import { Privilege } from './privileges';
+import { User } from './user.entity';
 import { UsersService } from './users.service';
 
 @ApiTags('admin')
@@ -16,7 +17,7 @@ export class AdminUsersController {
 
   /** Create a user with a role. */
   @Post()
-  @AuditAction('user.create', { bodyFields: ['email', 'displayName', 'role'] })
+  @AuditAction('user.create', { creates: User, bodyFields: ['email', 'displayName', 'role'] })
   @RequireScopes('admin:write')
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'The email is taken', type: ErrorResponseDto })

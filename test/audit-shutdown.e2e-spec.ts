@@ -1,0 +1,154 @@
+import Database from 'better-sqlite3';
+import { ChildProcess, execSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..');
+const MAIN = join(ROOT, 'dist/src/main.js');
+const ADMIN_PASSWORD = 'shutdown test password';
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function waitUntilReady(base: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${base}/health/ready`)).ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the service did not become ready');
+}
+
+/**
+ * The real service in its own process on SQLite: mutations and reads under load, then SIGTERM.
+ * Every mutation the client saw acknowledged (2xx) must have its event in the database, and so
+ * must every acknowledged read (buffered, flushed on shutdown); each request exactly once.
+ */
+describe('audit trail across SIGTERM under load', () => {
+  let dataDir: string;
+  let child: ChildProcess | undefined;
+
+  beforeAll(() => {
+    // CI builds first; a checkout without dist (or without the audit trail in it) builds here.
+    if (!existsSync(join(ROOT, 'dist/libs/personal-access-tokens/src/audit/audit-trail.js')) || !existsSync(MAIN)) {
+      execSync('npm run build', { cwd: ROOT, stdio: 'ignore' });
+    }
+    dataDir = mkdtempSync(join(tmpdir(), 'pat-audit-sigterm-'));
+  }, 120_000);
+
+  afterAll(() => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('loses no acknowledged event', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const proc = spawn(process.execPath, [MAIN], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        DATA_DIR: dataDir,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        ADMIN_EMAIL: 'admin@example.test',
+        ADMIN_PASSWORD,
+        PAT_MAX_PER_USER: '100000',
+        LOG_LEVEL: 'warn',
+        EXPIRY_JOB_CRON: 'off',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    child = proc;
+    const exited = new Promise<void>((done) => proc.once('exit', () => done()));
+    await waitUntilReady(base, proc);
+
+    const login = await fetch(`${base}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@example.test', password: ADMIN_PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const headers = { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' };
+
+    const acknowledged = { mutations: [] as string[], reads: [] as string[] };
+    let stopped = false;
+    const send = async (method: string, path: string, body?: unknown): Promise<Response | undefined> => {
+      const id = `sigterm-${randomBytes(8).toString('hex')}`;
+      try {
+        const response = await fetch(base + path, {
+          method,
+          headers: { ...headers, 'x-request-id': id },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        if (response.ok) (method === 'GET' ? acknowledged.reads : acknowledged.mutations).push(id);
+        return response;
+      } catch {
+        stopped = true;
+        return undefined;
+      }
+    };
+    const worker = async (n: number) => {
+      for (let i = 0; !stopped; i++) {
+        const created = await send('POST', '/user/me/personal-access-tokens', { name: `w${n}-${i}`, scopes: ['user:read'] });
+        if (created?.status === 201) {
+          const { id } = (await created.json()) as { id: string };
+          await send('GET', `/user/me/personal-access-tokens/${id}`);
+          await send(i % 2 ? 'DELETE' : 'POST', `/user/me/personal-access-tokens/${id}${i % 2 ? '' : '/revoke'}`);
+        } else if (created && created.status >= 500) {
+          stopped = true;
+        }
+        if (created?.status === 503) stopped = true;
+      }
+    };
+    const workers = Array.from({ length: 6 }, (_, n) => worker(n));
+    await new Promise((r) => setTimeout(r, 2500));
+    proc.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+    clearTimeout(timer);
+    stopped = true;
+    await Promise.all(workers);
+    expect(proc.exitCode !== null || proc.signalCode !== null).toBe(true);
+
+    expect(acknowledged.mutations.length).toBeGreaterThan(20);
+    const db = new Database(join(dataDir, 'pat-service.sqlite'), { readonly: true });
+    try {
+      const rows = db.prepare("SELECT request_id AS id, outcome FROM audit_events WHERE request_id LIKE 'sigterm-%'").all() as Array<{
+        id: string;
+        outcome: string;
+      }>;
+      const byId = new Map<string, number>();
+      for (const row of rows) byId.set(row.id, (byId.get(row.id) ?? 0) + 1);
+      const missing = (ids: string[]) => ids.filter((id) => !byId.has(id));
+      expect({ missingMutations: missing(acknowledged.mutations), missingReads: missing(acknowledged.reads) }).toEqual({
+        missingMutations: [],
+        missingReads: [],
+      });
+      expect([...byId.values()].filter((count) => count !== 1)).toEqual([]);
+      process.stderr.write(
+        `SIGTERM: ${acknowledged.mutations.length} mutations, ${acknowledged.reads.length} reads acknowledged; ${rows.length} events\n`,
+      );
+      const success = new Set(rows.filter((row) => row.outcome === 'success').map((row) => row.id));
+      expect(acknowledged.mutations.filter((id) => !success.has(id))).toEqual([]);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+});
