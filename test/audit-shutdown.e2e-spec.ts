@@ -142,9 +142,6 @@ describe('audit trail across SIGTERM under load', () => {
         missingReads: [],
       });
       expect([...byId.values()].filter((count) => count !== 1)).toEqual([]);
-      process.stderr.write(
-        `SIGTERM: ${acknowledged.mutations.length} mutations, ${acknowledged.reads.length} reads acknowledged; ${rows.length} events\n`,
-      );
       const success = new Set(rows.filter((row) => row.outcome === 'success').map((row) => row.id));
       expect(acknowledged.mutations.filter((id) => !success.has(id))).toEqual([]);
     } finally {

@@ -45,7 +45,8 @@ interface Failure {
  * one per system action on a token. A request that writes to the database gets its event
  * inside its own transaction (through `UnitOfWork`'s hook), so an acknowledged change always
  * has its event and a change whose event cannot be written is rolled back. Other requests get
- * theirs when they finish: mutations written before the response, reads buffered.
+ * theirs when they finish: successful mutations written before the response, reads and
+ * failures buffered (flushed within a second, and on shutdown).
  */
 @Injectable()
 export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestRecorder {
@@ -146,8 +147,9 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
         });
         return;
       }
-      const event = await this.eventOf(audit, failure);
-      await (READ_METHODS.has(audit.method) ? this.writer.enqueue(event) : this.writer.write(event));
+      // A failed request changed nothing: its event is buffered like a read's, so that a flood of
+      // refused requests costs one multi-row insert per batch, not one transaction each.
+      await this.writer.enqueue(await this.eventOf(audit, failure));
     } catch (error) {
       this.warn('record a failed request', error);
     }

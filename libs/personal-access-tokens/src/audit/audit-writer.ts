@@ -19,7 +19,9 @@ const ROWS_PER_INSERT = 100;
 export class AuditWriter implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(AuditWriter.name);
   private buffer: AuditEvent[] = [];
-  private flushing?: Promise<void>;
+  /** Events taken from the buffer whose insert has not finished. */
+  private writing = 0;
+  private draining: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
   private closing = false;
 
@@ -58,38 +60,46 @@ export class AuditWriter implements OnModuleInit, BeforeApplicationShutdown, OnA
     await this.unitOfWork.run((manager) => manager.update(AuditEvent, { id }, changes), { bookkeeping: true });
   }
 
-  /** Buffers a read's event; resolves once the buffer has room for it. */
+  /** Buffers an event; resolves once there is room for it (buffered plus being written). */
   async enqueue(event: AuditEvent): Promise<void> {
     if (this.closing) return this.write(event);
-    while (this.buffer.length >= this.options.audit.maxBufferedEvents) await this.flush();
+    while (this.buffer.length + this.writing >= this.options.audit.maxBufferedEvents) await this.flush();
     this.buffer.push(event);
-    if (this.buffer.length >= ROWS_PER_INSERT) void this.flush().catch(() => undefined);
+    if (this.buffer.length >= ROWS_PER_INSERT) void this.drain(false).catch(() => undefined);
   }
 
-  /** Writes everything buffered so far. Concurrent callers share one flush. */
+  /** Writes everything buffered so far, after any write already under way. */
   flush(): Promise<void> {
-    this.flushing ??= this.drain().finally(() => (this.flushing = undefined));
-    return this.flushing;
+    return this.drain(true);
   }
 
-  private async drain(): Promise<void> {
-    while (this.buffer.length) {
-      const batch = this.buffer.splice(0, ROWS_PER_INSERT);
-      try {
-        await this.write(...batch);
-      } catch (error) {
-        // Kept for the next flush, unless that would overflow the bound.
-        const room = Math.max(0, this.options.audit.maxBufferedEvents - this.buffer.length);
-        this.buffer.unshift(...batch.slice(0, room));
-        this.logger.error({
-          message: 'Could not write buffered audit events',
-          kept: Math.min(room, batch.length),
-          dropped: Math.max(0, batch.length - room),
-          error: error instanceof Error ? error.message : String(error),
-        });
-        throw error;
+  /** Drains one at a time: full batches only, or (`all`) everything. */
+  private drain(all: boolean): Promise<void> {
+    const run = async () => {
+      while (this.buffer.length >= (all ? 1 : ROWS_PER_INSERT)) {
+        const batch = this.buffer.splice(0, ROWS_PER_INSERT);
+        this.writing += batch.length;
+        try {
+          await this.write(...batch);
+        } catch (error) {
+          // Kept for the next flush, unless that would overflow the bound.
+          const room = Math.max(0, this.options.audit.maxBufferedEvents - this.buffer.length);
+          this.buffer.unshift(...batch.slice(0, room));
+          this.logger.error({
+            message: 'Could not write buffered audit events',
+            kept: Math.min(room, batch.length),
+            dropped: Math.max(0, batch.length - room),
+            error: error instanceof Error ? error.message : String(error),
+          });
+          throw error;
+        } finally {
+          this.writing -= batch.length;
+        }
       }
-    }
+    };
+    const next = this.draining.catch(() => undefined).then(run);
+    this.draining = next;
+    return next;
   }
 }
 
