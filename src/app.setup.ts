@@ -1,11 +1,19 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { IncomingMessage } from 'node:http';
+import { IncomingMessage, STATUS_CODES } from 'node:http';
 import { Logger } from 'pino';
 import { AppConfig } from './config/app-config';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Errors Fastify's router raises before any Nest code runs, in the API's one error shape. */
+const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  FST_ERR_BAD_URL: { status: 400, code: 'bad_request', message: 'The request URL is malformed' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'uri_too_long', message: 'A path parameter is too long' },
+};
+const UNKNOWN_FRAMEWORK_ERROR = { status: 400, code: 'bad_request', message: 'The request could not be routed' };
 
 /** The HTTP server: request ids, limits and proxy trust, the same in production and tests. */
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
@@ -16,6 +24,14 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { maxParamLength: 300 },
     requestIdHeader: false,
+    // Fastify's own answers to these echo the raw path and lack a request id: answer in the API's shape.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const { status, code, message } = FRAMEWORK_ERRORS[error.code] ?? UNKNOWN_FRAMEWORK_ERROR;
+      void reply
+        .code(status)
+        .header('X-Request-Id', request.id)
+        .send({ statusCode: status, error: STATUS_CODES[status], code, message, requestId: request.id });
+    },
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();

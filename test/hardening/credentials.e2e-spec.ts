@@ -190,7 +190,9 @@ describe.each(testDatabases())('hostile credentials on $name', (database) => {
       expect(response.body.code).toBe('invalid_token');
       expect(spy).not.toHaveBeenCalled();
       // Only the failed-attempt counter and the audit trail may write; nothing reads a credential table.
-      expect(during.filter((line) => /personal_access_tokens|retired_token_digests|sessions/.test(line) && /SELECT/i.test(line))).toEqual([]);
+      expect(during.filter((line) => /personal_access_tokens|retired_token_digests|sessions/.test(line) && /SELECT/i.test(line))).toEqual(
+        [],
+      );
       spy.mockRestore();
     });
 

@@ -1,13 +1,40 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { ErrorDetail, ValidationFailedError } from './domain-error';
+
+/** No DTO nests deeper than a few levels; class-transformer recurses, so deeper input could overflow the stack. */
+export const MAX_INPUT_DEPTH = 32;
+
+/** A ValidationPipe that first refuses input nested deeper than MAX_INPUT_DEPTH (a 500 otherwise). */
+class BoundedValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (isNestedDeeperThan(value, MAX_INPUT_DEPTH)) {
+      throw new ValidationFailedError([
+        { field: metadata.data ?? metadata.type, reason: `must not be nested more than ${MAX_INPUT_DEPTH} levels deep` },
+      ]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+/** Iterative, so that the check itself cannot overflow the stack. */
+function isNestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length) {
+    const [current, depth] = pending.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(current)) if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+  }
+  return false;
+}
 
 /**
  * The global pipe: unknown fields are refused (no mass assignment), values are converted to the
  * DTO's types, and failures become one `validation_failed` error with field-level details.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new BoundedValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -17,6 +17,7 @@ import {
   CreatedTokenResponseDto,
   CreateTokenDto,
   ListTokensQueryDto,
+  MAX_SCOPES_PER_TOKEN,
   RegenerateTokenDto,
   RotateTokenDto,
   TokenResponseDto,
@@ -292,12 +293,18 @@ export class TokensService {
 
   async addScope(actor: TokenActor, id: string, scope: string): Promise<TokenScopesDto> {
     this.grantRules.assertGrantable(actor, [scope], 'scope');
-    await this.unitOfWork.run(async (manager) => {
-      await this.findOwned(manager, actor.user.id, id);
-      if (!(await manager.exists(PersonalAccessTokenScope, { where: { tokenId: id, scope } }))) {
-        await manager.insert(PersonalAccessTokenScope, { tokenId: id, scope });
-      }
-    });
+    await this.unitOfWork.run(
+      async (manager) => {
+        await this.findOwned(manager, actor.user.id, id);
+        if (!(await manager.exists(PersonalAccessTokenScope, { where: { tokenId: id, scope } }))) {
+          if ((await manager.count(PersonalAccessTokenScope, { where: { tokenId: id } })) >= MAX_SCOPES_PER_TOKEN) {
+            throw new BadRequestError('too_many_scopes', `A token has at most ${MAX_SCOPES_PER_TOKEN} scopes`);
+          }
+          await manager.insert(PersonalAccessTokenScope, { tokenId: id, scope });
+        }
+      },
+      { lock: this.userLock(actor.user.id) },
+    );
     await this.publishScopeChange(actor.user.id, id, { added: scope });
     return this.listScopes(actor.user.id, id);
   }
