@@ -68,4 +68,21 @@ describe('loadAppConfig', () => {
     expect(problemsOf({ DATA_DIR: dir, SCOPES_FILE: file })[0]).toMatch(/SCOPES_FILE/);
     expect(readFileSync(file, 'utf8')).toContain('resource');
   });
+
+  it('schedules the expiry job by cron (or not at all) and needs a secret with a webhook', () => {
+    const dir = dataDir();
+    expect(loadAppConfig({ DATA_DIR: dir }).expiryJob).toEqual({ cron: '* * * * *', batchSize: 500, revokeUnusedAfterDays: null });
+    expect(loadAppConfig({ DATA_DIR: dir }).webhook).toBeNull();
+    const configured = loadAppConfig({
+      DATA_DIR: dir,
+      EXPIRY_JOB_CRON: 'off',
+      PAT_REVOKE_UNUSED_AFTER_DAYS: '90',
+      WEBHOOK_URL: 'https://hooks.example.com/pat',
+      WEBHOOK_SECRET: 's'.repeat(32),
+    });
+    expect(configured.expiryJob).toMatchObject({ cron: false, revokeUnusedAfterDays: 90 });
+    expect(configured.webhook).toEqual({ url: 'https://hooks.example.com/pat', secret: 's'.repeat(32), maxAttempts: 8 });
+    const problems = problemsOf({ DATA_DIR: dir, EXPIRY_JOB_CRON: 'every minute', WEBHOOK_URL: 'ftp://x' });
+    for (const name of ['EXPIRY_JOB_CRON', 'WEBHOOK_URL', 'WEBHOOK_SECRET']) expect(problems.some((p) => p.startsWith(name))).toBe(true);
+  });
 });
