@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * Token digests: HMAC-SHA256 of the secret keyed with the server pepper. Only digests are stored.
@@ -20,4 +20,17 @@ export class TokenHasher {
   candidateDigests(secret: string): string[] {
     return this.peppers.map((pepper) => createHmac('sha256', pepper).update(secret).digest('hex'));
   }
+}
+
+/**
+ * Compares two digests (or any two secrets) in time that does not depend on where they differ.
+ * Unequal lengths answer false at once: a digest's length is public, its content is not.
+ *
+ * @example
+ * safeEqualDigest(hasher.digest(secret), row.digest); // true only for the same digest
+ */
+export function safeEqualDigest(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'utf8');
+  const right = Buffer.from(b, 'utf8');
+  return left.length === right.length && timingSafeEqual(left, right);
 }
