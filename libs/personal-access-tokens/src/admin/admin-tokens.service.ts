@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, In, IsNull, Not, Repository } from 'typeorm';
+import { In, IsNull, Not, Repository } from 'typeorm';
 import { Session } from '../auth/sessions/session.entity';
 import { Clock } from '../common/clock';
 import { Page } from '../common/pagination.dto';
@@ -8,7 +8,8 @@ import { TokenEvents } from '../common/token-events';
 import { UnitOfWork } from '../common/unit-of-work';
 import { TokenResponseDto } from '../tokens/dto/token.dto';
 import { PersonalAccessTokenScope } from '../tokens/personal-access-token-scope.entity';
-import { effectiveStatus, PersonalAccessToken } from '../tokens/personal-access-token.entity';
+import { PersonalAccessToken } from '../tokens/personal-access-token.entity';
+import { scopesByToken, toTokenResponse, whereEffectiveStatus, whereNameContains } from '../tokens/token-listing';
 import { TokenNotFoundError } from '../tokens/tokens.errors';
 import { UserDirectory } from '../users/user-directory';
 import { UserNotFoundError } from '../users/users.errors';
@@ -33,21 +34,8 @@ export class AdminTokensService {
     const now = this.clock.now();
     const builder = this.tokens.createQueryBuilder('t');
     if (query.userId) builder.andWhere('t.userId = :userId', { userId: query.userId });
-    if (query.status === 'active') {
-      builder
-        .andWhere("t.status = 'active'")
-        .andWhere(new Brackets((b) => b.where('t.expiresAt IS NULL').orWhere('t.expiresAt > :now', { now })));
-    } else if (query.status === 'expired') {
-      builder.andWhere(
-        new Brackets((b) => b.where("t.status = 'expired'").orWhere("(t.status = 'active' AND t.expiresAt <= :now)", { now })),
-      );
-    } else if (query.status === 'revoked') {
-      builder.andWhere("t.status = 'revoked'");
-    }
-    if (query.search) {
-      // '!' as the LIKE escape: a backslash means different things to MySQL and SQLite.
-      builder.andWhere("t.name LIKE :search ESCAPE '!'", { search: `%${query.search.replace(/[!%_]/g, (c) => '!' + c)}%` });
-    }
+    whereEffectiveStatus(builder, query.status, now);
+    whereNameContains(builder, query.search);
     if (query.createdBefore) builder.andWhere('t.createdAt < :createdBefore', { createdBefore: query.createdBefore });
     if (query.createdAfter) builder.andWhere('t.createdAt > :createdAfter', { createdAfter: query.createdAfter });
     if (query.lastUsedBefore) builder.andWhere('t.lastUsedAt < :lastUsedBefore', { lastUsedBefore: query.lastUsedBefore });
@@ -58,9 +46,12 @@ export class AdminTokensService {
       .skip((query.page - 1) * query.pageSize)
       .take(query.pageSize)
       .getManyAndCount();
-    const scopes = await this.scopesOf(rows.map((t) => t.id));
+    const scopes = await scopesByToken(
+      this.scopes,
+      rows.map((t) => t.id),
+    );
     return {
-      items: rows.map((t) => this.toResponse(t, scopes.get(t.id) ?? [], now)),
+      items: rows.map((t) => toTokenResponse(t, scopes.get(t.id) ?? [], now)),
       total,
       page: query.page,
       pageSize: query.pageSize,
@@ -110,7 +101,7 @@ export class AdminTokensService {
   private async get(id: string): Promise<TokenResponseDto> {
     const token = await this.tokens.findOne({ where: { id } });
     if (!token) throw new TokenNotFoundError();
-    return this.toResponse(token, (await this.scopesOf([id])).get(id) ?? [], this.clock.now());
+    return toTokenResponse(token, (await scopesByToken(this.scopes, [id])).get(id) ?? [], this.clock.now());
   }
 
   private publishRevoked(adminUserId: string, token: PersonalAccessToken, occurredAt: Date): Promise<void> {
@@ -123,30 +114,5 @@ export class AdminTokensService {
       actor: { type: 'user', userId: adminUserId },
       details: { by: 'admin' },
     });
-  }
-
-  private async scopesOf(tokenIds: string[]): Promise<Map<string, string[]>> {
-    const byToken = new Map<string, string[]>();
-    if (tokenIds.length === 0) return byToken;
-    const rows = await this.scopes.find({ where: { tokenId: In(tokenIds) }, order: { scope: 'ASC' } });
-    for (const row of rows) byToken.set(row.tokenId, [...(byToken.get(row.tokenId) ?? []), row.scope]);
-    return byToken;
-  }
-
-  private toResponse(token: PersonalAccessToken, scopes: string[], now: Date): TokenResponseDto {
-    return {
-      id: token.id,
-      userId: token.userId,
-      name: token.name,
-      description: token.description,
-      scopes,
-      status: effectiveStatus(token, now),
-      createdAt: token.createdAt,
-      expiresAt: token.expiresAt,
-      lastUsedAt: token.lastUsedAt,
-      lastUsedIp: token.lastUsedIp,
-      revokedAt: token.revokedAt,
-      rotatedAt: token.rotatedAt,
-    };
   }
 }

@@ -28,6 +28,7 @@ import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
 import { effectiveStatus, PersonalAccessToken } from './personal-access-token.entity';
 import { RetiredTokenDigest } from './retired-token-digest.entity';
 import { resolveExpiry } from './token-expiry';
+import { scopesByToken, toTokenResponse, whereEffectiveStatus, whereLive, whereNameContains } from './token-listing';
 import { generateTokenSecret, hasValidTokenFormat } from './token-format';
 import { TokenHasher } from './token-hasher';
 import {
@@ -108,7 +109,7 @@ export class TokensService {
       ),
     );
     await this.publish('token.created', actor.user.id, token, now, { scopes, expiresAt });
-    return { ...this.toResponse(token, scopes, now), token: secret };
+    return { ...toTokenResponse(token, scopes, now), token: secret };
   }
 
   /**
@@ -127,21 +128,8 @@ export class TokensService {
   async list(userId: string, query: ListTokensQueryDto): Promise<Page<TokenResponseDto>> {
     const now = this.clock.now();
     const builder = this.tokens.createQueryBuilder('t').where('t.userId = :userId', { userId });
-    if (query.status === 'active') {
-      builder
-        .andWhere("t.status = 'active'")
-        .andWhere(new Brackets((b) => b.where('t.expiresAt IS NULL').orWhere('t.expiresAt > :now', { now })));
-    } else if (query.status === 'expired') {
-      builder.andWhere(
-        new Brackets((b) => b.where("t.status = 'expired'").orWhere("(t.status = 'active' AND t.expiresAt <= :now)", { now })),
-      );
-    } else if (query.status === 'revoked') {
-      builder.andWhere("t.status = 'revoked'");
-    }
-    if (query.search) {
-      // '!' as the LIKE escape: a backslash means different things to MySQL and SQLite.
-      builder.andWhere("t.name LIKE :search ESCAPE '!'", { search: `%${query.search.replace(/[!%_]/g, (c) => '!' + c)}%` });
-    }
+    whereEffectiveStatus(builder, query.status, now);
+    whereNameContains(builder, query.search);
     const direction = query.order === 'asc' ? 'ASC' : 'DESC';
     const [rows, total] = await builder
       .orderBy(`t.${query.sort}`, direction)
@@ -149,9 +137,12 @@ export class TokensService {
       .skip((query.page - 1) * query.pageSize)
       .take(query.pageSize)
       .getManyAndCount();
-    const scopesByToken = await this.scopesOf(rows.map((t) => t.id));
+    const scopes = await scopesByToken(
+      this.scopes,
+      rows.map((t) => t.id),
+    );
     return {
-      items: rows.map((t) => this.toResponse(t, scopesByToken.get(t.id) ?? [], now)),
+      items: rows.map((t) => toTokenResponse(t, scopes.get(t.id) ?? [], now)),
       total,
       page: query.page,
       pageSize: query.pageSize,
@@ -160,7 +151,7 @@ export class TokensService {
 
   async get(userId: string, id: string): Promise<TokenResponseDto> {
     const token = await this.findOwned(this.tokens.manager, userId, id);
-    return this.toResponse(token, await this.scopeList(id), this.clock.now());
+    return toTokenResponse(token, await this.scopeList(id), this.clock.now());
   }
 
   /** The calling PAT's own metadata (GitLab's `/self`). */
@@ -440,12 +431,10 @@ export class TokensService {
   }
 
   private async assertBelowCap(manager: EntityManager, userId: string, now: Date): Promise<void> {
-    const live = await manager
-      .createQueryBuilder(PersonalAccessToken, 't')
-      .where('t.userId = :userId', { userId })
-      .andWhere("t.status = 'active'")
-      .andWhere(new Brackets((b) => b.where('t.expiresAt IS NULL').orWhere('t.expiresAt > :now', { now })))
-      .getCount();
+    const live = await whereLive(
+      manager.createQueryBuilder(PersonalAccessToken, 't').where('t.userId = :userId', { userId }),
+      now,
+    ).getCount();
     const limit = this.options.policy.maxActiveTokensPerUser;
     if (live >= limit) throw new TokenLimitReachedError(limit);
   }
@@ -463,31 +452,6 @@ export class TokensService {
   }
 
   private async scopeList(tokenId: string): Promise<string[]> {
-    return (await this.scopesOf([tokenId])).get(tokenId) ?? [];
-  }
-
-  private async scopesOf(tokenIds: string[]): Promise<Map<string, string[]>> {
-    const byToken = new Map<string, string[]>();
-    if (tokenIds.length === 0) return byToken;
-    const rows = await this.scopes.find({ where: { tokenId: In(tokenIds) }, order: { scope: 'ASC' } });
-    for (const row of rows) byToken.set(row.tokenId, [...(byToken.get(row.tokenId) ?? []), row.scope]);
-    return byToken;
-  }
-
-  private toResponse(token: PersonalAccessToken, scopes: string[], now: Date): TokenResponseDto {
-    return {
-      id: token.id,
-      userId: token.userId,
-      name: token.name,
-      description: token.description,
-      scopes: [...scopes].sort(),
-      status: effectiveStatus(token, now),
-      createdAt: token.createdAt,
-      expiresAt: token.expiresAt,
-      lastUsedAt: token.lastUsedAt,
-      lastUsedIp: token.lastUsedIp,
-      revokedAt: token.revokedAt,
-      rotatedAt: token.rotatedAt,
-    };
+    return (await scopesByToken(this.scopes, [tokenId])).get(tokenId) ?? [];
   }
 }

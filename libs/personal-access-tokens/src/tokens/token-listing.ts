@@ -1,0 +1,59 @@
+import { Brackets, In, Repository, SelectQueryBuilder } from 'typeorm';
+import { TokenResponseDto } from './dto/token.dto';
+import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
+import { effectiveStatus, PersonalAccessToken, TokenStatus } from './personal-access-token.entity';
+
+/* Query and presentation pieces shared by the owner's and the administrator's token lists. */
+
+type TokenQuery = SelectQueryBuilder<PersonalAccessToken>;
+
+/** Active and not yet past its expiry (the stored status lags the clock). */
+export function whereLive(builder: TokenQuery, now: Date): TokenQuery {
+  return builder
+    .andWhere("t.status = 'active'")
+    .andWhere(new Brackets((b) => b.where('t.expiresAt IS NULL').orWhere('t.expiresAt > :now', { now })));
+}
+
+/** Filters on the status a caller sees: past its expiry is `expired` even before the job ran. */
+export function whereEffectiveStatus(builder: TokenQuery, status: TokenStatus | undefined, now: Date): TokenQuery {
+  if (status === 'active') return whereLive(builder, now);
+  if (status === 'expired') {
+    return builder.andWhere(
+      new Brackets((b) => b.where("t.status = 'expired'").orWhere("(t.status = 'active' AND t.expiresAt <= :now)", { now })),
+    );
+  }
+  if (status === 'revoked') return builder.andWhere("t.status = 'revoked'");
+  return builder;
+}
+
+export function whereNameContains(builder: TokenQuery, search: string | undefined): TokenQuery {
+  if (!search) return builder;
+  // '!' as the LIKE escape: a backslash means different things to MySQL and SQLite.
+  return builder.andWhere("t.name LIKE :search ESCAPE '!'", { search: `%${search.replace(/[!%_]/g, (c) => '!' + c)}%` });
+}
+
+export async function scopesByToken(scopes: Repository<PersonalAccessTokenScope>, tokenIds: string[]): Promise<Map<string, string[]>> {
+  const byToken = new Map<string, string[]>();
+  if (tokenIds.length === 0) return byToken;
+  const rows = await scopes.find({ where: { tokenId: In(tokenIds) }, order: { scope: 'ASC' } });
+  for (const row of rows) byToken.set(row.tokenId, [...(byToken.get(row.tokenId) ?? []), row.scope]);
+  return byToken;
+}
+
+/** The metadata a client sees: never the digest. */
+export function toTokenResponse(token: PersonalAccessToken, scopes: string[], now: Date): TokenResponseDto {
+  return {
+    id: token.id,
+    userId: token.userId,
+    name: token.name,
+    description: token.description,
+    scopes: [...scopes].sort(),
+    status: effectiveStatus(token, now),
+    createdAt: token.createdAt,
+    expiresAt: token.expiresAt,
+    lastUsedAt: token.lastUsedAt,
+    lastUsedIp: token.lastUsedIp,
+    revokedAt: token.revokedAt,
+    rotatedAt: token.rotatedAt,
+  };
+}
