@@ -19,6 +19,8 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   roots: ['<rootDir>/libs', '<rootDir>/src', '<rootDir>/test', '<rootDir>/migrations'],
   testRegex: '\\.(spec|e2e-spec)\\.ts$',
+  // Build output and the packed-library scratch app are not the project's sources.
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/libs/personal-access-tokens/dist/', '/\\.host-'],
   transform: {
     '^.+\\.ts$': [
       'ts-jest',

@@ -26,7 +26,7 @@ export { RateLimiter, RateLimitStore, MemoryRateLimitStore } from './common/rate
 export { TooManyRequestsError, BadRequestError } from './common/domain-error';
 export { ErrorResponseDto } from './common/error-response.dto';
 export { TokenEvents } from './common/token-events';
-export type { TokenEvent, TokenEventType, TokenEventListener } from './common/token-events';
+export type { TokenEvent, TokenEventType, TokenEventListener, TokenEventBatchListener } from './common/token-events';
 export { ExpiryJob } from './expiry/expiry-job';
 export type { ExpiryRunResult } from './expiry/expiry-job';
 export { WebhookDispatcher, WEBHOOK_EVENT_TYPES } from './webhooks/webhook-dispatcher';

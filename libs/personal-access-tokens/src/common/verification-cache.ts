@@ -36,7 +36,7 @@ export class VerificationCache implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.events.subscribe((event) => this.invalidateToken(event.tokenId));
+    this.events.subscribeBatch((events) => this.invalidateTokens(new Set(events.map((event) => event.tokenId))));
   }
 
   /** A snapshot to hand back to `set`: a change in between means the result may be stale. */
@@ -61,9 +61,9 @@ export class VerificationCache implements OnModuleInit {
     this.entries.set(key, { value, storedAt: this.clock.now().getTime() });
   }
 
-  invalidateToken(tokenId: string): void {
+  invalidateTokens(tokenIds: ReadonlySet<string>): void {
     this.generation++;
-    for (const [key, entry] of this.entries) if (entry.value.token.id === tokenId) this.entries.delete(key);
+    for (const [key, entry] of this.entries) if (tokenIds.has(entry.value.token.id)) this.entries.delete(key);
   }
 
   /** Call when a user's role, scopes or active flag change (a host with its own users, too). */

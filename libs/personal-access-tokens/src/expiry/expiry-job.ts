@@ -248,7 +248,7 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * Runs `batch` until it returns fewer rows than the batch size, each in its own transaction
-   * (retried on a deadlock), then publishes one event per changed token, after its commit.
+   * (retried on a deadlock), then publishes the batch's events (one per changed token) after its commit.
    */
   private async inBatches(
     checkpoint: () => Promise<void>,
@@ -261,17 +261,17 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
       await checkpoint();
       const changed = await this.withDeadlockRetry(() => this.unitOfWork.run((manager) => batch(manager, limit)));
       const occurredAt = this.clock.now();
-      for (const { row, details } of changed) {
-        await this.events.publish({
+      await this.events.publishAll(
+        changed.map(({ row, details }) => ({
           type,
           occurredAt,
           userId: row.userId,
           tokenId: row.id,
           tokenName: row.name,
-          actor: { type: 'system' },
+          actor: { type: 'system' as const },
           details,
-        });
-      }
+        })),
+      );
       tally(changed.length);
       if (changed.length < limit) return;
     }

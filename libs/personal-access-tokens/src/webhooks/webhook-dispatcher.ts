@@ -40,6 +40,8 @@ export interface WebhookRunResult {
 
 const BATCH = 50;
 const MAX_BACKOFF_SECONDS = 3600;
+/** Rows per INSERT: well under SQLite's bound-parameter limit. */
+const INSERT_CHUNK = 500;
 const POLL_INTERVAL_MS = 5000;
 
 /**
@@ -70,7 +72,7 @@ export class WebhookDispatcher implements OnModuleInit, OnApplicationBootstrap, 
   ) {}
 
   onModuleInit(): void {
-    if (this.options.webhook) this.unsubscribe = this.events.subscribe((event) => this.enqueue(event));
+    if (this.options.webhook) this.unsubscribe = this.events.subscribeBatch((events) => this.enqueue(events));
   }
 
   onApplicationBootstrap(): void {
@@ -86,33 +88,42 @@ export class WebhookDispatcher implements OnModuleInit, OnApplicationBootstrap, 
     await this.chain;
   }
 
-  /** Stores the event for delivery (when the webhook wants it) and starts delivering at once. */
-  async enqueue(event: TokenEvent): Promise<void> {
-    if (!this.options.webhook || !WEBHOOK_EVENT_TYPES.includes(event.type)) return;
-    const owner = await this.directory.findById(event.userId);
-    const id = randomUUID();
-    const payload: WebhookPayload = {
-      id,
-      type: event.type,
-      occurredAt: event.occurredAt.toISOString(),
-      user: { id: event.userId, email: owner?.email ?? null },
-      token: { id: event.tokenId, name: event.tokenName },
-      actor: event.actor,
-      details: event.details ?? {},
-    };
+  /** Stores the events the webhook wants for delivery (multi-row inserts) and starts delivering at once. */
+  async enqueue(events: TokenEvent[]): Promise<void> {
+    const wanted = events.filter((event) => WEBHOOK_EVENT_TYPES.includes(event.type));
+    if (!this.options.webhook || wanted.length === 0) return;
+    const emails = new Map<string, string | null>();
+    for (const userId of new Set(wanted.map((event) => event.userId))) {
+      emails.set(userId, (await this.directory.findById(userId))?.email ?? null);
+    }
     const now = this.clock.now();
-    const delivery: WebhookDelivery = {
-      id,
-      eventType: event.type,
-      payload: JSON.stringify(payload),
-      status: 'pending',
-      attempts: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-      deliveredAt: null,
-      lastError: null,
-    };
-    await this.unitOfWork.run((manager) => manager.insert(WebhookDelivery, delivery));
+    const deliveries = wanted.map((event): WebhookDelivery => {
+      const id = randomUUID();
+      const payload: WebhookPayload = {
+        id,
+        type: event.type,
+        occurredAt: event.occurredAt.toISOString(),
+        user: { id: event.userId, email: emails.get(event.userId) ?? null },
+        token: { id: event.tokenId, name: event.tokenName },
+        actor: event.actor,
+        details: event.details ?? {},
+      };
+      return {
+        id,
+        eventType: event.type,
+        payload: JSON.stringify(payload),
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+        deliveredAt: null,
+        lastError: null,
+      };
+    });
+    await this.unitOfWork.run(async (manager) => {
+      for (let i = 0; i < deliveries.length; i += INSERT_CHUNK)
+        await manager.insert(WebhookDelivery, deliveries.slice(i, i + INSERT_CHUNK));
+    });
     this.kick();
   }
 
