@@ -158,6 +158,24 @@ describe.each(testDatabases())('audit trail on $name', (database) => {
       expect(failed.event.details).not.toContain('not the password');
     });
 
+    it('attributes gateway checks and introspection to who they concern, never storing the token asked about', async () => {
+      const user = await t.createUser('member');
+      const pat = await mint(t, user.session, { name: 'behind-gateway' });
+      const verify = await audited(t, 'GET', '/auth/verify', { token: pat.token });
+      expect(verify.response.status).toBe(200);
+      expect(verify.event).toMatchObject({
+        action: 'auth.verify',
+        actorUserId: user.id,
+        tokenId: pat.id,
+        tokenName: 'behind-gateway',
+        authMethod: 'personal_access_token',
+      });
+
+      const introspect = await audited(t, 'POST', '/personal-access-tokens/introspect', { token: admin, body: { token: pat.token } });
+      expect(introspect.response.status).toBe(200);
+      expect(introspect.event).toMatchObject({ action: 'personal_access_token.introspect', actorUserId: adminId, details: null });
+    });
+
     it('does not record health checks', async () => {
       const id = requestId();
       expect((await t.get('/health', { headers: { 'x-request-id': id } })).status).toBe(200);

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import { AuditAction } from '../audit/audit.decorators';
 import { Auth } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { ErrorResponseDto } from '../common/error-response.dto';
@@ -20,6 +21,7 @@ export class AdminTokensController {
 
   /** All tokens of the organisation, newest first, with filters. Never contains a secret. */
   @Get('personal-access-tokens')
+  @AuditAction('personal_access_token.admin_list', { target: null })
   @RequireScopes('admin:read')
   @ApiBadRequestResponse({ description: 'Invalid filter', type: ErrorResponseDto })
   list(@Query() query: AdminListTokensQueryDto): Promise<TokenPageDto> {
@@ -28,6 +30,7 @@ export class AdminTokensController {
 
   /** Revoke any user's token at once; the owner is notified through the webhook. */
   @Post('personal-access-tokens/:id/revoke')
+  @AuditAction('personal_access_token.admin_revoke', { target: 'personal_access_token' })
   @HttpCode(200)
   @RequireScopes('admin:write')
   @ApiNotFoundResponse({ description: 'No such token', type: ErrorResponseDto })
@@ -37,6 +40,7 @@ export class AdminTokensController {
 
   /** Revoke all of a user's tokens and end their login sessions; the account itself stays. */
   @Post('users/:id/personal-access-tokens/revoke')
+  @AuditAction('user.revoke_all_credentials', { target: 'user' })
   @HttpCode(200)
   @RequireScopes('admin:write')
   @ApiNotFoundResponse({ description: 'No such user', type: ErrorResponseDto })

@@ -21,6 +21,8 @@ export interface RequestAudit {
   readonly targetType: string | null;
   readonly targetParam: string | null;
   readonly bodyFields: string[];
+  /** Its event may be batched: a read, or a route declared `readOnly`. */
+  readonly readOnly: boolean;
   /** The entity class a create inserts, and the id it got (see `AuditActionOptions.creates`). */
   readonly creates?: abstract new (...args: never[]) => unknown;
   createdId?: string;
@@ -31,8 +33,8 @@ export interface RequestAudit {
   readonly id: string;
   /** Set by `attributeAuditActor` when a route learns its actor itself (login). */
   actor?: AuditActor;
-  /** A transaction is writing the event now; others must not. */
-  joining: boolean;
+  /** A transaction is writing the event now; others must not. Settles with that transaction. */
+  joining?: Promise<void>;
   /** The event was committed inside the request's own write transaction. */
   committed: boolean;
   /** The request's one event has been handed over (or is being); nothing else may write it. */
@@ -54,7 +56,20 @@ export function auditOf(request: object): RequestAudit | undefined {
  * @example
  * attributeAuditActor({ userId: user.id, email: user.email });
  */
-export function attributeAuditActor(actor: { userId: string; email: string }): void {
+export function attributeAuditActor(actor: {
+  userId: string;
+  email: string;
+  tokenId?: string;
+  tokenName?: string;
+  authMethod?: AuditAuthMethod;
+}): void {
   const audit = auditStorage.getStore();
-  if (audit) audit.actor = { userId: actor.userId, email: actor.email, authMethod: 'none', tokenId: null, tokenName: null };
+  if (!audit) return;
+  audit.actor = {
+    userId: actor.userId,
+    email: actor.email,
+    authMethod: actor.authMethod ?? 'none',
+    tokenId: actor.tokenId ?? null,
+    tokenName: actor.tokenName ?? null,
+  };
 }

@@ -101,26 +101,28 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
   async beforeCommit(manager: EntityManager): Promise<TransactionParticipation | undefined> {
     const audit = auditStorage.getStore();
     if (!audit || audit.finished || audit.committed || audit.joining) return undefined;
-    audit.joining = true;
+    let settle!: () => void;
+    audit.joining = new Promise<void>((resolve) => (settle = resolve));
+    const end = (committed: boolean) => {
+      audit.committed = committed;
+      audit.joining = undefined;
+      settle();
+    };
     try {
       await this.writer.insert(manager, [await this.eventOf(audit)]);
     } catch (error) {
-      audit.joining = false;
+      end(false);
       throw error;
     }
-    return {
-      committed: () => {
-        audit.committed = true;
-        audit.joining = false;
-      },
-      rolledBack: () => (audit.joining = false),
-    };
+    return { committed: () => end(true), rolledBack: () => end(false) };
   }
 
   /** The handler succeeded: its event, unless its transaction already committed one. */
   async succeed(audit: RequestAudit, response: unknown): Promise<void> {
     if (audit.finished) return;
     audit.finished = true;
+    // A write the handler did not wait for may be committing the event right now.
+    await audit.joining;
     if (audit.committed) {
       // A create whose entity the trail could not watch learns its target's id from its response.
       const targetId = audit.createdId ? null : this.createdId(audit, response);
@@ -128,7 +130,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
       return;
     }
     const event = await this.eventOf(audit, undefined, response);
-    await (READ_METHODS.has(audit.method) ? this.writer.enqueue(event) : this.writer.write(event));
+    await (audit.readOnly ? this.writer.enqueue(event) : this.writer.write(event));
   }
 
   /** The request failed: in a guard, a pipe, the handler or the router. Never throws. */
@@ -138,6 +140,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     audit.finished = true;
     const failure: Failure = { status, code, exception };
     try {
+      await audit.joining;
       if (audit.committed) {
         // The change committed but the response failed afterwards: the event says how it ended.
         await this.writer.update(audit.id, {
@@ -207,11 +210,11 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
       targetParam: 'id',
       bodyFields: metadata?.bodyFields ?? [],
       creates: metadata?.creates,
+      readOnly: metadata?.readOnly ?? READ_METHODS.has(method),
       successStatus: declaredStatus ?? (method === 'POST' ? 201 : 200),
       startedAt: process.hrtime.bigint(),
       occurredAt: this.clock.now(),
       id: timeOrderedId(),
-      joining: false,
       committed: false,
       finished: false,
     };

@@ -13,6 +13,8 @@ export interface AuditActionOptions {
    * the event is complete when it commits (otherwise the response's `id` is added afterwards).
    */
   creates?: abstract new (...args: never[]) => unknown;
+  /** The route changes nothing whatever its method (introspection): its event is batched like a read's. */
+  readOnly?: boolean;
 }
 
 export interface AuditActionMetadata extends AuditActionOptions {

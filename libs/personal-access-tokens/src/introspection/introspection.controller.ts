@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { AuditAction } from '../audit/audit.decorators';
 import { Auth, Public } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { ErrorResponseDto } from '../common/error-response.dto';
@@ -25,6 +26,7 @@ export class IntrospectionController {
    * usable answers exactly `{"active": false}`. Asking does not count as a use of the token.
    */
   @Post('personal-access-tokens/introspect')
+  @AuditAction('personal_access_token.introspect', { target: null, readOnly: true })
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @RequirePrivileges(Privilege.IntrospectTokens)
@@ -40,6 +42,7 @@ export class IntrospectionController {
    * body), or 401 (403 for a missing `scope`) with an RFC 6750 `WWW-Authenticate` challenge.
    */
   @Get('auth/verify')
+  @AuditAction('auth.verify', { target: null })
   @Public()
   @ApiOkResponse({ description: 'The token is valid; identity in the X-User-* and X-Token-* headers' })
   @ApiUnauthorizedResponse({ description: 'Missing, malformed, invalid, expired or revoked token', type: ErrorResponseDto })

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { attributeAuditActor } from '../audit/audit-context';
 import { InvalidTokenError, MissingCredentialsError } from '../auth/auth.errors';
 import { CredentialVerifier } from '../auth/credential-verifier';
 import { MAX_CREDENTIAL_LENGTH, readCredential } from '../auth/credentials';
@@ -84,6 +85,14 @@ export class IntrospectionService {
     if (!credential.token.startsWith(this.options.tokenPrefix)) throw new InvalidTokenError(realm);
     const principal = await this.verifier.verify(credential.token, request.ip);
     if (!principal.token) throw new InvalidTokenError(realm);
+    const { user, token } = principal;
+    attributeAuditActor({
+      userId: user.id,
+      email: user.email,
+      tokenId: token.id,
+      tokenName: token.name,
+      authMethod: 'personal_access_token',
+    });
     const scopes = this.effectiveScopes(principal);
     if (requiredScope && !isGranted(requiredScope, scopes)) {
       throw new ForbiddenError('insufficient_scope', `This action requires the scope ${requiredScope}`, {

@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { AuditAction } from '../audit/audit.decorators';
 import { Public } from '../auth/auth.decorators';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { RevokeCredentialsDto } from './dto/revoke-credentials.dto';
@@ -16,6 +17,7 @@ export class LeakedCredentialsController {
    * notified. The answer is always 202 with an empty body, whatever was found.
    */
   @Post('revoke')
+  @AuditAction('credential.report_leaked', { target: null })
   @Public()
   @HttpCode(202)
   @ApiAcceptedResponse({ description: 'Received; live tokens among them are revoked' })
