@@ -264,6 +264,13 @@ describe.each(testDatabases())('audit trail on $name', (database) => {
       const malformed = await audited(t, 'GET', '/user/me', { headers: { authorization: 'Bearer a b' } });
       expect(malformed.event).toMatchObject({ outcome: 'denied', statusCode: 400, actorUserId: null });
 
+      const unparsable = await audited(t, 'POST', '/user/me/personal-access-tokens', {
+        token: user.session,
+        headers: { 'content-type': 'application/json' },
+        body: '{"name": "x", "scopes": [',
+      });
+      expect(unparsable.event).toMatchObject({ action: 'personal_access_token.create', outcome: 'error', statusCode: 400 });
+
       const notFound = await audited(t, 'GET', '/no/such/route', { token: user.session });
       expect(notFound.event).toMatchObject({ action: 'http.route_not_found', outcome: 'error', statusCode: 404 });
     });

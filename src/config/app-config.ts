@@ -36,8 +36,8 @@ export interface AppConfig {
   webhook: { url: string; secret: string; maxAttempts: number } | null;
   introspectionRateLimit: { limit: number; windowSeconds: number };
   credentialRevocationRateLimit: { limit: number; windowSeconds: number };
-  /** Audit events are kept this many days, then purged. */
-  audit: { retentionDays: number };
+  /** Audit events are kept this many days, then purged by a job on this cron schedule (UTC; false: not scheduled). */
+  audit: { retentionDays: number; retentionCron: string | false };
 }
 
 export class ConfigError extends Error {

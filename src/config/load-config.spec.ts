@@ -85,4 +85,15 @@ describe('loadAppConfig', () => {
     const problems = problemsOf({ DATA_DIR: dir, EXPIRY_JOB_CRON: 'every minute', WEBHOOK_URL: 'ftp://x' });
     for (const name of ['EXPIRY_JOB_CRON', 'WEBHOOK_URL', 'WEBHOOK_SECRET']) expect(problems.some((p) => p.startsWith(name))).toBe(true);
   });
+
+  it('keeps audit events a year by default, purged hourly', () => {
+    const dir = dataDir();
+    expect(loadAppConfig({ DATA_DIR: dir }).audit).toEqual({ retentionDays: 365, retentionCron: '0 * * * *' });
+    expect(loadAppConfig({ DATA_DIR: dir, AUDIT_RETENTION_DAYS: '30', AUDIT_RETENTION_CRON: 'off' }).audit).toEqual({
+      retentionDays: 30,
+      retentionCron: false,
+    });
+    const problems = problemsOf({ DATA_DIR: dir, AUDIT_RETENTION_DAYS: '0', AUDIT_RETENTION_CRON: 'hourly' });
+    for (const name of ['AUDIT_RETENTION_DAYS', 'AUDIT_RETENTION_CRON']) expect(problems.some((p) => p.startsWith(name))).toBe(true);
+  });
 });

@@ -53,7 +53,10 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     webhook: readWebhook(read, problems),
     introspectionRateLimit: { limit: read.int('INTROSPECTION_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000), windowSeconds: 60 },
     credentialRevocationRateLimit: { limit: read.int('CREDENTIAL_REVOKE_RATE_LIMIT_PER_MINUTE', 10, 1, 10_000), windowSeconds: 60 },
-    audit: { retentionDays: read.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500) },
+    audit: {
+      retentionDays: read.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
+      retentionCron: readCron(read.string('AUDIT_RETENTION_CRON', '0 * * * *'), problems, 'AUDIT_RETENTION_CRON'),
+    },
   };
   if (!/^[a-z][a-z0-9]{0,15}_$/.test(config.tokenPrefix))
     problems.push('TOKEN_PREFIX must be lowercase letters/digits ending in "_", e.g. pat_');
@@ -125,9 +128,9 @@ function pepperFile(dataDir: string): string {
 }
 
 /** A cron expression (evaluated in UTC), or `off` for a job that is not scheduled. */
-function readCron(value: string, problems: string[]): string | false {
+function readCron(value: string, problems: string[], name = 'EXPIRY_JOB_CRON'): string | false {
   if (value === 'off') return false;
-  if (!validateCronExpression(value).valid) problems.push(`EXPIRY_JOB_CRON must be a cron expression such as "* * * * *", or off (got "${value}")`);
+  if (!validateCronExpression(value).valid) problems.push(`${name} must be a cron expression such as "* * * * *", or off (got "${value}")`);
   return value;
 }
 

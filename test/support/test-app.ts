@@ -80,7 +80,8 @@ export class TestApp {
       webhook: null,
       introspectionRateLimit: { limit: 1000, windowSeconds: 60 },
       credentialRevocationRateLimit: { limit: 1000, windowSeconds: 60 },
-      audit: { retentionDays: 365 },
+      // Not scheduled: tests purge on demand with the fake clock.
+      audit: { retentionDays: 365, retentionCron: false },
       ...overrides,
     };
     const clock = new FakeClock();

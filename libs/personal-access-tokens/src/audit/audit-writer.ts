@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
+import { isUniqueViolation } from '../common/database-errors';
 import { UnitOfWork } from '../common/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
 import { AuditEvent } from './audit-event.entity';
@@ -46,9 +47,22 @@ export class AuditWriter implements OnModuleInit, BeforeApplicationShutdown, OnA
     if (this.buffer.length) await this.flush().catch(() => undefined);
   }
 
-  /** Writes now, in a transaction of its own. */
+  /**
+   * Writes now, in a transaction of its own. Safe to retry: when a connection is lost after the
+   * server committed a batch, the retry meets its rows again (ids are unique per event), so a
+   * duplicate is the same event already written; the rest of the batch is then written one by one.
+   */
   async write(...events: AuditEvent[]): Promise<void> {
-    await this.unitOfWork.run((manager) => this.insert(manager, events), { bookkeeping: true });
+    try {
+      await this.unitOfWork.run((manager) => this.insert(manager, events), { bookkeeping: true });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      for (const event of events) {
+        await this.unitOfWork.run((manager) => this.insert(manager, [event]), { bookkeeping: true }).catch((e: unknown) => {
+          if (!isUniqueViolation(e)) throw e;
+        });
+      }
+    }
   }
 
   /** Writes inside the caller's transaction. */

@@ -6,6 +6,7 @@ import { AuditTrail } from './audit-trail';
 interface RawResponse {
   once?(event: 'close', listener: () => void): unknown;
   statusCode?: number;
+  writableFinished?: boolean;
 }
 
 /**
@@ -41,8 +42,10 @@ export class AuditInterceptor implements NestInterceptor {
     if (!audit) return next.handle();
     const response = http.getResponse<{ raw?: RawResponse } & RawResponse>();
     const raw = response.raw ?? response;
+    // Only for an answer that went out unrecorded; a client that hung up early changes nothing here.
     raw.once?.('close', () => {
-      if (!audit.finished) void this.trail.fail(request, undefined, raw.statusCode ?? 500, `http_${raw.statusCode ?? 500}`);
+      if (!audit.finished && raw.writableFinished)
+        void this.trail.fail(request, undefined, raw.statusCode ?? 500, `http_${raw.statusCode}`);
     });
     return new Observable((subscriber) =>
       auditStorage.run(audit, () =>
