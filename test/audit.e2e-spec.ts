@@ -423,6 +423,9 @@ describe.each(testDatabases())('audit trail on $name', (database) => {
       const ndjson = await t.get('/user/me/audit-events?format=ndjson', { token: user.session, headers: { 'x-request-id': id } });
       expect(ndjson.status).toBe(200);
       expect(ndjson.headers['content-type']).toMatch(/application\/x-ndjson/);
+      // Streamed: sent in chunks as pages are read, never measured up front.
+      expect(ndjson.headers['content-length']).toBeUndefined();
+      expect(ndjson.headers['transfer-encoding']).toBe('chunked');
       const lines = String(ndjson.body)
         .trim()
         .split('\n')
@@ -438,6 +441,44 @@ describe.each(testDatabases())('audit trail on $name', (database) => {
       expect(rows[0]).toMatch(/^id,occurredAt,actorUserId,actorEmail,/);
       expect(rows).toHaveLength((await all()).length + 1);
       expect(csv.body).toContain(`"'=HYPERLINK(""x""), ""quoted"""`);
+    });
+  });
+
+  describe('large exports', () => {
+    it('walks every page of a trail longer than one export batch, newest first', async () => {
+      const subject = randomUUID();
+      const base = t.clock.now().getTime();
+      const rows = Array.from({ length: 1234 }, (_, i) => ({
+        id: randomUUID(),
+        // Many share an instant: the id breaks the tie, on every page boundary too.
+        occurredAt: new Date(base - Math.floor(i / 7) * 1000),
+        actorUserId: subject,
+        actorEmail: null,
+        subjectUserId: subject,
+        tokenId: null,
+        tokenName: null,
+        authMethod: 'session' as const,
+        action: 'synthetic.read',
+        targetType: null,
+        targetId: null,
+        outcome: 'success' as const,
+        statusCode: 200,
+        ip: null,
+        userAgent: null,
+        requestId: null,
+        durationMs: 1,
+        details: null,
+      }));
+      const repository = t.app.get(DataSource).getRepository(AuditEvent);
+      for (let i = 0; i < rows.length; i += 100) await repository.insert(rows.slice(i, i + 100));
+      const expected = await repository.find({ where: { subjectUserId: subject }, order: { occurredAt: 'DESC', id: 'DESC' } });
+      const ndjson = await t.get(`/admin/audit-events?format=ndjson&userId=${subject}`, { token: admin });
+      const ids = String(ndjson.body)
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).id);
+      expect(ids).toHaveLength(1234);
+      expect(ids).toEqual(expected.map((e) => e.id));
     });
   });
 
