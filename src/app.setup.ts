@@ -13,6 +13,8 @@ const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; message: 
   FST_ERR_BAD_URL: { status: 400, code: 'bad_request', message: 'The request URL is malformed' },
   FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'uri_too_long', message: 'A path parameter is too long' },
 };
+/** `<prefix>_<30+ base62>`: PATs, session tokens, and a host app's own prefixes. UUIDs never match. */
+const TOKEN_SHAPED = /[a-z][a-z0-9]{0,15}_[0-9A-Za-z]{30,}/g;
 const UNKNOWN_FRAMEWORK_ERROR = { status: 400, code: 'bad_request', message: 'The request could not be routed' };
 
 /** The HTTP server: request ids, limits and proxy trust, the same in production and tests. */
@@ -45,12 +47,13 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
-  // One line per request: the path without its query string, never a header.
+  // One line per request: the path without its query string, never a header, and anything in the
+  // path shaped like a token (a client that put one there by mistake) masked.
   fastify.addHook('onResponse', async (request, reply) => {
     logger.info({
       requestId: request.id,
       method: request.method,
-      path: request.url.split('?')[0],
+      path: request.url.split('?')[0].replace(TOKEN_SHAPED, '[redacted]'),
       statusCode: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 10) / 10,
       ip: request.ip,
