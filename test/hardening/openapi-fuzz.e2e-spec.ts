@@ -203,6 +203,7 @@ describe.each(testDatabases())('OpenAPI-driven fuzzing on $name', (database) => 
       routes: operations().length,
       cases,
       requests,
+      succeeded,
       serverErrors: serverErrors.length,
       undocumentedStatuses,
     });
