@@ -6,6 +6,8 @@ export interface CaseResult extends LoadResult {
   case: string;
   /** The database state: 1k or 1M tokens, audit off, ... */
   stage: string;
+  /** The machine's 1-minute load average when the case started. */
+  loadAverage: number;
 }
 
 export interface SweepResult {
@@ -44,7 +46,7 @@ export interface Ratio {
 export interface RunResult {
   date: string;
   command: string;
-  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; loadAverageAtStart: number[] };
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; loadAverageAtStart: number };
   settings: { duration: number; warmup: number; connections: number; largeCount: number };
   features: object;
   peer: CaseResult | undefined;
@@ -54,6 +56,7 @@ export interface RunResult {
 }
 
 const CASE_TWO = '2. PAT read (/self)';
+const CASE_VERIFY = '3a. gateway verify';
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 function find(db: DatabaseResult, name: string, stage: string): CaseResult | undefined {
@@ -80,7 +83,23 @@ export function computeRatios(result: RunResult): Ratio[] {
       database === 'sqlite' ? 1.5 : 1.0,
       'req/s, 1k tokens',
     );
+    ratio(
+      database,
+      'gateway verify / peer JWT',
+      find(db, CASE_VERIFY, '1k')?.requestsPerSecond,
+      result.peer?.requestsPerSecond,
+      null,
+      'req/s, 1k tokens',
+    );
     ratio(database, 'case 2 at 1M / at 1k', large?.requestsPerSecond, small?.requestsPerSecond, 0.95, 'req/s');
+    for (const [name, label] of [
+      [CASE_TWO, 'case 2'],
+      [CASE_VERIFY, 'gateway verify'],
+    ]) {
+      const off = (stage: string) => find(db, name, `${stage}, cache off`)?.requestsPerSecond;
+      if (off('1k') !== undefined)
+        ratio(database, `${label} at 1M / at 1k, cache off`, off('1M'), off('1k'), 0.95, 'req/s, a lookup per request');
+    }
     ratio(database, 'case 2 audit on / off', large?.requestsPerSecond, auditOff?.requestsPerSecond, 0.9, 'req/s, 1M tokens');
     const sweep = db.sweep;
     ratios.push({
@@ -123,14 +142,21 @@ function sweepDetail(sweep: SweepResult | undefined): string {
 const verdict = (r: Ratio) => (r.met === null ? (r.value === null ? 'skipped' : '') : r.met ? 'met' : 'MISSED');
 
 function caseRows(result: RunResult): string[][] {
+  const row = (database: string, c: LoadResult & { case: string; stage: string; loadAverage?: number }) => [
+    database,
+    c.case,
+    c.stage,
+    String(c.requestsPerSecond),
+    String(c.p50Ms),
+    String(c.p99Ms),
+    c.loadAverage === undefined ? '' : String(c.loadAverage),
+  ];
   const rows: string[][] = [];
-  if (result.peer)
-    rows.push(['peer', result.peer.case, '-', String(result.peer.requestsPerSecond), String(result.peer.p50Ms), String(result.peer.p99Ms)]);
+  if (result.peer) rows.push(row('peer', result.peer));
   for (const [database, db] of Object.entries(result.databases)) {
-    for (const c of db.cases) rows.push([database, c.case, c.stage, String(c.requestsPerSecond), String(c.p50Ms), String(c.p99Ms)]);
+    for (const c of db.cases) rows.push(row(database, c));
     const during = db.sweep?.during;
-    if (during)
-      rows.push([database, CASE_TWO, 'during sweep', String(during.requestsPerSecond), String(during.p50Ms), String(during.p99Ms)]);
+    if (during) rows.push(row(database, { ...during, case: CASE_TWO, stage: 'during sweep' }));
   }
   return rows;
 }
@@ -141,15 +167,17 @@ function markdownTable(header: string[], rows: string[][]): string {
 
 export function printReport(result: RunResult, print: (line: string) => void): void {
   print('');
-  print('case                          database  stage           req/s     p50 ms  p99 ms');
-  for (const [database, name, stage, rps, p50, p99] of caseRows(result)) {
-    print(`${name.padEnd(30)}${database.padEnd(10)}${stage.padEnd(16)}${rps.padStart(7)}${p50.padStart(9)}${p99.padStart(8)}`);
+  print('case                          database  stage              req/s   p50 ms  p99 ms  load');
+  for (const [database, name, stage, rps, p50, p99, load] of caseRows(result)) {
+    print(
+      `${name.padEnd(30)}${database.padEnd(10)}${stage.padEnd(19)}${rps.padStart(7)}${p50.padStart(9)}${p99.padStart(8)}${load.padStart(6)}`,
+    );
   }
   print('');
-  print('target                              database  value     target     verdict');
+  print('target                                  database  value     target     verdict');
   for (const r of result.ratios) {
     print(
-      `${r.name.padEnd(36)}${r.database.padEnd(10)}${String(r.value ?? '-').padEnd(10)}${r.target.padEnd(11)}${verdict(r)}  (${r.detail})`,
+      `${r.name.padEnd(40)}${r.database.padEnd(10)}${String(r.value ?? '-').padEnd(10)}${r.target.padEnd(11)}${verdict(r)}  (${r.detail})`,
     );
   }
   for (const [database, db] of Object.entries(result.databases)) {
@@ -173,11 +201,11 @@ export function updateReadme(path: string, result: RunResult, resultFile: string
   const block = [
     START,
     `Latest run: ${result.date.slice(0, 16).replace('T', ' ')} UTC, \`${result.command}\`, ${result.elapsedSeconds} s in all, ` +
-      `${result.machine.cpus} × ${result.machine.cpuModel.trim()}, Node ${result.machine.node}, load average ${result.machine.loadAverageAtStart[0]} at start, ` +
+      `${result.machine.cpus} × ${result.machine.cpuModel.trim()}, Node ${result.machine.node}, load average ${result.machine.loadAverageAtStart} at start, ` +
       `${result.settings.connections} connections, ${result.settings.duration} s per case after ${result.settings.warmup} s warm-up. ` +
       `Raw figures: [${resultFile.replace(/^bench\//, '')}](${resultFile.replace(/^bench\//, '')}).`,
     '',
-    markdownTable(['database', 'case', 'tokens / state', 'req/s', 'p50 ms', 'p99 ms'], caseRows(result)),
+    markdownTable(['database', 'case', 'tokens / state', 'req/s', 'p50 ms', 'p99 ms', 'load avg'], caseRows(result)),
     '',
     markdownTable(
       ['target', 'database', 'measured', 'target', 'verdict', 'detail'],
