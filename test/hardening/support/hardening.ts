@@ -65,8 +65,9 @@ export function rawRequest(port: number, payload: Buffer | string, timeoutMs = 1
     socket.on('end', finish);
     socket.on('close', () => (chunks.length ? finish() : undefined));
     socket.on('error', (error) => (chunks.length ? finish() : (clearTimeout(timer), reject(error))));
-    // The server may answer and close before it has read everything: that is fine.
-    socket.write(payload, () => socket.end());
+    // No half-close: a server may drop a request whose client ended before the answer. The request
+    // says `Connection: close`, so the server closes once it has answered (or refused) it.
+    socket.write(payload);
   });
 }
 
