@@ -58,9 +58,11 @@ export class AuditWriter implements OnModuleInit, BeforeApplicationShutdown, OnA
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       for (const event of events) {
-        await this.unitOfWork.run((manager) => this.insert(manager, [event]), { bookkeeping: true }).catch((e: unknown) => {
-          if (!isUniqueViolation(e)) throw e;
-        });
+        await this.unitOfWork
+          .run((manager) => this.insert(manager, [event]), { bookkeeping: true })
+          .catch((e: unknown) => {
+            if (!isUniqueViolation(e)) throw e;
+          });
       }
     }
   }

@@ -37,7 +37,8 @@ export function readCredential(request: RequestLike): CredentialReading {
   }
   const header = request.headers.authorization;
   if (header === undefined || header === '') return { kind: 'missing' };
-  if (typeof header !== 'string' || authorizationHeaderCount(request) > 1) return { kind: 'invalid', description: 'Send exactly one Authorization header' };
+  if (typeof header !== 'string' || authorizationHeaderCount(request) > 1)
+    return { kind: 'invalid', description: 'Send exactly one Authorization header' };
   if (header.length > MAX_CREDENTIAL_LENGTH + 10) return { kind: 'invalid', description: 'The Authorization header is too long' };
   const [scheme, ...rest] = header.trim().split(/ +/);
   if (!SCHEMES.has(scheme.toLowerCase())) return { kind: 'missing' };
