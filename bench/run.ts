@@ -304,6 +304,7 @@ async function benchDatabase(target: Target, dist: string, features: Features, d
   }
   seeded = await seeder.countTokens();
   notes.push(`seeded ${seeded.toLocaleString('en')} tokens in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
+  notes.push(await seeder.storage());
   log(`${target.name}: ${seeded} tokens (${((Date.now() - seedStarted) / 1000).toFixed(1)} s)`);
 
   await measureCacheOff('1M');

@@ -36,6 +36,8 @@ export interface Seeder {
   anyDue(now: Date): Promise<boolean>;
   anyExpired(): Promise<boolean>;
   countTokens(): Promise<number>;
+  /** The token table's size and the database's page cache, to tell whether it can stay in memory. */
+  storage(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -120,6 +122,12 @@ class SqliteSeeder implements Seeder {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM personal_access_tokens').get() as { n: number }).n;
   }
 
+  async storage(): Promise<string> {
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    return `database file ${Math.round((pages * pageSize) / 2 ** 20)} MB; the service keeps SQLite's default page cache (about 2 MB)`;
+  }
+
   async close(): Promise<void> {
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();
@@ -188,6 +196,15 @@ class MysqlSeeder implements Seeder {
   async countTokens(): Promise<number> {
     const [rows] = await this.connection.query('SELECT COUNT(*) AS n FROM personal_access_tokens');
     return Number((rows as { n: number }[])[0].n);
+  }
+
+  async storage(): Promise<string> {
+    const [tables] = await this.connection.query(
+      "SELECT (data_length + index_length) AS bytes FROM information_schema.TABLES WHERE table_schema = DATABASE() AND table_name = 'personal_access_tokens'",
+    );
+    const [pool] = await this.connection.query('SELECT @@innodb_buffer_pool_size AS bytes');
+    const mb = (rows: unknown) => Math.round(Number((rows as { bytes: number }[])[0].bytes) / 2 ** 20);
+    return `personal_access_tokens ${mb(tables)} MB (data and indexes, InnoDB's estimate) against a ${mb(pool)} MB buffer pool`;
   }
 
   async close(): Promise<void> {
