@@ -73,7 +73,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     this.unitOfWork.useTransactionHook(this);
     // Sees a create's insert inside its transaction, before the event joins it.
     this.dataSource.subscribers.push({ afterInsert: (event: InsertEvent<unknown>) => this.noteInsert(event) });
-    this.events.subscribe((event) => this.recordSystemEvent(event));
+    this.events.subscribeBatch((events) => this.recordSystemEvents(events));
   }
 
   private noteInsert(event: InsertEvent<unknown>): void {
@@ -167,13 +167,23 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
    * Expiry, reuse detection, leaked-token revocation, and whatever someone other than the owner
    * did to a token (an administrator revoking it): recorded with the owner as subject.
    */
-  async recordSystemEvent(event: TokenEvent): Promise<void> {
+  /** One multi-row write per batch (an expiry run publishes hundreds of events at once). */
+  async recordSystemEvents(events: TokenEvent[]): Promise<void> {
+    const rows: AuditEvent[] = [];
+    for (const event of events) {
+      const row = await this.systemEventRow(event);
+      if (row) rows.push(row);
+    }
+    if (rows.length) await this.writer.write(...rows);
+  }
+
+  private async systemEventRow(event: TokenEvent): Promise<AuditEvent | undefined> {
     const byOwner = event.actor.type === 'user' && event.actor.userId === event.userId;
-    if (byOwner) return;
+    if (byOwner) return undefined;
     const actorUserId = event.actor.type === 'user' ? event.actor.userId : null;
     const actor = actorUserId ? await this.directory.findById(actorUserId).catch(() => null) : null;
     const request = auditStorage.getStore();
-    const row: AuditEvent = {
+    return {
       id: timeOrderedId(),
       occurredAt: event.occurredAt,
       actorUserId,
@@ -193,7 +203,6 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
       durationMs: null,
       details: event.details ? JSON.stringify(this.scrubbed(event.details)) : null,
     };
-    await this.writer.write(row);
   }
 
   private open(req: HttpRequest, metadata: AuditActionMetadata | null, declaredStatus?: number): RequestAudit {

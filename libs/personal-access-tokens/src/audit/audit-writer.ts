@@ -68,8 +68,8 @@ export class AuditWriter implements OnModuleInit, BeforeApplicationShutdown, OnA
   }
 
   /** Writes inside the caller's transaction. */
-  insert(manager: EntityManager, events: AuditEvent[]): Promise<unknown> {
-    return manager.insert(AuditEvent, events);
+  async insert(manager: EntityManager, events: AuditEvent[]): Promise<void> {
+    for (let i = 0; i < events.length; i += ROWS_PER_INSERT) await manager.insert(AuditEvent, events.slice(i, i + ROWS_PER_INSERT));
   }
 
   async update(id: string, changes: Partial<AuditEvent>): Promise<void> {
