@@ -147,8 +147,9 @@ function caseRows(result: RunResult): string[][] {
     c.case,
     c.stage,
     String(c.requestsPerSecond),
-    String(c.p50Ms),
-    String(c.p99Ms),
+    // Nothing answered (a held event loop): there is no latency to show, not a latency of 0.
+    c.total === 0 ? 'no answer' : String(c.p50Ms),
+    c.total === 0 ? 'no answer' : String(c.p99Ms),
     c.loadAverage === undefined ? '' : String(c.loadAverage),
   ];
   const rows: string[][] = [];
@@ -212,7 +213,10 @@ export function updateReadme(path: string, result: RunResult, resultFile: string
       result.ratios.map((r) => [r.name, r.database, String(r.value ?? '-'), r.target, verdict(r), r.detail]),
     ),
     '',
-    ...Object.entries(result.databases).flatMap(([database, db]) => db.skipped.map((s) => `- skipped on ${database}: ${s}`)),
+    ...Object.entries(result.databases).flatMap(([database, db]) => [
+      ...db.notes.map((n) => `- ${database}: ${n}`),
+      ...db.skipped.map((s) => `- skipped on ${database}: ${s}`),
+    ]),
     END,
   ].join('\n');
   const current = existsSync(path) ? readFileSync(path, 'utf8') : `# Benchmarks\n\n${START}\n${END}\n`;
