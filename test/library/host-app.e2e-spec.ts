@@ -9,16 +9,17 @@ import { AuditEvent, AuditWriter, TokensService } from '../../libs/personal-acce
 import { testDatabases } from '../support/test-database';
 import { Account, hostAppModule, QueryLog } from './host-app';
 
+// Express also takes the library's options through forRootAsync.
 const adapters = [
-  ['Fastify', () => new FastifyAdapter()],
-  ['Express', () => new ExpressAdapter()],
+  ['Fastify', () => new FastifyAdapter(), false],
+  ['Express (forRootAsync)', () => new ExpressAdapter(), true],
 ] as const;
 
 const cases = testDatabases().flatMap((database) =>
-  adapters.map(([adapter, create]) => ({ name: `${adapter} on ${database.name}`, database, create })),
+  adapters.map(([adapter, create, configuredAsync]) => ({ name: `${adapter} on ${database.name}`, database, create, configuredAsync })),
 );
 
-describe.each(cases)('a host app with its own users, $name', ({ database, create }) => {
+describe.each(cases)('a host app with its own users, $name', ({ database, create, configuredAsync }) => {
   let app: INestApplication;
   let drop: () => Promise<void>;
   let tokens: TokensService;
@@ -29,7 +30,7 @@ describe.each(cases)('a host app with its own users, $name', ({ database, create
   beforeAll(async () => {
     const db = await database.create();
     drop = db.drop;
-    const moduleRef = await Test.createTestingModule({ imports: [hostAppModule(db.config, queryLog)] }).compile();
+    const moduleRef = await Test.createTestingModule({ imports: [hostAppModule(db.config, queryLog, configuredAsync)] }).compile();
     app = moduleRef.createNestApplication(create());
     await app.init();
     queryLog.queries.length = 0; // what migrations did is not the question below

@@ -110,7 +110,12 @@ export class QueryLog implements TypeOrmLogger {
   log(): void {}
 }
 
-export function hostAppModule(database: DatabaseConfig, queryLog: QueryLog): Type<unknown> {
+/** The host app; `configuredAsync` takes the library's options from a factory (forRootAsync). */
+export function hostAppModule(database: DatabaseConfig, queryLog: QueryLog, configuredAsync = false): Type<unknown> {
+  const options = {
+    peppers: [randomBytes(32).toString('hex')],
+    productScopes: [{ resource: 'reports', description: 'Reports', actions: ['read', 'create'] }],
+  };
   const connection =
     database.type === 'sqlite'
       ? { type: 'better-sqlite3' as const, database: database.file }
@@ -126,12 +131,17 @@ export function hostAppModule(database: DatabaseConfig, queryLog: QueryLog): Typ
         logger: queryLog,
       }),
       TypeOrmModule.forFeature([Account]),
-      PersonalAccessTokensModule.forRoot({
-        peppers: [randomBytes(32).toString('hex')],
-        productScopes: [{ resource: 'reports', description: 'Reports', actions: ['read', 'create'] }],
-        userDirectory: AccountsDirectory,
-        imports: [TypeOrmModule.forFeature([Account])],
-      }),
+      configuredAsync
+        ? PersonalAccessTokensModule.forRootAsync({
+            useFactory: async () => options,
+            userDirectory: AccountsDirectory,
+            imports: [TypeOrmModule.forFeature([Account])],
+          })
+        : PersonalAccessTokensModule.forRoot({
+            ...options,
+            userDirectory: AccountsDirectory,
+            imports: [TypeOrmModule.forFeature([Account])],
+          }),
     ],
     controllers: [ReportsController],
   })

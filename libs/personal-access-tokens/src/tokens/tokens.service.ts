@@ -30,7 +30,7 @@ import { RetiredTokenDigest } from './retired-token-digest.entity';
 import { resolveExpiry } from './token-expiry';
 import { scopesByToken, toTokenResponse, whereEffectiveStatus, whereLive, whereNameContains } from './token-listing';
 import { generateTokenSecret, hasValidTokenFormat } from './token-format';
-import { TokenHasher } from './token-hasher';
+import { safeEqualDigest, TokenHasher } from './token-hasher';
 import {
   NotATokenRequestError,
   RotationConflictError,
@@ -337,6 +337,8 @@ export class TokensService {
       .where('t.digest IN (:...digests)', { digests })
       .getOne();
     if (!token) return this.refuseUnknown(digests);
+    // SQL compared under the column's collation; confirm byte for byte, in constant time.
+    if (!digests.some((digest) => safeEqualDigest(digest, token.digest))) throw new InvalidTokenError(this.options.realm);
     const subject = { userId: token.userId, tokenId: token.id, tokenName: token.name };
     const now = this.clock.now();
     if (effectiveStatus(token, now) !== 'active') throw new InvalidTokenError(this.options.realm, subject);
