@@ -171,7 +171,7 @@ export function printReport(result: RunResult, print: (line: string) => void): v
   print('case                          database  stage              req/s   p50 ms  p99 ms  load');
   for (const [database, name, stage, rps, p50, p99, load] of caseRows(result)) {
     print(
-      `${name.padEnd(30)}${database.padEnd(10)}${stage.padEnd(19)}${rps.padStart(7)}${p50.padStart(9)}${p99.padStart(8)}${load.padStart(6)}`,
+      `${name.padEnd(30)}${database.padEnd(10)}${stage.padEnd(19)}${rps.padStart(7)}${p50.padStart(10)}${p99.padStart(10)}${load.padStart(6)}`,
     );
   }
   print('');
