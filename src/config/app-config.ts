@@ -37,7 +37,7 @@ export interface AppConfig {
   introspectionRateLimit: { limit: number; windowSeconds: number };
   credentialRevocationRateLimit: { limit: number; windowSeconds: number };
   /** Audit events are kept this many days, then purged by a job on this cron schedule (UTC; false: not scheduled). */
-  audit: { retentionDays: number; retentionCron: string | false };
+  audit: { enabled: boolean; retentionDays: number; retentionCron: string | false };
 }
 
 export class ConfigError extends Error {

@@ -47,13 +47,14 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 128 * 1024, 1024, 10 * 1024 * 1024),
     expiryJob: {
       cron: readCron(read.string('EXPIRY_JOB_CRON', '* * * * *'), problems),
-      batchSize: read.int('EXPIRY_JOB_BATCH_SIZE', 500, 1, 10_000),
+      batchSize: read.int('EXPIRY_JOB_BATCH_SIZE', 1000, 1, 10_000),
       revokeUnusedAfterDays: read.int('PAT_REVOKE_UNUSED_AFTER_DAYS', 0, 0, 3650) || null,
     },
     webhook: readWebhook(read, problems),
     introspectionRateLimit: { limit: read.int('INTROSPECTION_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000), windowSeconds: 60 },
     credentialRevocationRateLimit: { limit: read.int('CREDENTIAL_REVOKE_RATE_LIMIT_PER_MINUTE', 10, 1, 10_000), windowSeconds: 60 },
     audit: {
+      enabled: read.bool('AUDIT_ENABLED', true),
       retentionDays: read.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
       retentionCron: readCron(read.string('AUDIT_RETENTION_CRON', '0 * * * *'), problems, 'AUDIT_RETENTION_CRON'),
     },

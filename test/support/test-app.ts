@@ -81,7 +81,7 @@ export class TestApp {
       introspectionRateLimit: { limit: 1000, windowSeconds: 60 },
       credentialRevocationRateLimit: { limit: 1000, windowSeconds: 60 },
       // Not scheduled: tests purge on demand with the fake clock.
-      audit: { retentionDays: 365, retentionCron: false },
+      audit: { enabled: true, retentionDays: 365, retentionCron: false },
       ...overrides,
     };
     const clock = new FakeClock();

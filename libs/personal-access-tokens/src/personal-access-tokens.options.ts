@@ -17,7 +17,7 @@ export interface TokenPolicy {
 export interface ExpiryJobOptions {
   /** Cron expression of its schedule (default every minute), or `false` to only run it on demand. */
   cron: string | false;
-  /** Rows changed per transaction (default 500). */
+  /** Rows changed per transaction (default 1000). */
   batchSize: number;
   /** Revoke active tokens not used (or, never used, created) for this many days; `null` (default) never. */
   revokeUnusedAfterDays: number | null;
@@ -38,6 +38,8 @@ export interface WebhookOptions {
 
 /** The audit trail (`AuditTrail`). */
 export interface AuditOptions {
+  /** Record requests and system actions (default true; off only for measurements and special cases). */
+  enabled: boolean;
   /** Events older than this are purged by the retention job (default 365). */
   retentionDays: number;
   /** Cron expression of the retention job (default hourly), or `false` to only run it on demand. */
@@ -121,13 +123,13 @@ export function resolveOptions(options: PersonalAccessTokensModuleOptions): Reso
     lastUsedWriteIntervalSeconds: options.lastUsedWriteIntervalSeconds ?? 60,
     verificationCacheTtlSeconds: options.verificationCacheTtlSeconds ?? 0,
     failedAuthLimit: options.failedAuthLimit ?? { limit: 50, windowSeconds: 300 },
-    expiry: { cron: '* * * * *', batchSize: 500, revokeUnusedAfterDays: null, ...options.expiry },
+    expiry: { cron: '* * * * *', batchSize: 1000, revokeUnusedAfterDays: null, ...options.expiry },
     webhook: options.webhook
       ? { maxAttempts: 8, initialBackoffSeconds: 10, timeoutMs: 10_000, ...options.webhook }
       : null,
     introspectionRateLimit: options.introspectionRateLimit ?? { limit: 600, windowSeconds: 60 },
     credentialRevocationRateLimit: options.credentialRevocationRateLimit ?? { limit: 10, windowSeconds: 60 },
-    audit: { retentionDays: 365, retentionCron: '0 * * * *', flushIntervalMs: 1000, maxBufferedEvents: 10_000, ...options.audit },
+    audit: { enabled: true, retentionDays: 365, retentionCron: '0 * * * *', flushIntervalMs: 1000, maxBufferedEvents: 10_000, ...options.audit },
   };
   const prefixes = [resolved.tokenPrefix, resolved.sessionTokenPrefix];
   if (prefixes.some((p) => !/^[a-z][a-z0-9]{0,15}_$/.test(p))) {

@@ -54,6 +54,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
   /** Route metadata seen so far, for failures that happen before any guard ran (body parsing). */
   private readonly routes = new Map<string, AuditActionMetadata | null>();
   private readonly secretPattern: RegExp;
+  private readonly enabled: boolean;
 
   constructor(
     private readonly reflector: Reflector,
@@ -67,9 +68,11 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
   ) {
     const prefixes = [options.tokenPrefix, options.sessionTokenPrefix].map((p) => p.replace(/[^a-z0-9_]/g, ''));
     this.secretPattern = new RegExp(`(${prefixes.join('|')})[A-Za-z0-9]{8,}`, 'g');
+    this.enabled = options.audit.enabled;
   }
 
   onModuleInit(): void {
+    if (!this.enabled) return;
     this.unitOfWork.useTransactionHook(this);
     // Sees a create's insert inside its transaction, before the event joins it.
     this.dataSource.subscribers.push({ afterInsert: (event: InsertEvent<unknown>) => this.noteInsert(event) });
@@ -85,6 +88,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
 
   /** Opens the audit of a routed request (once); undefined for `@SkipAudit()` routes. */
   begin(request: object, context: ExecutionContext): RequestAudit | undefined {
+    if (!this.enabled) return undefined;
     const existing = auditOf(request);
     if (existing) return existing;
     const targets = [context.getHandler(), context.getClass()];
@@ -159,7 +163,8 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
   }
 
   /** `FailedRequestRecorder`: what the exception filter reports. */
-  recordFailure(request: object, exception: unknown, status: number, code: string): Promise<void> {
+  async recordFailure(request: object, exception: unknown, status: number, code: string): Promise<void> {
+    if (!this.enabled) return;
     return this.fail(request, exception, status, code);
   }
 

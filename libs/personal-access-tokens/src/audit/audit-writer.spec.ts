@@ -1,4 +1,4 @@
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { UnitOfWork } from '../common/unit-of-work';
 import { resolveOptions } from '../personal-access-tokens.options';
 import { AuditEvent } from './audit-event.entity';
@@ -19,10 +19,17 @@ class GatedDatabase {
     this.gate = undefined;
   }
 
+  /** Reads the rows back out of the writer's multi-row INSERT parameters. */
   unitOfWork(): UnitOfWork {
+    const columns = connection.getMetadata(AuditEvent).columns;
     const manager = {
-      insert: async (_target: unknown, rows: AuditEvent[]) => {
+      connection,
+      query: async (_sql: string, values: unknown[]) => {
         await this.gate?.promise;
+        const rows: AuditEvent[] = [];
+        for (let i = 0; i < values.length; i += columns.length) {
+          rows.push(Object.fromEntries(columns.map((column, c) => [column.propertyName, values[i + c]])) as unknown as AuditEvent);
+        }
         this.inserts.push(rows);
       },
     } as unknown as EntityManager;
@@ -33,7 +40,12 @@ class GatedDatabase {
 const event = (n: number): AuditEvent => ({ id: timeOrderedId(), action: `read.${n}` }) as AuditEvent;
 const settled = () => new Promise((resolve) => setImmediate(resolve));
 
+// Only for its metadata and driver conversions; nothing is written to it.
+const connection = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [AuditEvent] });
+
 describe('AuditWriter', () => {
+  beforeAll(() => connection.initialize());
+  afterAll(() => connection.destroy());
   const options = resolveOptions({ peppers: ['x'.repeat(32)], audit: { maxBufferedEvents: 250, flushIntervalMs: 60_000 } });
 
   it('writes buffered events as multi-row inserts of at most 100', async () => {

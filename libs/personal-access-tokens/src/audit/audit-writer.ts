@@ -69,7 +69,32 @@ export class AuditWriter implements OnModuleInit, BeforeApplicationShutdown, OnA
 
   /** Writes inside the caller's transaction. */
   async insert(manager: EntityManager, events: AuditEvent[]): Promise<void> {
-    for (let i = 0; i < events.length; i += ROWS_PER_INSERT) await manager.insert(AuditEvent, events.slice(i, i + ROWS_PER_INSERT));
+    for (let i = 0; i < events.length; i += ROWS_PER_INSERT) {
+      const rows = events.slice(i, i + ROWS_PER_INSERT);
+      await manager.query(
+        this.insertStatement(manager, rows.length),
+        rows.flatMap((row) => this.values(manager, row)),
+      );
+    }
+  }
+
+  /**
+   * A plain multi-row INSERT: TypeORM's insert builder costs more CPU than the database does for
+   * a buffer of audit rows. Values go through the driver's own conversion, as with the builder.
+   */
+  private insertStatement(manager: EntityManager, rows: number): string {
+    const { driver } = manager.connection;
+    const metadata = manager.connection.getMetadata(AuditEvent);
+    const columns = metadata.columns.map((column) => driver.escape(column.databaseName)).join(', ');
+    const placeholders = `(${metadata.columns.map(() => '?').join(', ')})`;
+    return `INSERT INTO ${driver.escape(metadata.tableName)} (${columns}) VALUES ${Array(rows).fill(placeholders).join(', ')}`;
+  }
+
+  private values(manager: EntityManager, row: AuditEvent): unknown[] {
+    const { driver } = manager.connection;
+    return manager.connection
+      .getMetadata(AuditEvent)
+      .columns.map((column) => driver.preparePersistentValue(column.getEntityValue(row), column) ?? null);
   }
 
   async update(id: string, changes: Partial<AuditEvent>): Promise<void> {

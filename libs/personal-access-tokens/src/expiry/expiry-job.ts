@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
@@ -124,6 +125,9 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async checkpoint(lock: JobLock, signal?: AbortSignal): Promise<void> {
+    // Between batches, let requests run: better-sqlite3 is synchronous, and a run chained only
+    // through promises would hold the event loop until it ends.
+    await setImmediate();
     if (signal?.aborted) throw new RunInterrupted('stopped on request');
     if (!(await lock.stillHeld())) throw new RunInterrupted('lost the job lock (its database connection dropped)');
   }
