@@ -69,6 +69,17 @@ function build(): string {
   return dist;
 }
 
+/** The commit measured, and whether the service's sources had uncommitted changes (others' work in progress). */
+function sourceVersion(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  try {
+    const dirty = git('status', '--porcelain', '--', 'src', 'libs', 'migrations') !== '';
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes in src/libs/migrations' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
 /** What the build supports, read from the compiled config and routes, so that missing pieces are skipped with a reason. */
 interface Features {
   auditSwitch?: string;
@@ -466,6 +477,7 @@ async function main(): Promise<void> {
       // Other work on the machine skews every figure: recorded so that a noisy run can be recognized.
       loadAverageAtStart: machineLoad(),
     },
+    source: sourceVersion(),
     settings: { duration: settings.duration, warmup: settings.warmup, connections: settings.connections, largeCount: settings.largeCount },
     features,
     peer: undefined,

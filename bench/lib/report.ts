@@ -46,6 +46,8 @@ export interface Ratio {
 export interface RunResult {
   date: string;
   command: string;
+  /** The commit the service was built from. */
+  source: string;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; loadAverageAtStart: number };
   settings: { duration: number; warmup: number; connections: number; largeCount: number };
   features: object;
@@ -202,6 +204,7 @@ export function updateReadme(path: string, result: RunResult, resultFile: string
   const block = [
     START,
     `Latest run: ${result.date.slice(0, 16).replace('T', ' ')} UTC, \`${result.command}\`, ${result.elapsedSeconds} s in all, ` +
+      `service built from ${result.source}, ` +
       `${result.machine.cpus} × ${result.machine.cpuModel.trim()}, Node ${result.machine.node}, load average ${result.machine.loadAverageAtStart} at start, ` +
       `${result.settings.connections} connections, ${result.settings.duration} s per case after ${result.settings.warmup} s warm-up. ` +
       `Raw figures: [${resultFile.replace(/^bench\//, '')}](${resultFile.replace(/^bench\//, '')}).`,
