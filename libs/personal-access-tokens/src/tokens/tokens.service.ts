@@ -9,6 +9,7 @@ import { isUniqueViolation } from '../common/database-errors';
 import { BadRequestError } from '../common/domain-error';
 import { Page } from '../common/pagination.dto';
 import { TokenEvent, TokenEvents, TokenEventType } from '../common/token-events';
+import { hydrate, tableOf } from '../common/raw-entity';
 import { UnitOfWork } from '../common/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
 import { GrantRules } from '../scopes/grant-rules';
@@ -150,8 +151,9 @@ export class TokensService {
   }
 
   async get(userId: string, id: string): Promise<TokenResponseDto> {
-    const token = await this.findOwned(this.tokens.manager, userId, id);
-    return toTokenResponse(token, await this.scopeList(id), this.clock.now());
+    const found = await this.findWithScopes('t.id = ? AND t.user_id = ?', [id, userId]);
+    if (!found) throw new TokenNotFoundError();
+    return toTokenResponse(found.token, found.scopes, this.clock.now());
   }
 
   /** The calling PAT's own metadata (GitLab's `/self`). */
@@ -331,12 +333,9 @@ export class TokensService {
   async verify(secret: string, ip?: string, options: { touch?: boolean } = {}): Promise<VerifiedToken> {
     if (!hasValidTokenFormat(secret, this.options.tokenPrefix)) throw new InvalidTokenError(this.options.realm);
     const digests = this.hasher.candidateDigests(secret);
-    const token = await this.tokens
-      .createQueryBuilder('t')
-      .leftJoinAndSelect('t.scopes', 's')
-      .where('t.digest IN (:...digests)', { digests })
-      .getOne();
-    if (!token) return this.refuseUnknown(digests);
+    const found = await this.findWithScopes(`t.digest IN (${digests.map(() => '?').join(', ')})`, digests);
+    if (!found) return this.refuseUnknown(digests);
+    const { token, scopes } = found;
     // SQL compared under the column's collation; confirm byte for byte, in constant time.
     if (!digests.some((digest) => safeEqualDigest(digest, token.digest))) throw new InvalidTokenError(this.options.realm);
     const subject = { userId: token.userId, tokenId: token.id, tokenName: token.name };
@@ -351,7 +350,7 @@ export class TokensService {
       id: token.id,
       userId: token.userId,
       name: token.name,
-      scopes: (token.scopes ?? []).map((s) => s.scope),
+      scopes,
       expiresAt: token.expiresAt,
     };
   }
@@ -455,5 +454,18 @@ export class TokensService {
 
   private async scopeList(tokenId: string): Promise<string[]> {
     return (await scopesByToken(this.scopes, [tokenId])).get(tokenId) ?? [];
+  }
+
+  /** One token and its scopes in one plain query: verification and `/self` run this per request. */
+  private async findWithScopes(where: string, params: unknown[]): Promise<{ token: PersonalAccessToken; scopes: string[] } | null> {
+    const manager = this.tokens.manager;
+    const rows: Array<Record<string, unknown>> = await manager.query(
+      `SELECT t.*, s.scope AS scope_granted FROM ${tableOf(manager, PersonalAccessToken)} t ` +
+        `LEFT JOIN ${tableOf(manager, PersonalAccessTokenScope)} s ON s.token_id = t.id WHERE ${where}`,
+      params,
+    );
+    if (rows.length === 0) return null;
+    const scopes = rows.map((row) => row.scope_granted).filter((scope): scope is string => typeof scope === 'string');
+    return { token: hydrate(manager, PersonalAccessToken, rows[0]), scopes: scopes.sort() };
   }
 }

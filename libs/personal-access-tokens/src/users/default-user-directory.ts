@@ -1,25 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { tableOf } from '../common/raw-entity';
+import { Role } from './role.entity';
 import { User } from './user.entity';
 import { DirectoryUser, UserDirectory } from './user-directory';
 
-/** The `UserDirectory` over this library's own `users` and `roles` tables (one query, role joined). */
+/** The `UserDirectory` over this library's own `users` and `roles` tables: one plain query, role joined. */
 @Injectable()
 export class DefaultUserDirectory implements UserDirectory {
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
 
   async findById(id: string): Promise<DirectoryUser | null> {
-    const user = await this.users.findOne({ where: { id }, relations: { role: true } });
-    if (!user?.role) return null;
+    const manager = this.users.manager;
+    const [row]: Array<Record<string, unknown>> = await manager.query(
+      `SELECT u.id, u.email, u.display_name, u.active, r.name AS role_name, r.privileges, r.scopes ` +
+        `FROM ${tableOf(manager, User)} u JOIN ${tableOf(manager, Role)} r ON r.id = u.role_id WHERE u.id = ?`,
+      [id],
+    );
+    if (!row) return null;
     return {
-      id: user.id,
-      email: user.email,
-      displayName: user.displayName,
-      active: user.active,
-      role: user.role.name,
-      privileges: user.role.privileges,
-      scopes: user.role.scopes,
+      id: String(row.id),
+      email: String(row.email),
+      displayName: String(row.display_name),
+      active: Boolean(Number(row.active)),
+      role: String(row.role_name),
+      privileges: JSON.parse(String(row.privileges)) as string[],
+      scopes: JSON.parse(String(row.scopes)) as string[],
     };
   }
 }
