@@ -17,7 +17,19 @@ export function buildDataSourceOptions(database: DatabaseConfig, options: { logS
     migrationsTransactionMode: 'each' as const,
   };
   if (database.type === 'sqlite') {
-    return { ...common, type: 'better-sqlite3', database: database.file, enableWAL: database.file !== ':memory:', timeout: 5000 };
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database: database.file,
+      enableWAL: database.file !== ':memory:',
+      timeout: 5000,
+      // SQLite's default page cache is about 2 MB: with a million tokens the digest index alone is
+      // far larger. 64 MB of cache and a memory-mapped file keep lookups flat as the table grows.
+      prepareDatabase: (db: { pragma(source: string): unknown }) => {
+        db.pragma('cache_size = -65536');
+        db.pragma('mmap_size = 1073741824');
+      },
+    };
   }
   return {
     ...common,
