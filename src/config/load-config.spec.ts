@@ -71,7 +71,7 @@ describe('loadAppConfig', () => {
 
   it('schedules the expiry job by cron (or not at all) and needs a secret with a webhook', () => {
     const dir = dataDir();
-    expect(loadAppConfig({ DATA_DIR: dir }).expiryJob).toEqual({ cron: '* * * * *', batchSize: 500, revokeUnusedAfterDays: null });
+    expect(loadAppConfig({ DATA_DIR: dir }).expiryJob).toEqual({ cron: '* * * * *', batchSize: 1000, revokeUnusedAfterDays: null });
     expect(loadAppConfig({ DATA_DIR: dir }).webhook).toBeNull();
     const configured = loadAppConfig({
       DATA_DIR: dir,
@@ -88,11 +88,14 @@ describe('loadAppConfig', () => {
 
   it('keeps audit events a year by default, purged hourly', () => {
     const dir = dataDir();
-    expect(loadAppConfig({ DATA_DIR: dir }).audit).toEqual({ retentionDays: 365, retentionCron: '0 * * * *' });
-    expect(loadAppConfig({ DATA_DIR: dir, AUDIT_RETENTION_DAYS: '30', AUDIT_RETENTION_CRON: 'off' }).audit).toEqual({
-      retentionDays: 30,
-      retentionCron: false,
-    });
+    expect(loadAppConfig({ DATA_DIR: dir }).audit).toEqual({ enabled: true, retentionDays: 365, retentionCron: '0 * * * *' });
+    expect(loadAppConfig({ DATA_DIR: dir, AUDIT_RETENTION_DAYS: '30', AUDIT_RETENTION_CRON: 'off', AUDIT_ENABLED: 'false' }).audit).toEqual(
+      {
+        enabled: false,
+        retentionDays: 30,
+        retentionCron: false,
+      },
+    );
     const problems = problemsOf({ DATA_DIR: dir, AUDIT_RETENTION_DAYS: '0', AUDIT_RETENTION_CRON: 'hourly' });
     for (const name of ['AUDIT_RETENTION_DAYS', 'AUDIT_RETENTION_CRON']) expect(problems.some((p) => p.startsWith(name))).toBe(true);
   });
