@@ -1,4 +1,4 @@
-import { setImmediate } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
@@ -263,6 +263,7 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
     const limit = this.options.expiry.batchSize;
     for (;;) {
       await checkpoint();
+      const started = performance.now();
       const changed = await this.withDeadlockRetry(() => this.unitOfWork.run((manager) => batch(manager, limit)));
       const occurredAt = this.clock.now();
       await this.events.publishAll(
@@ -278,6 +279,9 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
       );
       tally(changed.length);
       if (changed.length < limit) return;
+      // better-sqlite3 blocks the event loop while a batch runs: rest as long as it took, so that
+      // requests keep at least half of the process while a large sweep goes on.
+      if (!this.mysql) await sleep(performance.now() - started);
     }
   }
 
