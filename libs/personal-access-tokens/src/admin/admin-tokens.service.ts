@@ -9,7 +9,7 @@ import { UnitOfWork } from '../common/unit-of-work';
 import { TokenResponseDto } from '../tokens/dto/token.dto';
 import { PersonalAccessTokenScope } from '../tokens/personal-access-token-scope.entity';
 import { PersonalAccessToken } from '../tokens/personal-access-token.entity';
-import { scopesByToken, toTokenResponse, whereEffectiveStatus, whereNameContains } from '../tokens/token-listing';
+import { scopesByToken, tokenPage, toTokenResponse, whereEffectiveStatus, whereNameContains } from '../tokens/token-listing';
 import { TokenNotFoundError } from '../tokens/tokens.errors';
 import { UserDirectory } from '../users/user-directory';
 import { UserNotFoundError } from '../users/users.errors';
@@ -40,22 +40,7 @@ export class AdminTokensService {
     if (query.createdAfter) builder.andWhere('t.createdAt > :createdAfter', { createdAfter: query.createdAfter });
     if (query.lastUsedBefore) builder.andWhere('t.lastUsedAt < :lastUsedBefore', { lastUsedBefore: query.lastUsedBefore });
     if (query.lastUsedAfter) builder.andWhere('t.lastUsedAt > :lastUsedAfter', { lastUsedAfter: query.lastUsedAfter });
-    const [rows, total] = await builder
-      .orderBy('t.createdAt', 'DESC')
-      .addOrderBy('t.id', 'DESC')
-      .skip((query.page - 1) * query.pageSize)
-      .take(query.pageSize)
-      .getManyAndCount();
-    const scopes = await scopesByToken(
-      this.scopes,
-      rows.map((t) => t.id),
-    );
-    return {
-      items: rows.map((t) => toTokenResponse(t, scopes.get(t.id) ?? [], now)),
-      total,
-      page: query.page,
-      pageSize: query.pageSize,
-    };
+    return tokenPage(builder.orderBy('t.createdAt', 'DESC').addOrderBy('t.id', 'DESC'), this.scopes, query, now);
   }
 
   /** Revokes any user's token; revoking a revoked token changes nothing. */

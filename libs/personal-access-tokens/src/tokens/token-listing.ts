@@ -1,4 +1,5 @@
 import { Brackets, In, Repository, SelectQueryBuilder } from 'typeorm';
+import { Page } from '../common/pagination.dto';
 import { TokenResponseDto } from './dto/token.dto';
 import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
 import { effectiveStatus, PersonalAccessToken, TokenStatus } from './personal-access-token.entity';
@@ -56,4 +57,22 @@ export function toTokenResponse(token: PersonalAccessToken, scopes: string[], no
     revokedAt: token.revokedAt,
     rotatedAt: token.rotatedAt,
   };
+}
+
+/** One page of an ordered token query, with each token's scopes (one more query for the page). */
+export async function tokenPage(
+  builder: TokenQuery,
+  scopes: Repository<PersonalAccessTokenScope>,
+  { page, pageSize }: { page: number; pageSize: number },
+  now: Date,
+): Promise<Page<TokenResponseDto>> {
+  const [rows, total] = await builder
+    .skip((page - 1) * pageSize)
+    .take(pageSize)
+    .getManyAndCount();
+  const byToken = await scopesByToken(
+    scopes,
+    rows.map((t) => t.id),
+  );
+  return { items: rows.map((t) => toTokenResponse(t, byToken.get(t.id) ?? [], now)), total, page, pageSize };
 }

@@ -29,7 +29,7 @@ import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
 import { effectiveStatus, PersonalAccessToken } from './personal-access-token.entity';
 import { RetiredTokenDigest } from './retired-token-digest.entity';
 import { resolveExpiry } from './token-expiry';
-import { scopesByToken, toTokenResponse, whereEffectiveStatus, whereLive, whereNameContains } from './token-listing';
+import { scopesByToken, tokenPage, toTokenResponse, whereEffectiveStatus, whereLive, whereNameContains } from './token-listing';
 import { generateTokenSecret, hasValidTokenFormat } from './token-format';
 import { safeEqualDigest, TokenHasher } from './token-hasher';
 import {
@@ -132,22 +132,7 @@ export class TokensService {
     whereEffectiveStatus(builder, query.status, now);
     whereNameContains(builder, query.search);
     const direction = query.order === 'asc' ? 'ASC' : 'DESC';
-    const [rows, total] = await builder
-      .orderBy(`t.${query.sort}`, direction)
-      .addOrderBy('t.id', direction)
-      .skip((query.page - 1) * query.pageSize)
-      .take(query.pageSize)
-      .getManyAndCount();
-    const scopes = await scopesByToken(
-      this.scopes,
-      rows.map((t) => t.id),
-    );
-    return {
-      items: rows.map((t) => toTokenResponse(t, scopes.get(t.id) ?? [], now)),
-      total,
-      page: query.page,
-      pageSize: query.pageSize,
-    };
+    return tokenPage(builder.orderBy(`t.${query.sort}`, direction).addOrderBy('t.id', direction), this.scopes, query, now);
   }
 
   async get(userId: string, id: string): Promise<TokenResponseDto> {
