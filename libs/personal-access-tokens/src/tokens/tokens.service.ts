@@ -9,7 +9,7 @@ import { isUniqueViolation } from '../common/database-errors';
 import { BadRequestError } from '../common/domain-error';
 import { Page } from '../common/pagination.dto';
 import { TokenEvent, TokenEvents, TokenEventType } from '../common/token-events';
-import { hydrate, tableOf } from '../common/raw-entity';
+import { hydrate, readRows, tableOf } from '../common/raw-entity';
 import { UnitOfWork } from '../common/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
 import { GrantRules } from '../scopes/grant-rules';
@@ -444,7 +444,8 @@ export class TokensService {
   /** One token and its scopes in one plain query: verification and `/self` run this per request. */
   private async findWithScopes(where: string, params: unknown[]): Promise<{ token: PersonalAccessToken; scopes: string[] } | null> {
     const manager = this.tokens.manager;
-    const rows: Array<Record<string, unknown>> = await manager.query(
+    const rows = await readRows(
+      manager,
       `SELECT t.*, s.scope AS scope_granted FROM ${tableOf(manager, PersonalAccessToken)} t ` +
         `LEFT JOIN ${tableOf(manager, PersonalAccessTokenScope)} s ON s.token_id = t.id WHERE ${where}`,
       params,

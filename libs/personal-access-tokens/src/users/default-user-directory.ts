@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { tableOf } from '../common/raw-entity';
+import { readRows, tableOf } from '../common/raw-entity';
 import { Role } from './role.entity';
 import { User } from './user.entity';
 import { DirectoryUser, UserDirectory } from './user-directory';
@@ -13,7 +13,8 @@ export class DefaultUserDirectory implements UserDirectory {
 
   async findById(id: string): Promise<DirectoryUser | null> {
     const manager = this.users.manager;
-    const [row]: Array<Record<string, unknown>> = await manager.query(
+    const [row] = await readRows(
+      manager,
       `SELECT u.id, u.email, u.display_name, u.active, r.name AS role_name, r.privileges, r.scopes ` +
         `FROM ${tableOf(manager, User)} u JOIN ${tableOf(manager, Role)} r ON r.id = u.role_id WHERE u.id = ?`,
       [id],
