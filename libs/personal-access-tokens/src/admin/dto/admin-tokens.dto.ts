@@ -1,28 +1,15 @@
-import { IsDate, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { PageQueryDto } from '../../common/pagination.dto';
+import { IsDate, IsOptional, IsUUID } from 'class-validator';
 import { ToDate } from '../../common/validation';
-import { TOKEN_STATUSES } from '../../tokens/dto/token.dto';
-import type { TokenStatus } from '../../tokens/personal-access-token.entity';
+import { TokenFiltersDto } from '../../tokens/dto/token.dto';
 
 const DATE_MESSAGE = 'must be an ISO 8601 date-time with a time zone, such as 2026-12-31T23:59:59Z';
 
 /** Filters of the organisation-wide token list; all optional, combined with AND. */
-export class AdminListTokensQueryDto extends PageQueryDto {
+export class AdminListTokensQueryDto extends TokenFiltersDto {
   /** Only this user's tokens. */
   @IsOptional()
   @IsUUID()
   userId?: string;
-
-  /** The effective status: a token past its expiry is `expired` even before the expiry job ran. */
-  @IsOptional()
-  @IsIn(TOKEN_STATUSES)
-  status?: TokenStatus;
-
-  /** Part of the token name. */
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
-  search?: string;
 
   @IsOptional()
   @ToDate()

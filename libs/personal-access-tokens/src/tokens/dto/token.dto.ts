@@ -123,7 +123,8 @@ export class RegenerateTokenDto {
 export const TOKEN_SORT_FIELDS = ['createdAt', 'expiresAt', 'lastUsedAt'] as const;
 export const TOKEN_STATUSES = ['active', 'expired', 'revoked'] as const;
 
-export class ListTokensQueryDto extends PageQueryDto {
+/** The filters every token list takes (the owner's and the administrator's). */
+export class TokenFiltersDto extends PageQueryDto {
   /** A token past its expiry is `expired` even before the expiry job has run. */
   @IsOptional()
   @IsIn(TOKEN_STATUSES)
@@ -134,7 +135,9 @@ export class ListTokensQueryDto extends PageQueryDto {
   @IsString()
   @MaxLength(100)
   search?: string;
+}
 
+export class ListTokensQueryDto extends TokenFiltersDto {
   @IsOptional()
   @IsIn(TOKEN_SORT_FIELDS)
   sort: (typeof TOKEN_SORT_FIELDS)[number] = 'createdAt';
