@@ -29,7 +29,7 @@ import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
 import { effectiveStatus, PersonalAccessToken } from './personal-access-token.entity';
 import { RetiredTokenDigest } from './retired-token-digest.entity';
 import { resolveExpiry } from './token-expiry';
-import { scopesByToken, tokenPage, toTokenResponse, whereEffectiveStatus, whereLive, whereNameContains } from './token-listing';
+import { tokenPage, toTokenResponse, whereEffectiveStatus, whereLive, whereNameContains } from './token-listing';
 import { generateTokenSecret, hasValidTokenFormat } from './token-format';
 import { safeEqualDigest, TokenHasher } from './token-hasher';
 import {
@@ -265,8 +265,9 @@ export class TokensService {
   }
 
   async listScopes(userId: string, id: string): Promise<TokenScopesDto> {
-    await this.findOwned(this.tokens.manager, userId, id);
-    return { tokenId: id, scopes: await this.scopeList(id) };
+    const found = await this.findWithScopes('t.id = ? AND t.user_id = ?', [id, userId]);
+    if (!found) throw new TokenNotFoundError();
+    return { tokenId: id, scopes: found.scopes };
   }
 
   async addScope(actor: TokenActor, id: string, scope: string): Promise<TokenScopesDto> {
@@ -435,10 +436,6 @@ export class TokensService {
 
   private userLock(userId: string): string {
     return `pat:user:${userId}`;
-  }
-
-  private async scopeList(tokenId: string): Promise<string[]> {
-    return (await scopesByToken(this.scopes, [tokenId])).get(tokenId) ?? [];
   }
 
   /** One token and its scopes in one plain query: verification and `/self` run this per request. */
