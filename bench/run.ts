@@ -8,28 +8,59 @@ import { createConnection } from 'mysql2/promise';
 import { generateTokenSecret } from '../libs/personal-access-tokens/src/tokens/token-format';
 import { TokenHasher } from '../libs/personal-access-tokens/src/tokens/token-hasher';
 import { LoadDriver, LoadResult, LoadSpec } from './lib/load';
-import { freePort, ServerProcess } from './lib/processes';
+import { freePort, pinningAvailable, pinProcess, ServerProcess } from './lib/processes';
 import { summarizeProfile, ProfileSummary } from './lib/profile';
-import { CaseResult, computeRatios, DatabaseResult, printReport, RunResult, SweepResult, updateReadme } from './lib/report';
+import {
+  CASE_HEALTH,
+  CASE_TWO,
+  CASE_VERIFY,
+  CaseResult,
+  computeRatios,
+  DatabaseResult,
+  PEER_BARE,
+  PEER_JWT,
+  printReport,
+  RunResult,
+  STAGE_AUDIT_OFF,
+  STAGE_LOG_OFF,
+  SweepResult,
+  updateReadme,
+} from './lib/report';
 import { fillerTokens, fillerUsers, openSeeder, SeedToken, SeedUser, Seeder } from './lib/seed';
 
 /**
  * `npm run bench`: builds the service, runs it from the production build in a process of its own
  * on SQLite (and on MariaDB/MySQL when BENCH_DATABASE_URL is set), seeds 1k then 1M tokens
  * straight into the database, drives each case with autocannon from another process, and records
- * req/s, p50 and p99 against the targets of issue 7. Everything listens on 127.0.0.1 only.
+ * req/s, p50 and p99 against the targets of issue 13. The service and both peers are pinned to
+ * core 0, this process and the load generator to core 1; the pipeline cases alternate with the
+ * peers' in rounds. Everything listens on 127.0.0.1 only.
  */
 
 const ROOT = resolve(__dirname, '..');
 const env = process.env;
+/** What a run can measure; BENCH_CASES picks some (BENCH_QUICK=1: the pipeline, audit and log, one round). */
+const ALL_CASES = ['pipeline', 'audit', 'log', 'introspect', 'create', 'cacheoff', '1m', 'profile', 'sweep'] as const;
+type CaseKey = (typeof ALL_CASES)[number];
+const quick = env.BENCH_QUICK === '1';
+function selectedCases(): Set<CaseKey> {
+  const given = (env.BENCH_CASES ?? (quick ? 'pipeline,audit,log' : ALL_CASES.join(','))).split(',').map((c) => c.trim());
+  const unknown = given.filter((c) => c && !(ALL_CASES as readonly string[]).includes(c));
+  if (unknown.length) throw new Error(`BENCH_CASES: unknown ${unknown.join(', ')} (known: ${ALL_CASES.join(', ')})`);
+  return new Set(given.filter(Boolean) as CaseKey[]);
+}
 const settings = {
-  duration: Number(env.BENCH_DURATION ?? 6),
-  warmup: Number(env.BENCH_WARMUP ?? 2),
+  duration: Number(env.BENCH_DURATION ?? (quick ? 3 : 6)),
+  warmup: Number(env.BENCH_WARMUP ?? (quick ? 1 : 2)),
   connections: Number(env.BENCH_CONNECTIONS ?? 50),
+  /** Rounds of the pipeline cases, each alternating the service with the peers. */
+  rounds: Number(env.BENCH_ROUNDS ?? (quick ? 1 : 3)),
+  cases: selectedCases(),
   largeCount: Number(env.BENCH_TOKENS ?? 1_000_000),
   smallCount: 1000,
-  profile: env.BENCH_PROFILE !== '0',
   mysqlServer: env.BENCH_DATABASE_URL,
+  /** `taskset`: servers on core 0, load on core 1 (BENCH_PIN=0 turns it off). */
+  pin: env.BENCH_PIN !== '0' && cpus().length >= 2 && pinningAvailable(),
   /** How long the expiry sweep is watched at most. */
   sweepSeconds: Number(env.BENCH_SWEEP_SECONDS ?? 40),
   /** EXPIRY_JOB_BATCH_SIZE for the sweep; unset keeps the service's default. */
@@ -40,9 +71,9 @@ const LIVE_TOKENS_PER_USER = 10;
 const FILLER_USERS = 1000;
 const SEED_BATCH = 100_000;
 const TOKEN_PREFIX = 'pat_';
-const CASE_TWO = '2. PAT read (/self)';
-const CASE_VERIFY = '3a. gateway verify';
 const DAY = 86_400_000;
+const SERVER_CPU = 0;
+const LOAD_CPU = 1;
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const workDir = join(ROOT, 'bench/.work', stamp);
@@ -159,19 +190,40 @@ async function expectOk<T>(what: string, call: Promise<{ status: number; body: T
   return body;
 }
 
-/** One database: start, seed, measure every case, then the 1M stage, audit off, profile and the expiry sweep. */
-async function benchDatabase(target: Target, dist: string, features: Features, driver: LoadDriver): Promise<DatabaseResult> {
+/** Warm-up, then the measured window, with the server's CPU time over that window. */
+async function measureServer(driver: LoadDriver, server: ServerProcess, spec: Omit<LoadSpec, 'url' | 'connections' | 'duration'>) {
+  const full = { ...spec, url: server.url, connections: settings.connections, duration: settings.duration };
+  if (settings.warmup > 0) await driver.run({ ...full, duration: settings.warmup });
+  const cpuBefore = server.cpuMs();
+  const result = await driver.run(full);
+  const cpuAfter = server.cpuMs();
+  if (cpuBefore !== undefined && cpuAfter !== undefined && result.total > 0)
+    result.cpuUsPerRequest = Math.round(((cpuAfter - cpuBefore) * 1000) / result.total);
+  return result;
+}
+
+/** The two peers, started once and kept up (idle between their cases) for the whole run. */
+interface Peers {
+  bare: ServerProcess;
+  jwt: ServerProcess;
+  jwtTokens: string[];
+  stop(): Promise<void>;
+}
+
+/** One database: start, seed, rounds of the pipeline cases against the peers, then the 1M stage, profile and the expiry sweep. */
+async function benchDatabase(target: Target, dist: string, features: Features, driver: LoadDriver, peers: Peers): Promise<DatabaseResult> {
+  const wanted = settings.cases;
   const pepper = randomBytes(36).toString('base64url');
   const hasher = new TokenHasher([pepper]);
   const adminPassword = randomBytes(18).toString('base64url');
   const port = await freePort();
+  // The default configuration (request log at info), but for what a load from one client would trip.
   const baseEnv: Record<string, string> = {
     ...target.serviceEnv,
     NODE_ENV: 'production',
     TOKEN_PEPPER: pepper,
     ADMIN_EMAIL: 'admin@bench.invalid',
     ADMIN_PASSWORD: adminPassword,
-    LOG_LEVEL: 'warn',
     PAT_MAX_PER_USER: '100000',
     // The load is one client IP: the per-minute introspection limit would turn the case into 429s.
     INTROSPECTION_RATE_LIMIT_PER_MINUTE: '1000000',
@@ -183,6 +235,7 @@ async function benchDatabase(target: Target, dist: string, features: Features, d
   const skipped: string[] = [];
   const notes: string[] = [];
   let service: ServerProcess | undefined;
+  let running = '';
   const start = async (label: string, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []) => {
     await service?.stop();
     service = await ServerProcess.start({
@@ -193,25 +246,31 @@ async function benchDatabase(target: Target, dist: string, features: Features, d
       logFile: join(workDir, `${target.name}-service.log`),
       readyPath: '/health',
       cwd: workDir,
+      cpu: settings.pin ? SERVER_CPU : undefined,
     });
+    running = label;
     return service;
+  };
+  /** The default configuration, restarted only if something else runs. */
+  const startDefault = async () => {
+    if (running !== 'default') await start('default');
   };
   const measure = async (
     name: string,
     stage: string,
     spec: Omit<LoadSpec, 'url' | 'connections' | 'duration'>,
-    duration = settings.duration,
+    options: { round?: number; server?: ServerProcess } = {},
   ) => {
-    const url = (service as ServerProcess).url;
+    const server = options.server ?? (service as ServerProcess);
     const loadAverage = machineLoad();
-    const result = await driver.measure({ ...spec, url, connections: settings.connections, duration }, settings.warmup);
-    report(target.name, name, stage, result);
-    cases.push({ case: name, stage, loadAverage, ...result });
+    const result = await measureServer(driver, server, spec);
+    report(target.name, name, options.round === undefined ? stage : `${stage} #${options.round}`, result, loadAverage);
+    cases.push({ case: name, stage, loadAverage, ...(options.round !== undefined && { round: options.round }), ...result });
     return result;
   };
 
   log(`${target.name}: starting the service`);
-  await start('1k');
+  await start('default');
   const base = (service as ServerProcess).url;
   const session = await expectOk<{ accessToken: string }>(
     'login',
@@ -269,67 +328,103 @@ async function benchDatabase(target: Target, dist: string, features: Features, d
   const self = await api<{ id: string }>(base, 'GET', '/user/me/personal-access-tokens/self', memberSecrets[0]);
   if (self.status !== 200) throw new Error(`a seeded token was refused (${self.status}): ${JSON.stringify(self.body)}`);
 
+  const health = { method: 'GET' as const, path: '/health' };
   const caseTwo = { method: 'GET' as const, path: '/user/me/personal-access-tokens/self', bearer: memberSecrets };
   const verifyCase = { method: 'GET' as const, path: '/auth/verify', bearer: memberSecrets };
   const hasVerify = (await api(base, 'GET', '/auth/verify', memberSecrets[0])).status === 200;
-  await measure('1. GET /health', '1k', { method: 'GET', path: '/health' });
-  await measure(CASE_TWO, '1k', caseTwo);
-  if (hasVerify) await measure(CASE_VERIFY, '1k', verifyCase);
-  else skipped.push(`${CASE_VERIFY}: GET /auth/verify is not in this build (issue 5)`);
-  const introspect = await api<{ active?: boolean }>(base, 'POST', '/personal-access-tokens/introspect', introspectorSecrets[0], {
-    token: memberSecrets[0],
-  });
-  if (introspect.status === 200 && introspect.body?.active === true) {
-    await measure('3b. introspection', '1k', {
-      method: 'POST',
-      path: '/personal-access-tokens/introspect',
-      bearer: introspectorSecrets,
-      bodies: memberSecrets.map((token) => JSON.stringify({ token })),
-    });
-  } else {
-    skipped.push(`3b. introspection: POST /personal-access-tokens/introspect answered ${introspect.status} (issue 5)`);
+  if (!hasVerify) skipped.push(`${CASE_VERIFY}: GET /auth/verify is not in this build (issue 5)`);
+
+  // The configurations compared with the default, each in every round, right after the default's cases.
+  const variants: { stage: string; env: Record<string, string> }[] = [];
+  if (wanted.has('audit')) {
+    if (features.auditSwitch) variants.push({ stage: STAGE_AUDIT_OFF, env: { [features.auditSwitch]: 'false' } });
+    else skipped.push('audit on/off: this build has no switch to turn the audit trail off (AUDIT_ENABLED, issue 4)');
   }
-  await measure('4. token creation', '1k', {
-    method: 'POST',
-    path: '/user/me/personal-access-tokens',
-    bearer: memberSecrets,
-    bodies: [JSON.stringify({ name: 'created-[<id>]', scopes: ['personal_access_tokens:read'], expiresIn: '7d' })],
-  });
+  // warn: no per-request line (the only info-level line a request writes).
+  if (wanted.has('log')) variants.push({ stage: STAGE_LOG_OFF, env: { LOG_LEVEL: 'warn' } });
+  for (let round = 1; round <= settings.rounds; round++) {
+    const rounds = settings.rounds > 1 ? { round } : {};
+    if (wanted.has('pipeline')) {
+      await startDefault();
+      await measure(PEER_BARE, '-', health, { ...rounds, server: peers.bare });
+      await measure(CASE_HEALTH, '1k', health, rounds);
+      await measure(PEER_JWT, '-', { method: 'GET', path: '/self', bearer: peers.jwtTokens }, { ...rounds, server: peers.jwt });
+      await measure(CASE_TWO, '1k', caseTwo, rounds);
+      if (hasVerify) await measure(CASE_VERIFY, '1k', verifyCase, rounds);
+    }
+    for (const variant of variants) {
+      if (!wanted.has('pipeline')) {
+        await startDefault();
+        await measure(CASE_TWO, '1k', caseTwo, rounds);
+        if (hasVerify) await measure(CASE_VERIFY, '1k', verifyCase, rounds);
+      }
+      await start(variant.stage, variant.env);
+      await measure(CASE_TWO, `1k, ${variant.stage}`, caseTwo, rounds);
+      if (hasVerify) await measure(CASE_VERIFY, `1k, ${variant.stage}`, verifyCase, rounds);
+    }
+  }
+
+  if (wanted.has('introspect')) {
+    await startDefault();
+    const introspect = await api<{ active?: boolean }>(base, 'POST', '/personal-access-tokens/introspect', introspectorSecrets[0], {
+      token: memberSecrets[0],
+    });
+    if (introspect.status === 200 && introspect.body?.active === true) {
+      await measure('3b. introspection', '1k', {
+        method: 'POST',
+        path: '/personal-access-tokens/introspect',
+        bearer: introspectorSecrets,
+        bodies: memberSecrets.map((token) => JSON.stringify({ token })),
+      });
+    } else {
+      skipped.push(`3b. introspection: POST /personal-access-tokens/introspect answered ${introspect.status} (issue 5)`);
+    }
+  }
+  if (wanted.has('create')) {
+    await startDefault();
+    await measure('4. token creation', '1k', {
+      method: 'POST',
+      path: '/user/me/personal-access-tokens',
+      bearer: memberSecrets,
+      bodies: [JSON.stringify({ name: 'created-[<id>]', scopes: ['personal_access_tokens:read'], expiresIn: '7d' })],
+    });
+  }
 
   // With the verification cache on, the rotating 100 tokens are verified from memory: the cache-off
   // runs are what the database lookup itself costs, at 1k here and at 1M below.
   const cacheOff = features.verificationCacheTtl ? { [features.verificationCacheTtl]: '0' } : undefined;
   const measureCacheOff = async (stage: string) => {
-    if (!cacheOff) return;
+    if (!cacheOff || !wanted.has('cacheoff')) return;
     await start(`${stage}, cache off`, cacheOff);
     await measure(CASE_TWO, `${stage}, cache off`, caseTwo);
     if (hasVerify) await measure(CASE_VERIFY, `${stage}, cache off`, verifyCase);
   };
   await measureCacheOff('1k');
 
-  log(`${target.name}: seeding up to ${settings.largeCount.toLocaleString('en')} tokens`);
-  const seedStarted = Date.now();
-  const largeFiller = settings.largeCount - live.length;
-  for (let from = smallFiller; from < largeFiller; from += SEED_BATCH) {
-    await seeder.insertTokens(fillerTokens(from, Math.min(from + SEED_BATCH, largeFiller), filler, fillerExpiry), now);
+  const large = ['cacheoff', '1m', 'profile', 'sweep'].some((c) => wanted.has(c as CaseKey));
+  if (large) {
+    log(`${target.name}: seeding up to ${settings.largeCount.toLocaleString('en')} tokens`);
+    const seedStarted = Date.now();
+    const largeFiller = settings.largeCount - live.length;
+    for (let from = smallFiller; from < largeFiller; from += SEED_BATCH) {
+      await seeder.insertTokens(fillerTokens(from, Math.min(from + SEED_BATCH, largeFiller), filler, fillerExpiry), now);
+    }
+    seeded = await seeder.countTokens();
+    notes.push(`seeded ${seeded.toLocaleString('en')} tokens in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
+    notes.push(await seeder.storage());
+    log(`${target.name}: ${seeded} tokens (${((Date.now() - seedStarted) / 1000).toFixed(1)} s)`);
   }
-  seeded = await seeder.countTokens();
-  notes.push(`seeded ${seeded.toLocaleString('en')} tokens in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
-  notes.push(await seeder.storage());
-  log(`${target.name}: ${seeded} tokens (${((Date.now() - seedStarted) / 1000).toFixed(1)} s)`);
 
   await measureCacheOff('1M');
-  await start('1M');
-  const idle = await measure(CASE_TWO, '1M', caseTwo);
-  if (hasVerify) await measure(CASE_VERIFY, '1M', verifyCase);
-
-  if (features.auditSwitch) {
-    await start('1M, audit off', { [features.auditSwitch]: 'false' });
-    await measure(CASE_TWO, '1M, audit off', caseTwo);
-  } else skipped.push('audit on/off: this build has no switch to turn the audit trail off (AUDIT_ENABLED, issue 4)');
+  let idle: LoadResult | undefined;
+  if (wanted.has('1m') || wanted.has('sweep')) {
+    await start('1M');
+    idle = await measure(CASE_TWO, '1M', caseTwo);
+    if (hasVerify && wanted.has('1m')) await measure(CASE_VERIFY, '1M', verifyCase);
+  }
 
   let profile: ProfileSummary | undefined;
-  if (settings.profile) {
+  if (wanted.has('profile')) {
     const profileDir = join(workDir, `${target.name}-profile`);
     mkdirSync(profileDir, { recursive: true });
     const profiled = await start('1M, --cpu-prof', {}, [
@@ -349,9 +444,10 @@ async function benchDatabase(target: Target, dist: string, features: Features, d
   }
 
   let sweep: SweepResult | undefined;
-  if (features.expiryCron) {
-    sweep = await measureSweep(target, seeder, features.expiryCron, start, caseTwo, idle, driver);
-  } else skipped.push('expiry sweep: this build has no expiry job schedule to trigger (issue 5)');
+  if (wanted.has('sweep') && idle) {
+    if (features.expiryCron) sweep = await measureSweep(target, seeder, features.expiryCron, start, caseTwo, idle, driver);
+    else skipped.push('expiry sweep: this build has no expiry job schedule to trigger (issue 5)');
+  }
 
   await service?.stop();
   await seeder.close();
@@ -415,19 +511,22 @@ async function measureSweep(
   };
 }
 
-function report(database: string, name: string, stage: string, r: LoadResult): void {
+function report(database: string, name: string, stage: string, r: LoadResult, loadAverage?: number): void {
   const bad = r.non2xx + r.errors + r.timeouts;
   log(
-    `${database.padEnd(7)} ${name.padEnd(24)} ${stage.padEnd(14)} ${String(r.requestsPerSecond).padStart(7)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms` +
+    `${database.padEnd(7)} ${name.padEnd(28)} ${stage.padEnd(22)} ${String(r.requestsPerSecond).padStart(7)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms` +
+      (r.cpuUsPerRequest === undefined ? '' : `  ${r.cpuUsPerRequest} µs CPU/req`) +
+      (loadAverage === undefined ? '' : `  load ${loadAverage}`) +
       (bad ? `  (!) ${r.non2xx} non-2xx ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts` : ''),
   );
 }
 
-async function benchPeer(driver: LoadDriver): Promise<CaseResult> {
+/** Both peers, pinned like the service: the bare framework, and the stateless JWT design. */
+async function startPeers(): Promise<Peers> {
   const secret = randomBytes(48).toString('base64url');
   const key = new TextEncoder().encode(secret);
   const exp = Math.floor(Date.now() / 1000) + 3600;
-  const tokens = await Promise.all(
+  const jwtTokens = await Promise.all(
     Array.from({ length: 100 }, (_, i) =>
       new SignJWT({ scope: 'personal_access_tokens:read personal_access_tokens:write', name: `bench-${i}` })
         .setProtectedHeader({ alg: 'HS256' })
@@ -437,38 +536,37 @@ async function benchPeer(driver: LoadDriver): Promise<CaseResult> {
         .sign(key),
     ),
   );
-  const peer = await ServerProcess.start({
-    name: 'peer (jose HS256)',
-    args: ['-r', 'ts-node/register/transpile-only', join(__dirname, 'peers/jwt-peer.ts')],
-    env: { BENCH_JWT_SECRET: secret, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
-    port: await freePort(),
-    logFile: join(workDir, 'peer.log'),
-    readyPath: '/claims',
-    readyStatus: 401,
-    cwd: ROOT,
-  });
-  try {
-    const loadAverage = machineLoad();
-    const result = await driver.measure(
-      { url: peer.url, method: 'GET', path: '/claims', bearer: tokens, connections: settings.connections, duration: settings.duration },
-      settings.warmup,
+  const peer = (name: string, file: string, readyPath: string, readyStatus: number, extraEnv: Record<string, string> = {}) =>
+    freePort().then((port) =>
+      ServerProcess.start({
+        name,
+        args: ['-r', 'ts-node/register/transpile-only', join(__dirname, 'peers', file)],
+        env: { NODE_ENV: 'production', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...extraEnv },
+        port,
+        logFile: join(workDir, `${file.replace(/\.ts$/, '')}.log`),
+        readyPath,
+        readyStatus,
+        cwd: ROOT,
+        cpu: settings.pin ? SERVER_CPU : undefined,
+      }),
     );
-    report('peer', '5. peer JWT (jose)', '-', result);
-    return { case: '5. peer JWT (jose)', stage: '-', loadAverage, ...result };
-  } finally {
-    await peer.stop();
-  }
+  const bare = await peer('peer (bare Nest)', 'bare-nest.ts', '/health', 200);
+  const jwt = await peer('peer (jose HS256)', 'jwt-peer.ts', '/self', 401, { BENCH_JWT_SECRET: secret });
+  return { bare, jwt, jwtTokens, stop: async () => void (await Promise.all([bare.stop(), jwt.stop()])) };
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
   mkdirSync(workDir, { recursive: true });
+  // This process and the load generator it forks share core 1; the servers get core 0.
+  if (settings.pin) pinProcess(process.pid, LOAD_CPU);
+  else log('not pinned (BENCH_PIN=0, one core, or no taskset): figures swing by up to 2x between runs');
   const dist = build();
   const features = detectFeatures(dist);
   const driver = await LoadDriver.start();
   const result: RunResult = {
     date: new Date().toISOString(),
-    command: 'npm run bench' + (settings.mysqlServer ? ` (BENCH_DATABASE_URL=${settings.mysqlServer.replace(/\/\/[^@]*@/, '//…@')})` : ''),
+    command: benchCommand(),
     machine: {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? '',
@@ -478,35 +576,59 @@ async function main(): Promise<void> {
       loadAverageAtStart: machineLoad(),
     },
     source: sourceVersion(),
-    settings: { duration: settings.duration, warmup: settings.warmup, connections: settings.connections, largeCount: settings.largeCount },
+    settings: {
+      duration: settings.duration,
+      warmup: settings.warmup,
+      connections: settings.connections,
+      largeCount: settings.largeCount,
+      rounds: settings.rounds,
+      cases: [...settings.cases],
+      pinned: settings.pin ? `service and peers on core ${SERVER_CPU}, load on core ${LOAD_CPU}` : 'no',
+    },
     features,
-    peer: undefined,
     databases: {},
     ratios: [],
     elapsedSeconds: 0,
   };
+  let peers: Peers | undefined;
   try {
-    result.peer = await benchPeer(driver);
+    peers = await startPeers();
     const targets = [await sqliteTarget()];
     if (settings.mysqlServer) targets.push(await mysqlTarget(settings.mysqlServer));
     else log('BENCH_DATABASE_URL is not set: MariaDB skipped');
     for (const target of targets) {
       try {
-        result.databases[target.name] = await benchDatabase(target, dist, features, driver);
+        result.databases[target.name] = await benchDatabase(target, dist, features, driver, peers);
       } finally {
         await target.drop();
       }
     }
   } finally {
+    await peers?.stop();
     driver.stop();
   }
   result.ratios = computeRatios(result);
+  result.machine.loadAverageAtEnd = machineLoad();
   result.elapsedSeconds = Math.round((Date.now() - started) / 1000);
-  const file = join(ROOT, 'bench/results', `${result.date.slice(0, 19).replace(/:/g, '-')}.json`);
+  // A partial run (BENCH_QUICK, BENCH_CASES) stays in bench/.work unless BENCH_RECORD=1 asks for it.
+  const record = env.BENCH_RECORD === '1' || (!quick && env.BENCH_CASES === undefined);
+  const name = `${result.date.slice(0, 19).replace(/:/g, '-')}.json`;
+  const file = record ? join(ROOT, 'bench/results', name) : join(workDir, name);
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   printReport(result, (line) => process.stdout.write(line + '\n'));
-  updateReadme(join(ROOT, 'bench/README.md'), result, file.slice(ROOT.length + 1));
-  log(`results in ${file.slice(ROOT.length + 1)}; bench/README.md updated; ${result.elapsedSeconds} s in all`);
+  if (record) updateReadme(join(ROOT, 'bench/README.md'), result, file.slice(ROOT.length + 1));
+  log(
+    `results in ${file.slice(ROOT.length + 1)}${record ? '; bench/README.md updated' : ' (a partial run: BENCH_RECORD=1 records it)'}; ${result.elapsedSeconds} s in all`,
+  );
+}
+
+/** The command line as run, the knobs that were set included (a MySQL password left out). */
+function benchCommand(): string {
+  const knobs = Object.entries(env)
+    .filter(([name]) => name.startsWith('BENCH_'))
+    .map(([name, value]) => `${name}=${name === 'BENCH_DATABASE_URL' ? String(value).replace(/\/\/[^@]*@/, '//…@') : value}`)
+    .sort();
+  return [...knobs, 'npm run bench'].join(' ');
 }
 
 main().catch((error: unknown) => {

@@ -24,6 +24,8 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   statusCodes: Record<string, number>;
+  /** The server's CPU time per answered request in the measured window (µs), when known. */
+  cpuUsPerRequest?: number;
 }
 
 /** The autocannon process (load-driver.ts), driven over IPC one run at a time. */

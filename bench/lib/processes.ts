@@ -1,6 +1,21 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+
+/** Whether `taskset` works here: on 2 shared cores, unpinned figures swing by 2x between runs. */
+export function pinningAvailable(): boolean {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pins a running process, all its threads included, to one core. */
+export function pinProcess(pid: number, cpu: number): void {
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+}
 
 /** A free loopback port. */
 export function freePort(): Promise<number> {
@@ -41,15 +56,21 @@ export class ServerProcess {
     /** The status readyPath answers once the server is up (default 200). */
     readyStatus?: number;
     cwd: string;
+    /** The core to pin the process to (`taskset -c`). */
+    cpu?: number;
   }): Promise<ServerProcess> {
-    const log = createWriteStream(options.logFile, { flags: 'a' });
-    const child = spawn(process.execPath, options.args, {
+    // The log file is the child's own stdout: no pipe through this process, which shares a core with the load.
+    const log = openSync(options.logFile, 'a');
+    const [command, args] =
+      options.cpu === undefined
+        ? [process.execPath, options.args]
+        : ['taskset', ['-c', String(options.cpu), process.execPath, ...options.args]];
+    const child = spawn(command, args, {
       cwd: options.cwd,
       env: { PATH: process.env.PATH ?? '', ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', log, log],
     });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
+    closeSync(log);
     const server = new ServerProcess(options.name, `http://127.0.0.1:${options.port}`, child);
     let dead = false;
     void server.exited.then(() => (dead = true));
@@ -65,6 +86,20 @@ export class ServerProcess {
     }
     child.kill('SIGKILL');
     throw new Error(`${options.name} did not become ready within 60 s; see ${options.logFile}`);
+  }
+
+  /**
+   * CPU time the process has used so far (user + system, ms, from /proc; undefined elsewhere).
+   * Per request, it is the figure least moved by what else runs on the machine.
+   */
+  cpuMs(): number | undefined {
+    try {
+      // Fields 14 and 15 after the command name (which may contain spaces), in clock ticks (100 Hz).
+      const fields = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      return undefined;
+    }
   }
 
   /** SIGTERM, so the service shuts down gracefully (buffered audit flushed, profile written). */

@@ -8,6 +8,8 @@ export interface CaseResult extends LoadResult {
   stage: string;
   /** The machine's 1-minute load average when the case started. */
   loadAverage: number;
+  /** Which round of the alternating pipeline cases (absent for the cases measured once). */
+  round?: number;
 }
 
 export interface SweepResult {
@@ -48,84 +50,143 @@ export interface RunResult {
   command: string;
   /** The commit the service was built from. */
   source: string;
-  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; loadAverageAtStart: number };
-  settings: { duration: number; warmup: number; connections: number; largeCount: number };
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; loadAverageAtStart: number; loadAverageAtEnd?: number };
+  settings: {
+    duration: number;
+    warmup: number;
+    connections: number;
+    largeCount: number;
+    rounds: number;
+    cases: string[];
+    pinned: string;
+  };
   features: object;
-  peer: CaseResult | undefined;
   databases: Record<string, DatabaseResult>;
   ratios: Ratio[];
   elapsedSeconds: number;
 }
 
-const CASE_TWO = '2. PAT read (/self)';
-const CASE_VERIFY = '3a. gateway verify';
+export const PEER_BARE = 'peer: bare Nest /health';
+export const PEER_JWT = 'peer: JWT (jose) /self';
+export const CASE_HEALTH = '1. GET /health';
+export const CASE_TWO = '2. PAT read (/self)';
+export const CASE_VERIFY = '3a. gateway verify';
+export const STAGE_AUDIT_OFF = 'audit off';
+export const STAGE_LOG_OFF = 'request log off';
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-function find(db: DatabaseResult, name: string, stage: string): CaseResult | undefined {
-  return db.cases.find((c) => c.case === name && c.stage === stage);
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** The targets of issue 7, each measured within this one run. */
+function runsOf(db: DatabaseResult, name: string, stage: string): CaseResult[] {
+  return db.cases.filter((c) => c.case === name && c.stage === stage);
+}
+
+/**
+ * a / b in req/s, paired round by round (both sides measured minutes apart, under the same load
+ * from the rest of the machine), then the median of the rounds; cases measured once pair as they are.
+ */
+function pairedRatio(
+  db: DatabaseResult,
+  a: [string, string],
+  b: [string, string],
+): { value: number | null; byCpu: number | null; rounds: number } {
+  const as = runsOf(db, ...a);
+  const bs = runsOf(db, ...b);
+  const pairs: number[] = [];
+  const cpuPairs: number[] = [];
+  for (const x of as) {
+    const y = bs.find((c) => c.round === x.round);
+    if (y?.requestsPerSecond) pairs.push(x.requestsPerSecond / y.requestsPerSecond);
+    // The same ratio from the server's CPU time per request: what a core would serve, whatever else ran.
+    if (x.cpuUsPerRequest && y?.cpuUsPerRequest) cpuPairs.push(y.cpuUsPerRequest / x.cpuUsPerRequest);
+  }
+  return {
+    value: pairs.length ? round(median(pairs)) : null,
+    byCpu: cpuPairs.length ? round(median(cpuPairs)) : null,
+    rounds: pairs.length,
+  };
+}
+
+/** The targets of issue 13, each measured within this one run. */
 export function computeRatios(result: RunResult): Ratio[] {
   const ratios: Ratio[] = [];
-  const ratio = (database: string, name: string, a: number | undefined, b: number | undefined, atLeast: number | null, detail: string) => {
-    const value = a !== undefined && b ? round(a / b) : null;
-    const met = value === null || atLeast === null ? null : value >= atLeast;
-    ratios.push({ database, name, value, target: atLeast === null ? '-' : `≥ ${atLeast}`, met, detail });
+  const ratio = (
+    database: string,
+    db: DatabaseResult,
+    name: string,
+    a: [string, string],
+    b: [string, string],
+    atLeast: number,
+    detail: string,
+  ) => {
+    const { value, byCpu, rounds } = pairedRatio(db, a, b);
+    if (value === null && !runsOf(db, ...a).length) return;
+    const met = value === null ? null : value >= atLeast;
+    const paired = rounds > 1 ? `, median of ${rounds} paired rounds` : '';
+    const cpu = byCpu === null ? '' : `; by server CPU per request ${byCpu}`;
+    ratios.push({ database, name, value, target: `≥ ${atLeast}`, met, detail: detail + paired + cpu });
   };
   for (const [database, db] of Object.entries(result.databases)) {
-    const small = find(db, CASE_TWO, '1k');
-    const large = find(db, CASE_TWO, '1M');
-    const auditOff = find(db, CASE_TWO, '1M, audit off');
-    ratio(
-      database,
-      'case 2 / peer JWT',
-      small?.requestsPerSecond,
-      result.peer?.requestsPerSecond,
-      database === 'sqlite' ? 1.5 : 1.0,
-      'req/s, 1k tokens',
-    );
-    ratio(
-      database,
-      'gateway verify / peer JWT',
-      find(db, CASE_VERIFY, '1k')?.requestsPerSecond,
-      result.peer?.requestsPerSecond,
-      null,
-      'req/s, 1k tokens',
-    );
-    ratio(database, 'case 2 at 1M / at 1k', large?.requestsPerSecond, small?.requestsPerSecond, 0.95, 'req/s');
+    ratio(database, db, 'PAT read (/self) / JWT peer /self', [CASE_TWO, '1k'], [PEER_JWT, '-'], 1.5, 'req/s, 1k tokens');
+    ratio(database, db, 'gateway verify / JWT peer /self', [CASE_VERIFY, '1k'], [PEER_JWT, '-'], 2, 'req/s, 1k tokens');
+    ratio(database, db, '/health / bare Nest /health', [CASE_HEALTH, '1k'], [PEER_BARE, '-'], 0.8, 'req/s');
     for (const [name, label] of [
-      [CASE_TWO, 'case 2'],
-      [CASE_VERIFY, 'gateway verify'],
+      [CASE_TWO, '/self'],
+      [CASE_VERIFY, 'verify'],
     ]) {
-      const off = (stage: string) => find(db, name, `${stage}, cache off`)?.requestsPerSecond;
-      if (off('1k') !== undefined)
-        ratio(database, `${label} at 1M / at 1k, cache off`, off('1M'), off('1k'), 0.95, 'req/s, a lookup per request');
+      ratio(database, db, `${label} audit on / off`, [name, '1k'], [name, `1k, ${STAGE_AUDIT_OFF}`], 0.9, 'req/s');
+      ratio(
+        database,
+        db,
+        `${label} request log info / off`,
+        [name, '1k'],
+        [name, `1k, ${STAGE_LOG_OFF}`],
+        0.9,
+        'req/s, LOG_LEVEL info / warn',
+      );
     }
-    ratio(database, 'case 2 audit on / off', large?.requestsPerSecond, auditOff?.requestsPerSecond, 0.9, 'req/s, 1M tokens');
+    for (const [name, label] of [
+      [CASE_TWO, '/self'],
+      [CASE_VERIFY, 'verify'],
+    ]) {
+      ratio(
+        database,
+        db,
+        `${label} at 1M / at 1k, cache off`,
+        [name, '1M, cache off'],
+        [name, '1k, cache off'],
+        0.95,
+        'req/s, a lookup per request',
+      );
+    }
     const sweep = db.sweep;
+    if (!sweep) continue;
     ratios.push({
       database,
       name: 'expiry sweep rows/s',
-      value: sweep?.rowsPerSecond ?? null,
+      value: sweep.rowsPerSecond ?? null,
       target: database === 'mariadb' ? '≥ 100000' : '-',
-      met: database === 'mariadb' && sweep?.rowsPerSecond !== undefined ? sweep.rowsPerSecond >= 100_000 : null,
+      met: database === 'mariadb' && sweep.rowsPerSecond !== undefined ? sweep.rowsPerSecond >= 100_000 : null,
       detail: sweepDetail(sweep),
     });
     // No request answered while the job ran means the event loop was held: a miss, not a zero p99.
-    const during = sweep?.during;
+    const during = sweep.during;
     const starved = during !== undefined && during.total === 0;
-    const p99 = during && !starved && sweep?.idleP99Ms ? round(during.p99Ms / sweep.idleP99Ms) : null;
+    const p99 = during && !starved && sweep.idleP99Ms ? round(during.p99Ms / sweep.idleP99Ms) : null;
     ratios.push({
       database,
-      name: 'case 2 p99 during sweep / idle',
+      name: '/self p99 during sweep / idle',
       value: p99,
       target: '≤ 2',
       met: starved ? false : p99 === null ? null : p99 <= 2,
       detail: starved
         ? `no request answered in ${during.timeouts ? 'time' : 'the whole window'} while the job ran`
         : during
-          ? `${during.p99Ms} ms against ${sweep?.idleP99Ms} ms`
+          ? `${during.p99Ms} ms against ${sweep.idleP99Ms} ms`
           : 'not measured',
     });
   }
@@ -143,23 +204,46 @@ function sweepDetail(sweep: SweepResult | undefined): string {
 
 const verdict = (r: Ratio) => (r.met === null ? (r.value === null ? 'skipped' : '') : r.met ? 'met' : 'MISSED');
 
+function cpuOf(runs: LoadResult[]): string {
+  const known = runs.map((r) => r.cpuUsPerRequest).filter((us): us is number => us !== undefined);
+  return known.length ? String(Math.round(median(known))) : '';
+}
+
+/** One row per case and stage: the median of its rounds, with their range and the load average's. */
 function caseRows(result: RunResult): string[][] {
-  const row = (database: string, c: LoadResult & { case: string; stage: string; loadAverage?: number }) => [
-    database,
-    c.case,
-    c.stage,
-    String(c.requestsPerSecond),
-    // Nothing answered (a held event loop): there is no latency to show, not a latency of 0.
-    c.total === 0 ? 'no answer' : String(c.p50Ms),
-    c.total === 0 ? 'no answer' : String(c.p99Ms),
-    c.loadAverage === undefined ? '' : String(c.loadAverage),
-  ];
   const rows: string[][] = [];
-  if (result.peer) rows.push(row('peer', result.peer));
+  const span = (values: number[], digits = 0) => {
+    const lo = round(Math.min(...values), digits);
+    const hi = round(Math.max(...values), digits);
+    return lo === hi ? String(lo) : `${lo}-${hi}`;
+  };
   for (const [database, db] of Object.entries(result.databases)) {
-    for (const c of db.cases) rows.push(row(database, c));
+    const groups = new Map<string, LoadResult[]>();
+    const loads = new Map<string, number[]>();
+    for (const c of db.cases) {
+      const key = `${c.case}\u0000${c.stage}`;
+      groups.set(key, [...(groups.get(key) ?? []), c]);
+      loads.set(key, [...(loads.get(key) ?? []), c.loadAverage]);
+    }
     const during = db.sweep?.during;
-    if (during) rows.push(row(database, { ...during, case: CASE_TWO, stage: 'during sweep' }));
+    if (during) groups.set(`${CASE_TWO}\u0000during sweep`, [during]);
+    for (const [key, runs] of groups) {
+      const [name, stage] = key.split('\u0000');
+      const answered = runs.filter((r) => r.total > 0);
+      const rps = runs.map((r) => r.requestsPerSecond);
+      rows.push([
+        database,
+        name,
+        stage,
+        String(Math.round(median(rps))),
+        runs.length > 1 ? span(rps) : '',
+        // Nothing answered (a held event loop): there is no latency to show, not a latency of 0.
+        answered.length ? String(median(answered.map((r) => r.p50Ms))) : 'no answer',
+        answered.length ? String(median(answered.map((r) => r.p99Ms))) : 'no answer',
+        cpuOf(runs),
+        loads.has(key) ? span(loads.get(key) as number[], 2) : '',
+      ]);
+    }
   }
   return rows;
 }
@@ -170,10 +254,10 @@ function markdownTable(header: string[], rows: string[][]): string {
 
 export function printReport(result: RunResult, print: (line: string) => void): void {
   print('');
-  print('case                          database  stage              req/s   p50 ms  p99 ms  load');
-  for (const [database, name, stage, rps, p50, p99, load] of caseRows(result)) {
+  print('case                          database  stage                        req/s  rounds          p50 ms  p99 ms  CPU µs/req  load');
+  for (const [database, name, stage, rps, range, p50, p99, cpu, load] of caseRows(result)) {
     print(
-      `${name.padEnd(30)}${database.padEnd(10)}${stage.padEnd(19)}${rps.padStart(7)}${p50.padStart(10)}${p99.padStart(10)}${load.padStart(6)}`,
+      `${name.padEnd(30)}${database.padEnd(10)}${stage.padEnd(27)}${rps.padStart(7)}  ${range.padEnd(14)}${p50.padStart(8)}${p99.padStart(8)}${cpu.padStart(12)}  ${load}`,
     );
   }
   print('');
@@ -205,11 +289,16 @@ export function updateReadme(path: string, result: RunResult, resultFile: string
     START,
     `Latest run: ${result.date.slice(0, 16).replace('T', ' ')} UTC, \`${result.command}\`, ${result.elapsedSeconds} s in all, ` +
       `service built from ${result.source}, ` +
-      `${result.machine.cpus} × ${result.machine.cpuModel.trim()}, Node ${result.machine.node}, load average ${result.machine.loadAverageAtStart} at start, ` +
+      `${result.machine.cpus} × ${result.machine.cpuModel.trim()}, Node ${result.machine.node}, ` +
+      `load average ${result.machine.loadAverageAtStart} at start and ${result.machine.loadAverageAtEnd ?? '?'} at end, ` +
+      `pinned: ${result.settings.pinned ?? 'no'}, ${result.settings.rounds ?? 1} round(s) of the pipeline cases, ` +
       `${result.settings.connections} connections, ${result.settings.duration} s per case after ${result.settings.warmup} s warm-up. ` +
       `Raw figures: [${resultFile.replace(/^bench\//, '')}](${resultFile.replace(/^bench\//, '')}).`,
     '',
-    markdownTable(['database', 'case', 'tokens / state', 'req/s', 'p50 ms', 'p99 ms', 'load avg'], caseRows(result)),
+    markdownTable(
+      ['database', 'case', 'tokens / state', 'req/s (median)', 'rounds', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'load avg'],
+      caseRows(result),
+    ),
     '',
     markdownTable(
       ['target', 'database', 'measured', 'target', 'verdict', 'detail'],

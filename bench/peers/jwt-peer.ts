@@ -6,7 +6,8 @@ import { JWTPayload, jwtVerify } from 'jose';
 /**
  * The stateless design the service is measured against: a minimal Nest app on the same adapter
  * that accepts HS256 JWTs checked with `jose` and answers their claims. No database, and no way
- * to revoke a token before it expires. Bench-only code, never shipped.
+ * to revoke a token before it expires. `GET /self` is the counterpart of the service's
+ * `GET /user/me/personal-access-tokens/self`. Bench-only code, never shipped.
  */
 const key = new TextEncoder().encode(process.env.BENCH_JWT_SECRET ?? '');
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
@@ -32,16 +33,16 @@ class JwtGuard implements CanActivate {
   }
 }
 
-@Controller('claims')
-class ClaimsController {
+@Controller('self')
+class SelfController {
   @Get()
   @UseGuards(JwtGuard)
-  claims(@Req() request: ClaimsRequest): JWTPayload {
+  self(@Req() request: ClaimsRequest): JWTPayload {
     return request.claims ?? {};
   }
 }
 
-@Module({ controllers: [ClaimsController] })
+@Module({ controllers: [SelfController] })
 class PeerModule {}
 
 async function main(): Promise<void> {
