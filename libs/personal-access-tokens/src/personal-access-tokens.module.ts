@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuditInterceptor, AuditRouteGuard } from './audit/audit.interceptor';
+import { AuditInterceptor, AuditRouteGuard, AuditRoutes } from './audit/audit.interceptor';
 import { AuditQueryService } from './audit/audit-query.service';
 import { AuditRetentionJob } from './audit/audit-retention.job';
 import { AuditTrail } from './audit/audit-trail';
@@ -90,7 +90,9 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
     { provide: APP_GUARD, useClass: AuditRouteGuard },
     { provide: APP_GUARD, useClass: BearerAuthGuard },
     { provide: APP_GUARD, useClass: ScopesGuard },
-    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+    // On every route but the skipped and batched ones (see AuditRoutes), not as a global interceptor.
+    AuditInterceptor,
+    AuditRoutes,
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
     { provide: APP_PIPE, useFactory: createValidationPipe },
   ],

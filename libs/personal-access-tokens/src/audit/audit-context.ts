@@ -11,8 +11,8 @@ export interface AuditActor {
 }
 
 /**
- * The audit state of one request, kept on the request (so the exception filter finds it) and in
- * async-local storage while its handler runs (so that `UnitOfWork` finds it).
+ * The audit state of one request, kept on the request (so the exception filter finds it) and, for
+ * a mutation, in async-local storage while its handler runs (so that `UnitOfWork` finds it).
  */
 export interface RequestAudit {
   readonly request: object;
@@ -23,6 +23,8 @@ export interface RequestAudit {
   readonly bodyFields: string[];
   /** Its event may be batched: a read, or a route declared `readOnly`. */
   readonly readOnly: boolean;
+  /** Recorded once answered (see `RouteAudit.batched`): no async-local state while its handler runs. */
+  readonly batched: boolean;
   /** The entity class a create inserts, and the id it got (see `AuditActionOptions.creates`). */
   readonly creates?: abstract new (...args: never[]) => unknown;
   createdId?: string;
@@ -51,19 +53,24 @@ export function auditOf(request: object): RequestAudit | undefined {
 
 /**
  * Attributes the current request's audit event to a user the route identified on its own,
- * such as the user who just logged in. Call it before the route's write.
+ * such as the user who just logged in. Call it before the route's write. A read (whose handler
+ * runs without async-local state) passes its request.
  *
  * @example
  * attributeAuditActor({ userId: user.id, email: user.email });
+ * attributeAuditActor({ userId: user.id, email: user.email }, request);
  */
-export function attributeAuditActor(actor: {
-  userId: string;
-  email: string;
-  tokenId?: string;
-  tokenName?: string;
-  authMethod?: AuditAuthMethod;
-}): void {
-  const audit = auditStorage.getStore();
+export function attributeAuditActor(
+  actor: {
+    userId: string;
+    email: string;
+    tokenId?: string;
+    tokenName?: string;
+    authMethod?: AuditAuthMethod;
+  },
+  request?: object,
+): void {
+  const audit = (request && auditOf(request)) ?? auditStorage.getStore();
   if (!audit) return;
   audit.actor = {
     userId: actor.userId,

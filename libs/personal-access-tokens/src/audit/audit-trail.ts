@@ -1,4 +1,4 @@
-import { ExecutionContext, HttpException, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ExecutionContext, HttpException, Inject, Injectable, Logger, OnModuleInit, RequestMethod } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DataSource, EntityManager, InsertEvent } from 'typeorm';
 import { InvalidTokenError } from '../auth/auth.errors';
@@ -7,6 +7,7 @@ import { FailedRequestRecorder } from '../common/api-exception.filter';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { requestIdOf } from '../common/request-id';
+import { RouteMetadataCache, RouteTarget } from '../common/route-metadata';
 import { TokenEvent, TokenEvents } from '../common/token-events';
 import { TransactionHook, TransactionParticipation, UnitOfWork } from '../common/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
@@ -17,8 +18,10 @@ import { AUDIT_ACTION, AuditActionMetadata, SkipAudit } from './audit.decorators
 import { AuditWriter, timeOrderedId } from './audit-writer';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** Nest's `@HttpCode` metadata key. */
+const READ_ROUTE_METHODS = new Set([RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS]);
+/** Nest's `@HttpCode` and route method metadata keys. */
 const HTTP_CODE_METADATA = '__httpCode__';
+const METHOD_METADATA = 'method';
 const SAFE_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 const CONTROL_CHARACTERS = /\p{Cc}/gu;
 
@@ -33,6 +36,26 @@ interface HttpRequest {
   route?: { path?: string };
   [AUDIT_STATE]?: RequestAudit;
 }
+
+/** The Node response under either adapter. */
+export interface RawResponse {
+  once?(event: 'finish' | 'close', listener: () => void): unknown;
+  statusCode?: number;
+  writableFinished?: boolean;
+}
+
+/** What the trail needs to know of a route, read once per route. */
+export interface RouteAudit {
+  metadata: AuditActionMetadata | null;
+  declaredStatus?: number;
+  /**
+   * Its events are batched (a read, or declared `readOnly`): recorded once answered, by the route
+   * guard, with no interceptor and no async-local state around the handler.
+   */
+  batched: boolean;
+}
+
+const NOBODY: AuditActor = Object.freeze({ userId: null, email: null, authMethod: 'none', tokenId: null, tokenName: null });
 
 interface Failure {
   status: number;
@@ -55,6 +78,17 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
   private readonly routes = new Map<string, AuditActionMetadata | null>();
   private readonly secretPattern: RegExp;
   private readonly enabled: boolean;
+  /** `null` for `@SkipAudit()` routes. */
+  private readonly routeAudits = new RouteMetadataCache<RouteAudit | null>(([handler, controller]) => {
+    if (this.reflector.getAllAndOverride(SkipAudit, [handler, controller])) return null;
+    const metadata = this.reflector.get(AUDIT_ACTION, handler) ?? null;
+    const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+    return {
+      metadata,
+      declaredStatus: this.reflector.get<number | undefined>(HTTP_CODE_METADATA, handler),
+      batched: metadata?.readOnly ?? (method !== undefined && READ_ROUTE_METHODS.has(method)),
+    };
+  });
 
   constructor(
     private readonly reflector: Reflector,
@@ -86,19 +120,43 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     if (typeof id === 'string') audit.createdId = this.safeId(id) ?? undefined;
   }
 
+  isEnabled(): boolean {
+    return this.enabled;
+  }
+
+  /** The audit trail's view of a route; `null` for `@SkipAudit()` routes. */
+  routeOf(handler: RouteTarget, controller: RouteTarget): RouteAudit | null {
+    return this.routeAudits.of(handler, controller);
+  }
+
   /** Opens the audit of a routed request (once); undefined for `@SkipAudit()` routes. */
   begin(request: object, context: ExecutionContext): RequestAudit | undefined {
     if (!this.enabled) return undefined;
     const existing = auditOf(request);
     if (existing) return existing;
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride(SkipAudit, targets)) return undefined;
+    const route = this.routeAudits.get(context);
+    if (!route) return undefined;
     const req = request as HttpRequest;
-    const metadata = this.reflector.get(AUDIT_ACTION, context.getHandler()) ?? null;
     const routeKey = this.routeKey(req);
-    if (routeKey && !this.routes.has(routeKey) && this.routes.size < 10_000) this.routes.set(routeKey, metadata);
-    const declared = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler());
-    return this.open(req, metadata, declared);
+    if (routeKey && !this.routes.has(routeKey) && this.routes.size < 10_000) this.routes.set(routeKey, route.metadata);
+    return this.open(req, route.metadata, route.declaredStatus, route.batched);
+  }
+
+  /**
+   * A batched route's answer went out (`finish`), or its client left before it did (`close`):
+   * the request's event, unless a failure recorded it already. A success is buffered before this
+   * returns, so that it is in the buffer before the client can read the answer. Never throws.
+   */
+  answered(audit: RequestAudit, raw: RawResponse, event: 'finish' | 'close'): void {
+    if (audit.finished) return;
+    const status = raw.statusCode ?? 500;
+    if (event === 'close') void this.fail(audit.request, undefined, 499, 'client_closed_request');
+    else if (status >= 400) void this.fail(audit.request, undefined, status, `http_${status}`);
+    else {
+      audit.finished = true;
+      const actor = audit.actor ?? this.principalActorOf(audit.request as HttpRequest) ?? NOBODY;
+      this.writer.enqueue(this.buildEvent(audit, actor)).catch((error: unknown) => this.warn('record a request', error));
+    }
   }
 
   /** Transaction hook: the current request's event joins its first write transaction. */
@@ -210,7 +268,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     };
   }
 
-  private open(req: HttpRequest, metadata: AuditActionMetadata | null, declaredStatus?: number): RequestAudit {
+  private open(req: HttpRequest, metadata: AuditActionMetadata | null, declaredStatus?: number, batched = false): RequestAudit {
     const method = (req.method ?? 'GET').toUpperCase();
     const routePath = req.routeOptions?.url ?? req.route?.path;
     const action = metadata?.action ?? (routePath ? `${method} ${routePath}` : 'http.route_not_found');
@@ -225,6 +283,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
       bodyFields: metadata?.bodyFields ?? [],
       creates: metadata?.creates,
       readOnly: metadata?.readOnly ?? READ_METHODS.has(method),
+      batched,
       successStatus: declaredStatus ?? (method === 'POST' ? 201 : 200),
       startedAt: process.hrtime.bigint(),
       occurredAt: this.clock.now(),
@@ -247,10 +306,15 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
   }
 
   private async eventOf(audit: RequestAudit, failure?: Failure, response?: unknown): Promise<AuditEvent> {
+    const actor = audit.actor ?? (await this.actorOf(audit.request as HttpRequest, failure?.exception));
+    return this.buildEvent(audit, actor, failure, response);
+  }
+
+  private buildEvent(audit: RequestAudit, actor: AuditActor, failure?: Failure, response?: unknown): AuditEvent {
     const req = audit.request as HttpRequest;
-    const actor = audit.actor ?? (await this.actorOf(req, failure?.exception));
     const status = failure?.status ?? audit.successStatus;
-    const details = { ...this.detailsOf(audit), ...(failure && { code: failure.code }) };
+    // Most requests have nothing to detail: no object to build and serialize for them.
+    const details = !failure && !audit.bodyFields.length ? {} : { ...this.detailsOf(audit), ...(failure && { code: failure.code }) };
     return {
       id: audit.id,
       occurredAt: audit.occurredAt,
@@ -273,20 +337,25 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     };
   }
 
+  /** The authenticated caller, if any. */
+  private principalActorOf(req: HttpRequest): AuditActor | undefined {
+    const principal = req.user;
+    if (!principal?.user) return undefined;
+    return {
+      userId: principal.user.id,
+      email: principal.user.email,
+      authMethod: principal.method,
+      tokenId: principal.token?.id ?? null,
+      tokenName: principal.token?.name ?? null,
+    };
+  }
+
   /** The caller; for a refused credential that identified someone, that user and token. */
   private async actorOf(req: HttpRequest, exception: unknown): Promise<AuditActor> {
-    const principal = req.user;
-    if (principal?.user) {
-      return {
-        userId: principal.user.id,
-        email: principal.user.email,
-        authMethod: principal.method,
-        tokenId: principal.token?.id ?? null,
-        tokenName: principal.token?.name ?? null,
-      };
-    }
+    const principal = this.principalActorOf(req);
+    if (principal) return principal;
     const subject = exception instanceof InvalidTokenError ? exception.subject : undefined;
-    if (!subject) return { userId: null, email: null, authMethod: 'none', tokenId: null, tokenName: null };
+    if (!subject) return NOBODY;
     const user = await this.directory.findById(subject.userId).catch(() => null);
     return {
       userId: subject.userId,

@@ -1,21 +1,24 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import passport from 'passport';
+import { RouteMetadataCache } from '../common/route-metadata';
 import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
 import { Public } from './auth.decorators';
-import { MissingCredentialsError } from './auth.errors';
-import { BearerStrategy } from './bearer.strategy';
+import { BearerStrategy, StrategyRequest } from './bearer.strategy';
 import { Principal } from './principal';
 
 /**
  * The global authentication guard: every route needs a valid PAT or session unless marked
- * `@Public()`. It runs this module's own strategy instance through passport (rather than the
- * process-wide registry that @nestjs/passport's AuthGuard looks up by name), so two apps in one
- * process never share a strategy, and it rethrows the strategy's domain errors as they are, so the
- * RFC 6750 challenge reaches the client.
+ * `@Public()`. It applies this module's own strategy instance (rather than the process-wide
+ * registry that @nestjs/passport's AuthGuard looks up by name), so two apps in one process never
+ * share a strategy, and it rethrows the strategy's domain errors as they are, so the RFC 6750
+ * challenge reaches the client. It calls the strategy's checks directly, not through
+ * `passport.authenticate`: the same checks, without passport's per-request closures and copies
+ * (a host app's `AuthGuard(BEARER_STRATEGY)` still goes through passport).
  */
 @Injectable()
 export class BearerAuthGuard implements CanActivate {
+  private readonly publicRoutes = new RouteMetadataCache((targets) => !!this.reflector.getAllAndOverride(Public, targets));
+
   constructor(
     protected readonly reflector: Reflector,
     protected readonly strategy: BearerStrategy,
@@ -23,23 +26,14 @@ export class BearerAuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride(Public, [context.getHandler(), context.getClass()])) return true;
+    if (this.publicRoutes.get(context)) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<{ user?: Principal }>();
     request.user = await this.authenticate(request, http.getResponse());
     return true;
   }
 
-  protected authenticate(request: object, response: object): Promise<Principal> {
-    return new Promise((resolve, reject) => {
-      // passport decorates the strategy it is given with per-request callbacks: hand it a fresh object.
-      const perRequest = Object.create(this.strategy) as passport.Strategy;
-      const middleware = passport.authenticate(perRequest, { session: false }, (error: unknown, user: Principal | false) => {
-        if (error) reject(error);
-        else if (!user) reject(new MissingCredentialsError(this.options.realm));
-        else resolve(user);
-      });
-      middleware(request, response, reject);
-    });
+  protected authenticate(request: object, _response: object): Promise<Principal> {
+    return this.strategy.authenticateRequest(request as StrategyRequest);
   }
 }

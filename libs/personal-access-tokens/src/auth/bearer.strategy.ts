@@ -10,7 +10,7 @@ import { Principal } from './principal';
 
 export const BEARER_STRATEGY = 'personal-access-token-bearer';
 
-interface StrategyRequest {
+export interface StrategyRequest {
   headers: Record<string, string | string[] | undefined>;
   query?: unknown;
   body?: unknown;
@@ -30,6 +30,14 @@ export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) 
     @Inject(PAT_OPTIONS) private readonly options: ResolvedOptions,
   ) {
     super({ passReqToCallback: true, realm: options.realm });
+  }
+
+  /** The same checks as `authenticate`, answered directly: what the global guard runs on every request. */
+  authenticateRequest(request: StrategyRequest): Promise<Principal> {
+    const credential = readCredential(request);
+    if (credential.kind === 'missing') return Promise.reject(new MissingCredentialsError(this.options.realm));
+    if (credential.kind === 'invalid') return Promise.reject(new InvalidRequestError(this.options.realm, credential.description));
+    return this.validate(request, credential.token);
   }
 
   override authenticate(request: StrategyRequest, options?: object): void {

@@ -86,13 +86,16 @@ export class IntrospectionService {
     const principal = await this.verifier.verify(credential.token, request.ip);
     if (!principal.token) throw new InvalidTokenError(realm);
     const { user, token } = principal;
-    attributeAuditActor({
-      userId: user.id,
-      email: user.email,
-      tokenId: token.id,
-      tokenName: token.name,
-      authMethod: 'personal_access_token',
-    });
+    attributeAuditActor(
+      {
+        userId: user.id,
+        email: user.email,
+        tokenId: token.id,
+        tokenName: token.name,
+        authMethod: 'personal_access_token',
+      },
+      request,
+    );
     const scopes = this.effectiveScopes(principal);
     if (requiredScope && !isGranted(requiredScope, scopes)) {
       throw new ForbiddenError('insufficient_scope', `This action requires the scope ${requiredScope}`, {

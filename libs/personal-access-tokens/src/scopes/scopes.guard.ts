@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { Public } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { ForbiddenError } from '../common/domain-error';
+import { RouteMetadataCache } from '../common/route-metadata';
 import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
 import { isGranted } from './scope';
 import { PRIVILEGE_REQUIREMENT, SCOPE_REQUIREMENT, ScopeRequirement } from './require-scopes.decorator';
@@ -18,27 +19,37 @@ interface GuardedRequest {
  * PAT requests carry `X-OAuth-Scopes` and `X-Accepted-OAuth-Scopes` as GitHub's do.
  * The `protected` hooks let a host app adapt it.
  */
+interface RouteRequirements {
+  isPublic: boolean;
+  privileges: string[];
+  requirement: ScopeRequirement | undefined;
+}
+
 @Injectable()
 export class ScopesGuard implements CanActivate {
+  private readonly routes = new RouteMetadataCache<RouteRequirements>((targets) => ({
+    isPublic: !!this.reflector.getAllAndOverride(Public, targets),
+    privileges: this.reflector.getAllAndOverride(PRIVILEGE_REQUIREMENT, targets) ?? [],
+    requirement: this.reflector.getAllAndOverride(SCOPE_REQUIREMENT, targets),
+  }));
+
   constructor(
     protected readonly reflector: Reflector,
     @Inject(PAT_OPTIONS) protected readonly options: ResolvedOptions,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride(Public, targets)) return true;
+    const { isPublic, privileges, requirement } = this.routes.get(context);
+    if (isPublic) return true;
     const request = context.switchToHttp().getRequest<GuardedRequest>();
     const principal = request.user;
     if (!principal) return false;
 
-    const privileges = this.reflector.getAllAndOverride(PRIVILEGE_REQUIREMENT, targets) ?? [];
     const missingPrivilege = privileges.find((p) => !principal.user.privileges.includes(p));
     if (missingPrivilege) {
       throw new ForbiddenError('missing_privilege', `This action requires the ${missingPrivilege} privilege`);
     }
 
-    const requirement = this.reflector.getAllAndOverride(SCOPE_REQUIREMENT, targets);
     const required = this.requiredScopes(requirement, request.params ?? {});
     if (principal.token) this.describeToken(context, principal, required);
     // A route that declares nothing is closed to tokens: new routes fail closed.
