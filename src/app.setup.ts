@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { IncomingMessage, STATUS_CODES } from 'node:http';
 import { Logger } from 'pino';
 import { AppConfig } from './config/app-config';
+import { requestLogger } from './logging/logger';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -44,20 +45,27 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
 /** Everything done to the app after it is created: shared by main.ts and the e2e tests. */
 export function configureApp(app: NestFastifyApplication, logger: Logger): void {
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onSend', async (request, reply) => {
+  // Callback hooks: an async one costs a promise per request and hook.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     reply.header('X-Request-Id', request.id);
+    done(null, payload);
   });
   // One line per request: the path without its query string, never a header, and anything in the
   // path shaped like a token (a client that put one there by mistake) masked.
-  fastify.addHook('onResponse', async (request, reply) => {
-    logger.info({
-      requestId: request.id,
-      method: request.method,
-      path: request.url.split('?')[0].replace(TOKEN_SHAPED, '[redacted]'),
-      statusCode: reply.statusCode,
-      durationMs: Math.round(reply.elapsedTime * 10) / 10,
-      ip: request.ip,
-    });
+  const requests = requestLogger(logger);
+  fastify.addHook('onResponse', (request, reply, done) => {
+    if (requests.isLevelEnabled('info')) {
+      const query = request.url.indexOf('?');
+      requests.info({
+        requestId: request.id,
+        method: request.method,
+        path: (query < 0 ? request.url : request.url.slice(0, query)).replace(TOKEN_SHAPED, '[redacted]'),
+        statusCode: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+        ip: request.ip,
+      });
+    }
+    done();
   });
   app.enableShutdownHooks();
 

@@ -4,7 +4,7 @@ import { AppModule } from './app.module';
 import { configureApp, createHttpAdapter } from './app.setup';
 import { ConfigError } from './config/app-config';
 import { loadAppConfig } from './config/load-config';
-import { createLogger, PinoNestLogger } from './logging/logger';
+import { createLogger, PinoNestLogger, stdoutDestination } from './logging/logger';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -15,11 +15,20 @@ async function bootstrap(): Promise<void> {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
-  const logger = createLogger(config.logLevel);
+  const destination = stdoutDestination();
+  const logger = createLogger(config.logLevel, destination);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createHttpAdapter(config), {
     logger: new PinoNestLogger(logger),
   });
   configureApp(app, logger);
+  // The last step of a graceful shutdown before Nest re-raises the signal (which ends the process without an 'exit').
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onClose', (_instance, done) => {
+      destination.flushSync();
+      done();
+    });
   await app.listen(config.port, config.host);
   logger.info({ message: 'Listening', port: config.port, database: config.database.type, docs: '/docs' });
 }

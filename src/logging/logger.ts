@@ -2,6 +2,15 @@ import { LoggerService } from '@nestjs/common';
 import pino, { DestinationStream, Logger } from 'pino';
 
 /**
+ * Standard output, written in blocks of 4 KB (and at least every 250 ms) instead of one write per
+ * line: at thousands of requests a second, one write per request line costs more than the line.
+ * Flushed synchronously on exit; call `flushSync()` before a signal ends the process.
+ */
+export function stdoutDestination(): ReturnType<typeof pino.destination> {
+  return pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 });
+}
+
+/**
  * One structured JSON logger for the app and for Fastify. Authorization headers, cookies and
  * anything named like a secret are censored at the source, and request URLs are logged without
  * their query string, where a careless client may have put a token.
@@ -30,6 +39,14 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
     destination,
   );
+}
+
+/**
+ * The logger for the per-request line: the same destination and format, without the redaction
+ * pass (the line is built from fields that hold no secret, and its path is masked by its maker).
+ */
+export function requestLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: [] });
 }
 
 /** Nest's LoggerService over pino, so framework and app messages share one format. */

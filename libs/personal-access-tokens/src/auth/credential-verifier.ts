@@ -5,6 +5,7 @@ import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options'
 import { hasValidTokenFormat } from '../tokens/token-format';
 import { TokenHasher } from '../tokens/token-hasher';
 import { TokensService } from '../tokens/tokens.service';
+import { rememberVerifiedRow } from '../tokens/verified-rows';
 import { UserDirectory } from '../users/user-directory';
 import { InvalidTokenError } from './auth.errors';
 import { Principal } from './principal';
@@ -32,8 +33,10 @@ export class CredentialVerifier {
   async verify(secret: string, ip?: string, options?: { touch?: boolean }): Promise<Principal> {
     if (secret.startsWith(this.options.tokenPrefix)) {
       const { token, user } = await this.verifyToken(secret, ip, options?.touch !== false);
-      const { userId: _owner, ...principalToken } = token;
-      return { user, method: 'personal_access_token', token: principalToken };
+      const { userId: _owner, row, ...principalToken } = token;
+      const principal: Principal = { user, method: 'personal_access_token', token: principalToken };
+      if (row) rememberVerifiedRow(principal, row);
+      return principal;
     }
     if (secret.startsWith(this.options.sessionTokenPrefix)) {
       const session = await this.sessions.findLive(secret);

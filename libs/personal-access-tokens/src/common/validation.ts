@@ -1,20 +1,40 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
-import { Transform } from 'class-transformer';
+import { plainToInstance, Transform } from 'class-transformer';
 import { ErrorDetail, ValidationFailedError } from './domain-error';
 
 /** No DTO nests deeper than a few levels; class-transformer recurses, so deeper input could overflow the stack. */
 export const MAX_INPUT_DEPTH = 32;
 
-/** A ValidationPipe that first refuses input nested deeper than MAX_INPUT_DEPTH (a 500 otherwise). */
+/**
+ * A ValidationPipe that first refuses input nested deeper than MAX_INPUT_DEPTH (a 500 otherwise).
+ * An empty query string (most GETs, a gateway's every `/auth/verify`) is judged once per DTO:
+ * whether `{}` passes does not change from one request to the next, only the instance is new.
+ */
 class BoundedValidationPipe extends ValidationPipe {
+  private readonly emptyQueryValid = new WeakMap<object, boolean>();
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (isNestedDeeperThan(value, MAX_INPUT_DEPTH)) {
       throw new ValidationFailedError([
         { field: metadata.data ?? metadata.type, reason: `must not be nested more than ${MAX_INPUT_DEPTH} levels deep` },
       ]);
     }
-    return super.transform(value, metadata);
+    const metatype = metadata.metatype;
+    if (metadata.type === 'query' && !metadata.data && metatype && isEmptyObject(value) && this.emptyQueryValid.get(metatype)) {
+      return plainToInstance(metatype, {});
+    }
+    const result = await super.transform(value, metadata);
+    if (metadata.type === 'query' && !metadata.data && metatype && isEmptyObject(value) && this.toValidate(metadata)) {
+      this.emptyQueryValid.set(metatype, true);
+    }
+    return result;
   }
+}
+
+function isEmptyObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  for (const _key in value) return false;
+  return true;
 }
 
 /** Iterative, so that the check itself cannot overflow the stack. */

@@ -3,6 +3,7 @@ import { Page } from '../common/pagination.dto';
 import { TokenResponseDto } from './dto/token.dto';
 import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
 import { effectiveStatus, PersonalAccessToken, TokenStatus } from './personal-access-token.entity';
+import type { TokenRow } from './verified-rows';
 
 /* Query and presentation pieces shared by the owner's and the administrator's token lists. */
 
@@ -42,7 +43,7 @@ export async function scopesByToken(scopes: Repository<PersonalAccessTokenScope>
 }
 
 /** The metadata a client sees: never the digest. */
-export function toTokenResponse(token: PersonalAccessToken, scopes: string[], now: Date): TokenResponseDto {
+export function toTokenResponse(token: TokenRow, scopes: readonly string[], now: Date): TokenResponseDto {
   return {
     id: token.id,
     userId: token.userId,

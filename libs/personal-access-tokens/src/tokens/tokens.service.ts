@@ -32,6 +32,7 @@ import { resolveExpiry } from './token-expiry';
 import { tokenPage, toTokenResponse, whereEffectiveStatus, whereLive, whereNameContains } from './token-listing';
 import { generateTokenSecret, hasValidTokenFormat } from './token-format';
 import { safeEqualDigest, TokenHasher } from './token-hasher';
+import { TokenRow, verifiedRowOf } from './verified-rows';
 import {
   NotATokenRequestError,
   RotationConflictError,
@@ -47,6 +48,8 @@ import {
 /** A PAT that verified: what the bearer strategy needs to build a principal. */
 export interface VerifiedToken extends PrincipalToken {
   userId: string;
+  /** The row it was verified from, for `/self` (see `rememberVerifiedRow`). */
+  row?: TokenRow;
 }
 
 /** The caller of a token operation: the user (as the directory sees them) and, for a PAT, that token. */
@@ -144,6 +147,9 @@ export class TokensService {
   /** The calling PAT's own metadata (GitLab's `/self`). */
   async self(principal: Principal): Promise<TokenResponseDto> {
     if (!principal.token) throw new NotATokenRequestError();
+    // Verified on this request (from the database, or the verification cache that every change invalidates).
+    const row = verifiedRowOf(principal);
+    if (row) return toTokenResponse(row, principal.token.scopes, this.clock.now());
     return this.get(principal.user.id, principal.token.id);
   }
 
@@ -332,12 +338,14 @@ export class TokensService {
         m.update(PersonalAccessToken, { id: token.id, digest: token.digest }, { digest: digests[0] }),
       );
     if (options.touch !== false) this.recordUse(token.id, ip);
+    const { digest: _digest, ...row } = token;
     return {
       id: token.id,
       userId: token.userId,
       name: token.name,
       scopes,
       expiresAt: token.expiresAt,
+      row,
     };
   }
 
