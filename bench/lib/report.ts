@@ -32,7 +32,8 @@ export interface DatabaseResult {
   cases: CaseResult[];
   skipped: string[];
   notes: string[];
-  profile?: ProfileSummary;
+  /** CPU profiles of the pipeline cases, by case. */
+  profiles?: Record<string, ProfileSummary>;
   sweep?: SweepResult;
 }
 
@@ -270,14 +271,41 @@ export function printReport(result: RunResult, print: (line: string) => void): v
   for (const [database, db] of Object.entries(result.databases)) {
     for (const s of db.skipped) print(`skipped on ${database}: ${s}`);
     for (const n of db.notes) print(`${database}: ${n}`);
-    if (db.profile) {
-      print(`${database}: top self time in case 2 (${db.profile.busyMs} ms busy):`);
-      for (const f of db.profile.topFrames.slice(0, 10)) print(`  ${String(f.percent).padStart(5)}%  ${f.frame}`);
-      print(`${database}: by origin: ${db.profile.byOrigin.map((o) => `${o.frame} ${o.percent}%`).join(', ')}`);
-      print(`${database}: this project's functions, inclusive:`);
-      for (const f of db.profile.projectInclusive.slice(0, 10)) print(`  ${String(f.percent).padStart(5)}%  ${f.frame}`);
+    for (const [name, profile] of Object.entries(db.profiles ?? {})) {
+      print(
+        `${database}: ${name} under --cpu-prof: ${profile.busyMs} ms busy for ${profile.requests ?? '?'} requests; by stage (µs/request, share):`,
+      );
+      for (const s of profile.stages) print(`  ${String(s.usPerRequest).padStart(7)}  ${String(s.percent).padStart(5)}%  ${s.stage}`);
+      print(
+        `  top self time: ${profile.topFrames
+          .slice(0, 8)
+          .map((f) => `${f.frame} ${f.percent}%`)
+          .join('; ')}`,
+      );
     }
   }
+}
+
+/** The profiled cases side by side: sampled µs per request by stage. */
+function stageTable(database: string, db: DatabaseResult): string[] {
+  const profiles = Object.entries(db.profiles ?? {});
+  if (!profiles.length) return [];
+  const stages = [...new Set(profiles.flatMap(([, p]) => p.stages.map((s) => s.stage)))];
+  const total = (p: ProfileSummary) => (p.requests ? Math.round((10 * p.busyMs * 1000) / p.requests) / 10 : 0);
+  const rows = stages.map((stage) => [
+    stage,
+    ...profiles.map(([, p]) => {
+      const cost = p.stages.find((s) => s.stage === stage);
+      return cost ? `${cost.usPerRequest} (${cost.percent}%)` : '';
+    }),
+  ]);
+  rows.push(['**all (sampled CPU per request)**', ...profiles.map(([, p]) => `**${total(p)}**`)]);
+  return [
+    `Stage budget on ${database}, µs of CPU per request under \`--cpu-prof\` (share of busy time):`,
+    '',
+    markdownTable(['stage', ...profiles.map(([name]) => name)], rows),
+    '',
+  ];
 }
 
 const START = '<!-- bench:latest:start -->';
@@ -305,6 +333,7 @@ export function updateReadme(path: string, result: RunResult, resultFile: string
       result.ratios.map((r) => [r.name, r.database, String(r.value ?? '-'), r.target, verdict(r), r.detail]),
     ),
     '',
+    ...Object.entries(result.databases).flatMap(([database, db]) => stageTable(database, db)),
     ...Object.entries(result.databases).flatMap(([database, db]) => [
       ...db.notes.map((n) => `- ${database}: ${n}`),
       ...db.skipped.map((s) => `- skipped on ${database}: ${s}`),
