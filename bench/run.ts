@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SignJWT } from 'jose';
@@ -22,6 +22,7 @@ import {
   printReport,
   RunResult,
   STAGE_AUDIT_OFF,
+  STAGE_BASELINE,
   STAGE_LOG_OFF,
   SweepResult,
   updateReadme,
@@ -98,6 +99,22 @@ function build(): string {
   const dist = join(workDir, 'dist');
   cpSync(join(ROOT, 'dist'), dist, { recursive: true });
   return dist;
+}
+
+/**
+ * BENCH_BASELINE=<commit>: that commit's service, built apart in bench/.work, measured in the same
+ * rounds as this tree's, so that before and after come from one run under the same load.
+ */
+function buildBaseline(commit: string): { dist: string; source: string } {
+  const dir = join(workDir, 'baseline');
+  mkdirSync(dir, { recursive: true });
+  log(`building the baseline ${commit}`);
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  const archive = execFileSync('git', ['archive', '--format=tar', commit], { cwd: ROOT, maxBuffer: 1 << 30 });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  execFileSync(join(ROOT, 'node_modules/.bin/nest'), ['build'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  return { dist: join(dir, 'dist'), source: git('rev-parse', '--short', commit) };
 }
 
 /** The commit measured, and whether the service's sources had uncommitted changes (others' work in progress). */
@@ -211,7 +228,14 @@ interface Peers {
 }
 
 /** One database: start, seed, rounds of the pipeline cases against the peers, then the 1M stage, profile and the expiry sweep. */
-async function benchDatabase(target: Target, dist: string, features: Features, driver: LoadDriver, peers: Peers): Promise<DatabaseResult> {
+async function benchDatabase(
+  target: Target,
+  dist: string,
+  features: Features,
+  driver: LoadDriver,
+  peers: Peers,
+  baseline?: { dist: string; source: string },
+): Promise<DatabaseResult> {
   const wanted = settings.cases;
   const pepper = randomBytes(36).toString('base64url');
   const hasher = new TokenHasher([pepper]);
@@ -236,11 +260,11 @@ async function benchDatabase(target: Target, dist: string, features: Features, d
   const notes: string[] = [];
   let service: ServerProcess | undefined;
   let running = '';
-  const start = async (label: string, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []) => {
+  const start = async (label: string, extraEnv: Record<string, string> = {}, nodeArgs: string[] = [], from = dist) => {
     await service?.stop();
     service = await ServerProcess.start({
       name: `service (${target.name}, ${label})`,
-      args: [...nodeArgs, join(dist, 'src/main.js')],
+      args: [...nodeArgs, join(from, 'src/main.js')],
       env: { ...baseEnv, ...extraEnv },
       port,
       logFile: join(workDir, `${target.name}-service.log`),
@@ -351,6 +375,12 @@ async function benchDatabase(target: Target, dist: string, features: Features, d
       await measure(PEER_JWT, '-', { method: 'GET', path: '/self', bearer: peers.jwtTokens }, { ...rounds, server: peers.jwt });
       await measure(CASE_TWO, '1k', caseTwo, rounds);
       if (hasVerify) await measure(CASE_VERIFY, '1k', verifyCase, rounds);
+    }
+    if (baseline && wanted.has('pipeline')) {
+      await start(STAGE_BASELINE, {}, [], baseline.dist);
+      await measure(CASE_HEALTH, `1k, ${STAGE_BASELINE}`, health, rounds);
+      await measure(CASE_TWO, `1k, ${STAGE_BASELINE}`, caseTwo, rounds);
+      if (hasVerify) await measure(CASE_VERIFY, `1k, ${STAGE_BASELINE}`, verifyCase, rounds);
     }
     for (const variant of variants) {
       if (!wanted.has('pipeline')) {
@@ -570,6 +600,7 @@ async function main(): Promise<void> {
   if (settings.pin) pinProcess(process.pid, LOAD_CPU);
   else log('not pinned (BENCH_PIN=0, one core, or no taskset): figures swing by up to 2x between runs');
   const dist = build();
+  const baseline = env.BENCH_BASELINE ? buildBaseline(env.BENCH_BASELINE) : undefined;
   const features = detectFeatures(dist);
   const driver = await LoadDriver.start();
   const result: RunResult = {
@@ -583,7 +614,7 @@ async function main(): Promise<void> {
       // Other work on the machine skews every figure: recorded so that a noisy run can be recognized.
       loadAverageAtStart: machineLoad(),
     },
-    source: sourceVersion(),
+    source: sourceVersion() + (baseline ? `, against the baseline ${baseline.source}` : ''),
     settings: {
       duration: settings.duration,
       warmup: settings.warmup,
@@ -606,7 +637,7 @@ async function main(): Promise<void> {
     else log('BENCH_DATABASE_URL is not set: MariaDB skipped');
     for (const target of targets) {
       try {
-        result.databases[target.name] = await benchDatabase(target, dist, features, driver, peers);
+        result.databases[target.name] = await benchDatabase(target, dist, features, driver, peers, baseline);
       } finally {
         await target.drop();
       }

@@ -44,11 +44,11 @@ export interface ProfileSummary {
  * Pipeline stages, by the code a sample is in. The innermost frame of a sample's stack that one of
  * `SPECIFIC` names decides (so the HMAC under the bearer guard counts as the digest, not the guard);
  * failing that, the innermost that `GENERIC` names (the socket write under Fastify's reply, the
- * driver under TypeORM); failing that, its origin.
+ * driver under TypeORM); failing that, its origin. A database call after an `await` has lost its
+ * caller's frames: it counts as the driver, whoever made it.
  */
 const SPECIFIC: [string, RegExp][] = [
   ['request log (pino)', /node_modules\/(pino|sonic-boom|fast-redact|@pinojs|quick-format-unescaped|fast-safe-stringify|thread-stream)\//],
-  ['request id and log hooks (app.setup)', /\/src\/app\.setup\.js/],
   ['app logger', /\/src\/logging\//],
   ['audit event', /\/audit\/audit[-.]/],
   ['last-used bookkeeping', /^recordUse |^background /],
@@ -81,6 +81,8 @@ const GENERIC: [string, RegExp][] = [
     /node_modules\/(fastify|find-my-way|avvio|@fastify|light-my-request|fast-querystring|process-warning|abstract-logging|toad-cache)\//,
   ],
   ['HTTP parser and sockets (Node)', /node:(_http|http|net|stream|internal\/(http|stream|streams|net|tcp|dns|js_stream|url))/],
+  // Generic: Fastify goes on answering from inside a callback hook (the socket write under onSend).
+  ['request id and log hooks (app.setup)', /\/src\/app\.setup\.js/],
 ];
 
 function stageOf(stack: ProfileNode[]): string {

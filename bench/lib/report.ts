@@ -74,6 +74,7 @@ export const CASE_TWO = '2. PAT read (/self)';
 export const CASE_VERIFY = '3a. gateway verify';
 export const STAGE_AUDIT_OFF = 'audit off';
 export const STAGE_LOG_OFF = 'request log off';
+export const STAGE_BASELINE = 'baseline';
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 function median(values: number[]): number {
@@ -163,6 +164,22 @@ export function computeRatios(result: RunResult): Ratio[] {
         0.95,
         'req/s, a lookup per request',
       );
+    }
+    for (const [name, label] of [
+      [CASE_HEALTH, '/health'],
+      [CASE_TWO, '/self'],
+      [CASE_VERIFY, 'verify'],
+    ]) {
+      if (runsOf(db, name, `1k, ${STAGE_BASELINE}`).length)
+        ratio(
+          database,
+          db,
+          `${label} now / baseline`,
+          [name, '1k'],
+          [name, `1k, ${STAGE_BASELINE}`],
+          1,
+          'req/s, no route slower than before',
+        );
     }
     const sweep = db.sweep;
     if (!sweep) continue;
