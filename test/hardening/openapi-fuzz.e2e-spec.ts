@@ -26,8 +26,11 @@ import {
   verdictOf,
 } from './support/openapi-cases';
 
-/** Cases per route; FUZZ_RUNS=500 for a longer hunt. */
-const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 40);
+/**
+ * Random cases per route (credentials, path parameters, hostile strings; the sweep below covers each
+ * field's fixed values); FUZZ_RUNS=500 for a longer hunt.
+ */
+const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 20);
 /** Fixed, so that a failure reproduces; FUZZ_SEED=<n> for other cases. */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 
@@ -353,10 +356,12 @@ describe.each(testDatabases())('OpenAPI-driven fuzzing on $name', (database) => 
 
     beforeAll(async () => {
       const started = Date.now();
+      const slowest: [string, number][] = [];
       const values = fuzzValues(await revokedSecret());
       for (const route of routesOf(spec)) {
         const fields = fieldsOf(spec, route);
         if (!fields.length) continue;
+        const routeStarted = Date.now();
         for (const kind of CALLER_KINDS) {
           const caller = await callerFor(route, kind);
           const targetUser = route.path.startsWith('/admin/users/{id}') ? await t.createUser('member') : undefined;
@@ -366,14 +371,42 @@ describe.each(testDatabases())('OpenAPI-driven fuzzing on $name', (database) => 
               await runCase({ route, field, value, caller, targetUser });
             }
         }
+        slowest.push([route.name, Date.now() - routeStarted]);
       }
       await checkStoredExpiries();
       findings.write(database.name);
-      recordFigures(`fuzz-sweep-${database.name}`, { cases: sweepCases, seconds: Math.round((Date.now() - started) / 1000) });
+      recordFigures(`fuzz-sweep-${database.name}`, {
+        cases: sweepCases,
+        seconds: Math.round((Date.now() - started) / 1000),
+        slowestRoutes: slowest
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 5)
+          .map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)}s`)
+          .join('; '),
+      });
     }, 1_200_000);
 
     it('ran a case for every field of every body and query', () => {
       expect(sweepCases).toBeGreaterThan(500);
+    });
+
+    it('documents every field with a type it can be judged by', () => {
+      const untyped = routesOf(spec).flatMap((route) =>
+        fieldsOf(spec, route)
+          .filter((field) => !field.schema.type || (field.schema.type === 'object' && !Object.keys(field.schema.properties ?? {}).length))
+          .map((field) => `${route.name} ${field.location}.${field.name}: ${JSON.stringify(field.schema)}`),
+      );
+      expect(untyped).toEqual([]);
+    });
+
+    it('sees a change between two snapshots (the "changes nothing" check is not vacuous)', async () => {
+      const user = await t.createUser('member');
+      const token = await t.mintToken(user.session, { scopes: ['reports:read'] });
+      const before = await snapshot(t.app.get(DataSource), [user.id]);
+      await t.post(`/user/me/personal-access-tokens/${token.id}/revoke`, {}, { token: user.session });
+      expect(differences(before, await snapshot(t.app.get(DataSource), [user.id]))).toEqual([
+        expect.stringMatching(new RegExp(`^tokens ${token.id}: .*status`)),
+      ]);
     });
 
     it.each(Object.values(INVARIANTS))('%s', (invariant) => {
