@@ -47,7 +47,7 @@ const INVARIANTS = {
   refusesForbidden: 'a value the documented schema forbids (missing, null, wrong type, bad format, out of bounds) is a 400',
   namesField: 'a 400 names the fuzzed field in details',
   namesTypeRule: 'a 400 for a missing, null or wrong-typed value names that rule, not a later one',
-  noEcho: "no error body quotes a value of the URL's query, a secret or a digest",
+  noEcho: 'no error body quotes a value from the URL (query or path), a secret or a digest',
   mintedUsable: 'every token handed out works at once (GET /user/me/personal-access-tokens/self)',
   withinPolicy: "every token handed out expires, within the policy's maximum lifetime",
   withinParent: 'no token handed out to a PAT outlives that PAT',
@@ -62,6 +62,9 @@ const BODY_OVERRIDES: Record<string, (user: TestUser, unique: (base: string) => 
   // Names are unique among a user's tokens.
   'POST /user/me/personal-access-tokens': (_user, unique) => ({ name: unique('fuzz') }),
 };
+
+/** The scope of the token a route's `{id}` names (and its `{scope}`). */
+const TARGET_SCOPE = 'reports:read';
 
 /** Routes whose `{id}` must name a revoked token: an active one is rotated, not regenerated. */
 const REVOKED_TARGET = new Set(['POST /user/me/personal-access-tokens/{id}/regenerate']);
@@ -344,13 +347,13 @@ describe.each(testDatabases())('OpenAPI-driven fuzzing on $name', (database) => 
   }, 600_000);
 
   /**
-   * The sweep: every field of every body and every query parameter the document lists, sent each
-   * value of `fuzzValues` in turn (the rest of the request valid), by a session and by a 1-hour PAT
-   * with every scope its user may grant. Deterministic: the same cases in the same order each run.
+   * The sweep: every field of every body, every query parameter and every path parameter the
+   * document lists, sent each value of `fuzzValues` in turn (the rest of the request valid), by a
+   * session and by a 1-hour PAT with every scope its user may grant. Deterministic: the same cases in the same order each run.
    * Each case is judged by the invariants below; a broken one is recorded, not thrown, so that one
    * run lists every failure.
    */
-  describe('every body field and query parameter, sent null, wrong types, empty and impossible values', () => {
+  describe('every body field, query parameter and path parameter, sent null, wrong types, empty and impossible values', () => {
     const findings = new Findings();
     let sweepCases = 0;
 
@@ -365,10 +368,11 @@ describe.each(testDatabases())('OpenAPI-driven fuzzing on $name', (database) => 
         for (const kind of CALLER_KINDS) {
           const caller = await callerFor(route, kind);
           const targetUser = route.path.startsWith('/admin/users/{id}') ? await t.createUser('member') : undefined;
+          const target = {};
           for (const field of fields)
             for (const value of valuesFor(field, values)) {
               sweepCases++;
-              await runCase({ route, field, value, caller, targetUser });
+              await runCase({ route, field, value, caller, targetUser, target });
             }
         }
         slowest.push([route.name, Date.now() - routeStarted]);
@@ -386,7 +390,7 @@ describe.each(testDatabases())('OpenAPI-driven fuzzing on $name', (database) => 
       });
     }, 1_200_000);
 
-    it('ran a case for every field of every body and query', () => {
+    it('ran a case for every field of every body, query and path', () => {
       expect(sweepCases).toBeGreaterThan(500);
     });
 
@@ -429,6 +433,8 @@ describe.each(testDatabases())('OpenAPI-driven fuzzing on $name', (database) => 
       value: FuzzValue;
       caller: Caller;
       targetUser?: TestUser;
+      /** The token the route's `{id}` names, kept while requests are refused (which change nothing). */
+      target: { tokenId?: string };
     }
 
     /**
@@ -461,11 +467,18 @@ describe.each(testDatabases())('OpenAPI-driven fuzzing on $name', (database) => 
     let counter = 0;
     const unique = (base: string) => `${base}-${++counter}`;
 
-    /** What a path parameter stands for: the target user of an admin route, else a fresh token of the caller's. */
-    const pathValue = async ({ route, caller, targetUser }: FuzzCase, name: string): Promise<string> => {
-      if (name === 'id' && targetUser) return targetUser.id;
-      if (name !== 'id') throw new Error(`no value for path parameter ${name} of ${route.name}`);
-      const token = await t.mintToken(caller.user.session, { scopes: ['reports:read'] });
+    /**
+     * The valid value of a path parameter: the target user of an admin route, else a fresh token of
+     * the caller's (revoked where the route needs it) and a scope that token holds.
+     */
+    const pathValue = async (c: FuzzCase, name: string): Promise<string> => {
+      if (name === 'id') return c.targetUser ? c.targetUser.id : (c.target.tokenId ??= await freshToken(c));
+      if (name === 'scope') return TARGET_SCOPE;
+      throw new Error(`no value for path parameter ${name} of ${c.route.name}`);
+    };
+
+    const freshToken = async ({ route, caller }: FuzzCase): Promise<string> => {
+      const token = await t.mintToken(caller.user.session, { scopes: [TARGET_SCOPE] });
       if (REVOKED_TARGET.has(route.name))
         await t.post(`/user/me/personal-access-tokens/${token.id}/revoke`, {}, { token: caller.user.session });
       return token.id;
@@ -473,7 +486,11 @@ describe.each(testDatabases())('OpenAPI-driven fuzzing on $name', (database) => 
 
     const requestOf = async (c: FuzzCase) => {
       let url = c.route.path;
-      for (const [, name] of c.route.path.matchAll(/\{(\w+)\}/g)) url = url.replace(`{${name}}`, await pathValue(c, name));
+      for (const [, name] of c.route.path.matchAll(/\{(\w+)\}/g)) {
+        const fuzzed = c.field.location === 'path' && c.field.name === name;
+        const value = fuzzed ? (c.value.query as string) : await pathValue(c, name);
+        url = url.replace(`{${name}}`, encodeSegment(value));
+      }
       const query = new URLSearchParams();
       if (c.field.location === 'query') for (const item of [c.value.query!].flat()) query.append(c.field.name, item);
       if ([...query].length) url += `?${query}`;
@@ -501,6 +518,8 @@ describe.each(testDatabases())('OpenAPI-driven fuzzing on $name', (database) => 
       const mutation = c.route.method !== 'GET';
       const before = mutation ? await snapshot(t.app.get(DataSource), involved) : undefined;
       const response = await send(c.route.method, url, { authorization: `Bearer ${c.caller.credential}` }, body);
+      // A request that succeeded may have rotated, revoked or deleted the target: the next case gets a fresh one.
+      if (response.status < 300) c.target.tokenId = undefined;
       const observed = `${response.status} ${JSON.stringify(response.body).slice(0, 300)}`;
       const fail = (invariant: string, detail = observed) => findings.add(invariant, where, detail);
 
@@ -517,7 +536,11 @@ describe.each(testDatabases())('OpenAPI-driven fuzzing on $name', (database) => 
       }
       if (response.status >= 400) {
         const echoed = echoesOf(response.body, c);
-        if (echoed) fail(INVARIANTS.noEcho, `${response.status} quotes ${echoed}`);
+        if (echoed)
+          fail(
+            INVARIANTS.noEcho,
+            `${response.status} ${response.body?.code} quotes ${echoed}: ${String(response.body?.message).slice(0, 120)}`,
+          );
       }
       if (response.status < 300 && typeof response.body?.token === 'string') await checkMinted(response.body, c, fail);
       if (before && response.status >= 400) {
@@ -530,8 +553,8 @@ describe.each(testDatabases())('OpenAPI-driven fuzzing on $name', (database) => 
     const echoesOf = (body: unknown, c: FuzzCase): string | undefined => {
       const text = JSON.stringify(body);
       const said = stringsIn(body).join('\n');
-      const queryValues = c.field.location === 'query' ? [c.value.query!].flat().filter((v) => v.length >= 8) : [];
-      const value = queryValues.find((v) => said.includes(v));
+      const urlValues = c.field.location === 'body' ? [] : [c.value.query!].flat().filter((v) => v.length >= 8);
+      const value = urlValues.find((v) => said.includes(v));
       if (value) return `the URL's ${c.field.name}=${value.slice(0, 40)}`;
       const secret = [...t.secrets, fuzzSecret].find((s) => said.includes(s));
       if (secret) return `a secret (${secret.slice(0, 8)}…)`;
