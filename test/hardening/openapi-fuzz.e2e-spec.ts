@@ -349,9 +349,10 @@ describe.each(testDatabases())('OpenAPI-driven fuzzing on $name', (database) => 
   /**
    * The sweep: every field of every body, every query parameter and every path parameter the
    * document lists, sent each value of `fuzzValues` in turn (the rest of the request valid), by a
-   * session and by a 1-hour PAT with every scope its user may grant. Deterministic: the same cases in the same order each run.
-   * Each case is judged by the invariants below; a broken one is recorded, not thrown, so that one
-   * run lists every failure.
+   * session and by a 1-hour PAT with every scope its user may grant. Deterministic: the same cases
+   * in the same order each run. Each case is judged by the invariants below; a broken one is
+   * recorded, not thrown, so that one run lists every failure (FUZZ_FINDINGS=<file> writes them as
+   * JSON lines).
    */
   describe('every body field, query parameter and path parameter, sent null, wrong types, empty and impossible values', () => {
     const findings = new Findings();
