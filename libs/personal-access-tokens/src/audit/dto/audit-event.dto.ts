@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Optional, ToDate, ToId } from '../../common/validation';
@@ -21,6 +22,7 @@ export class AuditEventQueryDto {
   @MaxLength(100)
   action?: string;
 
+  @ApiPropertyOptional({ enum: AUDIT_OUTCOMES })
   @Optional()
   @IsIn(AUDIT_OUTCOMES)
   outcome?: AuditOutcome;
