@@ -58,7 +58,7 @@ describe.each(testDatabases())('a request that arrives while the server drains, 
     const gate = new Promise<void>((resolve) => (release = resolve));
     let entered!: () => void;
     const inFlight = new Promise<void>((resolve) => (entered = resolve));
-    jest.spyOn(dataSource, 'query').mockImplementation(async (sql: string, parameters?: unknown[]) => {
+    jest.spyOn(dataSource, 'query').mockImplementation(async (sql, parameters) => {
       if (sql === 'SELECT 1') {
         entered();
         await gate;

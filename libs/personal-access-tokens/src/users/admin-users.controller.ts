@@ -46,6 +46,7 @@ export class AdminUsersController {
   @AuditAction('user.update', { bodyFields: ['displayName', 'role', 'active'] })
   @RequireScopes('admin:write')
   @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiConflictResponse({ description: 'The change would leave no active user who can manage users (`last_administrator`)', type: ErrorResponseDto })
   update(@Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateUserDto): Promise<UserResponseDto> {
     return this.users.update(id, body);
   }
