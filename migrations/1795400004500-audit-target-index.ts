@@ -5,7 +5,10 @@ export class AuditTargetIndex1795400004500 implements MigrationInterface {
   name = 'AuditTargetIndex1795400004500';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.createIndex('audit_events', new TableIndex({ name: 'IDX_audit_target_time', columnNames: ['target_id', 'occurred_at'] }));
+    await queryRunner.createIndex(
+      'audit_events',
+      new TableIndex({ name: 'IDX_audit_target_time', columnNames: ['target_id', 'occurred_at'] }),
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -95,17 +95,13 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   });
   fastify.addHook('onRequest', async (request, reply) => {
     if (!closing) return;
-    return reply
-      .code(503)
-      .header('Connection', 'close')
-      .header('Retry-After', '5')
-      .send({
-        statusCode: 503,
-        error: STATUS_CODES[503],
-        code: 'shutting_down',
-        message: 'This instance is shutting down; retry the request',
-        requestId: request.id,
-      });
+    return reply.code(503).header('Connection', 'close').header('Retry-After', '5').send({
+      statusCode: 503,
+      error: STATUS_CODES[503],
+      code: 'shutting_down',
+      message: 'This instance is shutting down; retry the request',
+      requestId: request.id,
+    });
   });
   app.enableShutdownHooks();
 

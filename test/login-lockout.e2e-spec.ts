@@ -24,22 +24,25 @@ describe.each(testDatabases())('the per-email login lockout on $name', (database
   });
   afterAll(() => t.close());
 
-  it.each([190, 254, 320])('a %i-character email: wrong passwords are 401, then the account is locked (429) even for the right one', async (length) => {
-    const email = longEmail(length, `u${length}`);
-    expect(email).toHaveLength(length);
-    const password = `right password ${length}`;
-    t.secrets.add(password);
-    await t.app.get(UsersService).create({ email, password, displayName: 'Long address', role: 'member' });
+  it.each([190, 254, 320])(
+    'a %i-character email: wrong passwords are 401, then the account is locked (429) even for the right one',
+    async (length) => {
+      const email = longEmail(length, `u${length}`);
+      expect(email).toHaveLength(length);
+      const password = `right password ${length}`;
+      t.secrets.add(password);
+      await t.app.get(UsersService).create({ email, password, displayName: 'Long address', role: 'member' });
 
-    for (let i = 0; i < failuresPerEmail; i++) {
-      const wrong = await t.post('/auth/login', { email, password: 'wrong password' });
-      expectErrorShape(wrong, 401);
-      expect(wrong.body.code).toBe('invalid_credentials');
-    }
-    const locked = await t.post('/auth/login', { email, password });
-    expectErrorShape(locked, 429);
-    expect(locked.headers['retry-after']).toBeDefined();
-  });
+      for (let i = 0; i < failuresPerEmail; i++) {
+        const wrong = await t.post('/auth/login', { email, password: 'wrong password' });
+        expectErrorShape(wrong, 401);
+        expect(wrong.body.code).toBe('invalid_credentials');
+      }
+      const locked = await t.post('/auth/login', { email, password });
+      expectErrorShape(locked, 429);
+      expect(locked.headers['retry-after']).toBeDefined();
+    },
+  );
 
   it('two long addresses that share their first 200 characters are counted apart', async () => {
     const first = longEmail(300, 'twin');

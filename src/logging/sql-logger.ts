@@ -14,7 +14,12 @@ export class SqlLogger implements TypeOrmLogger {
     this.logger.debug({ message: 'query', query, parameters: masked(parameters) });
   }
   logQueryError(error: string | Error, query: string, parameters?: unknown[]): void {
-    this.logger.warn({ message: 'query failed', query, parameters: masked(parameters), error: maskTokens(error instanceof Error ? error.message : error) });
+    this.logger.warn({
+      message: 'query failed',
+      query,
+      parameters: masked(parameters),
+      error: maskTokens(error instanceof Error ? error.message : error),
+    });
   }
   logQuerySlow(time: number, query: string, parameters?: unknown[]): void {
     this.logger.warn({ message: 'slow query', time, query, parameters: masked(parameters) });

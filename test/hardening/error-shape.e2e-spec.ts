@@ -75,7 +75,9 @@ describe.each(testDatabases())('a request that arrives while the server drains, 
     const closed = t.close();
     while (server.listening) await new Promise((resolve) => setImmediate(resolve));
     // Request B, pipelined on A's connection once the server stopped accepting new ones.
-    const routed = new Promise<void>((resolve) => server.on('request', (request: { url?: string }) => request.url === '/health' && resolve()));
+    const routed = new Promise<void>((resolve) =>
+      server.on('request', (request: { url?: string }) => request.url === '/health' && resolve()),
+    );
     socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
     await routed;
     release();
