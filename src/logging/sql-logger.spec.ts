@@ -25,6 +25,15 @@ describe('SqlLogger', () => {
     expect(logged).toContain('42');
   });
 
+  it("logs a failed query whose error is not an Error of this realm (a native driver's), without throwing", () => {
+    const foreign = Object.create(null) as { message: string };
+    foreign.message = `UNIQUE constraint failed near '${secret}'`;
+    expect(() => new SqlLogger().logQueryError(foreign as never, 'INSERT', [])).not.toThrow();
+    const logged = JSON.stringify(warn.mock.calls);
+    expect(logged).toContain('UNIQUE constraint failed');
+    expect(logged).not.toContain(secret.slice(4));
+  });
+
   it('masks them in failed and slow queries too', () => {
     const logger = new SqlLogger();
     logger.logQueryError(new Error(`Duplicate entry '${secret}'`), 'INSERT', [secret]);

@@ -18,7 +18,7 @@ export class SqlLogger implements TypeOrmLogger {
       message: 'query failed',
       query,
       parameters: masked(parameters),
-      error: maskTokens(error instanceof Error ? error.message : error),
+      error: maskTokens(messageOf(error)),
     });
   }
   logQuerySlow(time: number, query: string, parameters?: unknown[]): void {
@@ -38,4 +38,14 @@ export class SqlLogger implements TypeOrmLogger {
 
 function masked(parameters: unknown[] | undefined): unknown[] | undefined {
   return parameters?.map((value) => (typeof value === 'string' ? maskTokens(value) : value));
+}
+
+/**
+ * A driver error's message. Not by `instanceof Error`: a native driver's errors can come from
+ * another realm (better-sqlite3 under Jest), and a logger that throws turns a 409 into a 500.
+ */
+function messageOf(error: unknown): string {
+  if (typeof error === 'string') return error;
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
 }
