@@ -11,6 +11,11 @@ export const MAX_AUDIT_PAGE = 200;
 
 /** `?tokenId=&action=&outcome=&from=&to=&cursor=&limit=&format=` */
 export class AuditEventQueryDto {
+  /**
+   * A token's whole trail: what was done with it (requests it authenticated, `tokenId`) and what was
+   * done to it (created, renamed, scopes changed, rotated, regenerated, revoked, expired, reuse
+   * detected: `targetId`). Events match when either field is this id.
+   */
   @Optional()
   @ToId()
   @IsUUID()
