@@ -76,10 +76,9 @@ export class AuditWriter implements OnModuleInit, BeforeApplicationShutdown, OnA
   async insert(manager: EntityManager, events: AuditEvent[]): Promise<void> {
     for (let i = 0; i < events.length; i += ROWS_PER_INSERT) {
       const rows = events.slice(i, i + ROWS_PER_INSERT);
-      await manager.query(
-        this.insertStatement(manager, rows.length),
-        rows.flatMap((row) => this.values(manager, row)),
-      );
+      const values: unknown[] = [];
+      for (const row of rows) values.push(...this.values(manager, row));
+      await manager.query(this.insertStatement(manager, rows.length), values);
     }
   }
 
@@ -97,9 +96,10 @@ export class AuditWriter implements OnModuleInit, BeforeApplicationShutdown, OnA
 
   private values(manager: EntityManager, row: AuditEvent): unknown[] {
     const { driver } = manager.connection;
-    return manager.connection
-      .getMetadata(AuditEvent)
-      .columns.map((column) => driver.preparePersistentValue(column.getEntityValue(row), column) ?? null);
+    const columns = manager.connection.getMetadata(AuditEvent).columns;
+    const values = new Array<unknown>(columns.length);
+    for (let i = 0; i < columns.length; i++) values[i] = driver.preparePersistentValue(columns[i].getEntityValue(row), columns[i]) ?? null;
+    return values;
   }
 
   async update(id: string, changes: Partial<AuditEvent>): Promise<void> {

@@ -120,7 +120,8 @@ function routeHandlers(prototype: object): RouteTarget[] {
     for (const name of Object.getOwnPropertyNames(proto)) {
       const descriptor = Object.getOwnPropertyDescriptor(proto, name);
       const value: unknown = descriptor?.value;
-      if (name !== 'constructor' && typeof value === 'function' && Reflect.hasMetadata(PATH_METADATA, value)) handlers.add(value as RouteTarget);
+      if (name !== 'constructor' && typeof value === 'function' && Reflect.hasMetadata(PATH_METADATA, value))
+        handlers.add(value as RouteTarget);
     }
   }
   return [...handlers];

@@ -33,9 +33,12 @@ export class CredentialVerifier {
   async verify(secret: string, ip?: string, options?: { touch?: boolean }): Promise<Principal> {
     if (secret.startsWith(this.options.tokenPrefix)) {
       const { token, user } = await this.verifyToken(secret, ip, options?.touch !== false);
-      const { userId: _owner, row, ...principalToken } = token;
-      const principal: Principal = { user, method: 'personal_access_token', token: principalToken };
-      if (row) rememberVerifiedRow(principal, row);
+      const principal: Principal = {
+        user,
+        method: 'personal_access_token',
+        token: { id: token.id, name: token.name, scopes: token.scopes, expiresAt: token.expiresAt },
+      };
+      if (token.row) rememberVerifiedRow(principal, token.row);
       return principal;
     }
     if (secret.startsWith(this.options.sessionTokenPrefix)) {

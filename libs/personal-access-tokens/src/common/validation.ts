@@ -15,6 +15,8 @@ class BoundedValidationPipe extends ValidationPipe {
   private readonly emptyQueryValid = new WeakMap<object, boolean>();
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // A custom parameter (`@Auth()`'s principal) is no input, and is not validated: nothing to walk.
+    if (metadata.type === 'custom') return super.transform(value, metadata);
     if (isNestedDeeperThan(value, MAX_INPUT_DEPTH)) {
       throw new ValidationFailedError([
         { field: metadata.data ?? metadata.type, reason: `must not be nested more than ${MAX_INPUT_DEPTH} levels deep` },
