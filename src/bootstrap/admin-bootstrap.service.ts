@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { UsersService } from '../../libs/personal-access-tokens/src';
-import { isUniqueViolation } from '../../libs/personal-access-tokens/src/common/database-errors';
+import { isUniqueViolation } from '../../libs/personal-access-tokens/src/core/database-errors';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/app-config.provider';
 

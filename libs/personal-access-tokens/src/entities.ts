@@ -1,12 +1,12 @@
 import { AuditEvent } from './audit/audit-event.entity';
 import { Session } from './auth/sessions/session.entity';
-import { RateLimitCounter } from './common/rate-limit-counter.entity';
+import { RateLimitCounter } from './core/rate-limit-counter.entity';
 import { PersonalAccessTokenScope } from './tokens/personal-access-token-scope.entity';
 import { PersonalAccessToken } from './tokens/personal-access-token.entity';
 import { RetiredTokenDigest } from './tokens/retired-token-digest.entity';
 import { Role } from './users/role.entity';
 import { User } from './users/user.entity';
-import { WebhookDelivery } from './webhooks/webhook-delivery.entity';
+import { WebhookDelivery } from './tokens/webhooks/webhook-delivery.entity';
 
 /** The entities the token machinery itself uses, whoever stores the users. */
 export const CORE_ENTITIES = [

@@ -1,11 +1,11 @@
 import { ConfigurableModuleBuilder, ModuleMetadata, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { PersonalAccessTokensModuleOptions } from './personal-access-tokens.options';
+import { PersonalAccessTokensModuleOptions } from './core/personal-access-tokens.options';
 import { TOKEN_CONTROLLERS, USER_CONTROLLERS } from './personal-access-tokens.routes';
 import { DefaultUserDirectory } from './users/default-user-directory';
 import { Role } from './users/role.entity';
 import { User } from './users/user.entity';
-import { UserDirectory } from './users/user-directory';
+import { UserDirectory } from './core/user-directory';
 import { UsersService } from './users/users.service';
 
 /** Module-shaping options, known when the module is declared (unlike the options themselves). */

@@ -1,8 +1,8 @@
-import { AdminTokensController } from './admin/admin-tokens.controller';
+import { AdminTokensController } from './tokens/admin/admin-tokens.controller';
 import { AdminAuditEventsController, MyAuditEventsController } from './audit/audit.controller';
 import { MeController } from './auth/me.controller';
-import { IntrospectionController } from './introspection/introspection.controller';
-import { LeakedCredentialsController } from './leaked-credentials/leaked-credentials.controller';
+import { IntrospectionController } from './auth/introspection/introspection.controller';
+import { LeakedCredentialsController } from './tokens/leaked-credentials/leaked-credentials.controller';
 import { ScopesController } from './scopes/scopes.controller';
 import { TokensController } from './tokens/tokens.controller';
 import { AdminUsersController } from './users/admin-users.controller';

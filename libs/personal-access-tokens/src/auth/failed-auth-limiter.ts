@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock } from '../common/clock';
-import { TooManyRequestsError } from '../common/domain-error';
-import { RateLimiter } from '../common/rate-limiter';
-import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
+import { Clock } from '../core/clock';
+import { TooManyRequestsError } from '../core/domain-error';
+import { RateLimiter } from '../core/rate-limiter';
+import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 
 /**
  * Slows down token guessing: failed authentications are counted per client IP in the shared

@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
-import { AuditAction } from '../audit/audit.decorators';
-import { Auth } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { AuditAction } from '../core/audit.decorators';
+import { Auth } from '../scopes/auth.decorators';
+import { Principal } from '../scopes/principal';
+import { ErrorResponseDto } from '../core/error-response.dto';
 import { RequirePrivileges, RequireScopes } from '../scopes/require-scopes.decorator';
-import { Privilege } from '../users/privileges';
+import { Privilege } from '../scopes/privileges';
 import {
   AddScopeDto,
   CreatedTokenResponseDto,

@@ -1,11 +1,11 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
-import { AuditAction } from '../audit/audit.decorators';
-import { ErrorResponseDto } from '../common/error-response.dto';
-import { PageQueryDto } from '../common/pagination.dto';
+import { AuditAction } from '../core/audit.decorators';
+import { ErrorResponseDto } from '../core/error-response.dto';
+import { PageQueryDto } from '../core/pagination.dto';
 import { RequirePrivileges, RequireScopes } from '../scopes/require-scopes.decorator';
 import { CreateUserDto, UpdateUserDto, UserPageDto, UserResponseDto } from './dto/user.dto';
-import { Privilege } from './privileges';
+import { Privilege } from '../scopes/privileges';
 import { User } from './user.entity';
 import { UsersService } from './users.service';
 

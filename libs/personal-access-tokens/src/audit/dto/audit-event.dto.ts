@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
-import { ToDate } from '../../common/validation';
+import { ToDate } from '../../core/validation';
 import type { AuditAuthMethod, AuditOutcome } from '../audit-event.entity';
 
 const DATE_MESSAGE = 'must be an ISO 8601 date-time with a time zone, such as 2026-12-31T23:59:59Z';

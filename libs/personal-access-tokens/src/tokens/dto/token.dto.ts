@@ -14,8 +14,8 @@ import {
   MaxLength,
   ValidateIf,
 } from 'class-validator';
-import { PageQueryDto } from '../../common/pagination.dto';
-import { ToDate, Trim } from '../../common/validation';
+import { PageQueryDto } from '../../core/pagination.dto';
+import { ToDate, Trim } from '../../core/validation';
 import { SCOPE_PATTERN } from '../../scopes/scope';
 import { EXPIRES_IN_CHOICES, type ExpiresIn } from '../token-expiry';
 import type { TokenStatus } from '../personal-access-token.entity';

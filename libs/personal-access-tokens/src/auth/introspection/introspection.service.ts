@@ -1,16 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { attributeAuditActor } from '../audit/audit-context';
-import { InvalidTokenError, MissingCredentialsError } from '../auth/auth.errors';
-import { CredentialVerifier } from '../auth/credential-verifier';
-import { MAX_CREDENTIAL_LENGTH, readCredential } from '../auth/credentials';
-import { Principal } from '../auth/principal';
-import { DomainError, ForbiddenError, TooManyRequestsError } from '../common/domain-error';
-import { RateLimiter } from '../common/rate-limiter';
-import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
-import { isGranted } from '../scopes/scope';
-import { PersonalAccessToken } from '../tokens/personal-access-token.entity';
+import { attributeAuditActor } from '../../core/audit-context';
+import { InvalidTokenError, MissingCredentialsError } from '../../core/auth.errors';
+import { CredentialVerifier } from '../credential-verifier';
+import { MAX_CREDENTIAL_LENGTH, readCredential } from '../credentials';
+import { Principal } from '../../scopes/principal';
+import { DomainError, ForbiddenError, TooManyRequestsError } from '../../core/domain-error';
+import { RateLimiter } from '../../core/rate-limiter';
+import { PAT_OPTIONS, ResolvedOptions } from '../../core/personal-access-tokens.options';
+import { isGranted } from '../../scopes/scope';
+import { PersonalAccessToken } from '../../tokens/personal-access-token.entity';
 import { IntrospectionResponseDto } from './dto/introspection.dto';
 
 const INACTIVE: IntrospectionResponseDto = Object.freeze({ active: false });

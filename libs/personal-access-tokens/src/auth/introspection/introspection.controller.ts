@@ -1,11 +1,11 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { AuditAction } from '../audit/audit.decorators';
-import { Auth, Public } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
-import { ErrorResponseDto } from '../common/error-response.dto';
-import { RequirePrivileges, RequireScopes } from '../scopes/require-scopes.decorator';
-import { Privilege } from '../users/privileges';
+import { AuditAction } from '../../core/audit.decorators';
+import { Auth, Public } from '../../scopes/auth.decorators';
+import { Principal } from '../../scopes/principal';
+import { ErrorResponseDto } from '../../core/error-response.dto';
+import { RequirePrivileges, RequireScopes } from '../../scopes/require-scopes.decorator';
+import { Privilege } from '../../scopes/privileges';
 import { IntrospectionResponseDto, IntrospectTokenDto, VerifyQueryDto } from './dto/introspection.dto';
 import { IntrospectionService } from './introspection.service';
 

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import { AuditAction } from '../audit/audit.decorators';
-import { Public } from '../auth/auth.decorators';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { AuditAction } from '../../core/audit.decorators';
+import { Public } from '../../scopes/auth.decorators';
+import { ErrorResponseDto } from '../../core/error-response.dto';
 import { RevokeCredentialsDto } from './dto/revoke-credentials.dto';
 import { LeakedCredentialsService } from './leaked-credentials.service';
 

@@ -1,18 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, Not, Repository } from 'typeorm';
-import { Session } from '../auth/sessions/session.entity';
-import { Clock } from '../common/clock';
-import { Page } from '../common/pagination.dto';
-import { TokenEvents } from '../common/token-events';
-import { UnitOfWork } from '../common/unit-of-work';
-import { TokenResponseDto } from '../tokens/dto/token.dto';
-import { PersonalAccessTokenScope } from '../tokens/personal-access-token-scope.entity';
-import { PersonalAccessToken } from '../tokens/personal-access-token.entity';
-import { scopesByToken, tokenPage, toTokenResponse, whereEffectiveStatus, whereNameContains } from '../tokens/token-listing';
-import { TokenNotFoundError } from '../tokens/tokens.errors';
-import { UserDirectory } from '../users/user-directory';
-import { UserNotFoundError } from '../users/users.errors';
+import { Session } from '../../auth/sessions/session.entity';
+import { Clock } from '../../core/clock';
+import { Page } from '../../core/pagination.dto';
+import { TokenEvents } from '../../core/token-events';
+import { UnitOfWork } from '../../core/unit-of-work';
+import { TokenResponseDto } from '../dto/token.dto';
+import { PersonalAccessTokenScope } from '../personal-access-token-scope.entity';
+import { PersonalAccessToken } from '../personal-access-token.entity';
+import { scopesByToken, tokenPage, toTokenResponse, whereEffectiveStatus, whereNameContains } from '../token-listing';
+import { TokenNotFoundError } from '../tokens.errors';
+import { UserDirectory } from '../../core/user-directory';
+import { UserNotFoundError } from '../../users/users.errors';
 import { AdminListTokensQueryDto, UserCredentialsRevokedDto } from './dto/admin-tokens.dto';
 
 /**

@@ -1,4 +1,4 @@
-import { ScopeResourceDefinition } from './scopes/scope-catalog';
+import { ScopeResourceDefinition } from '../scopes/scope-catalog';
 
 /** Rules every token must follow; all configurable. */
 export interface TokenPolicy {

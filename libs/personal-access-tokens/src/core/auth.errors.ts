@@ -1,4 +1,4 @@
-import { BadRequestError, DomainError } from '../common/domain-error';
+import { BadRequestError, DomainError } from './domain-error';
 
 /** Who a refused credential belonged to, when it identified anyone (for the audit trail). */
 export interface CredentialSubject {

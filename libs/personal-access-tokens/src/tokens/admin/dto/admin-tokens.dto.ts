@@ -1,6 +1,6 @@
 import { IsDate, IsOptional, IsUUID } from 'class-validator';
-import { ToDate } from '../../common/validation';
-import { TokenFiltersDto } from '../../tokens/dto/token.dto';
+import { ToDate } from '../../../core/validation';
+import { TokenFiltersDto } from '../../dto/token.dto';
 
 const DATE_MESSAGE = 'must be an ISO 8601 date-time with a time zone, such as 2026-12-31T23:59:59Z';
 

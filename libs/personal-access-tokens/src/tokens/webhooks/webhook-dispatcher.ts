@@ -2,11 +2,11 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, On
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { In, LessThan, LessThanOrEqual, Repository } from 'typeorm';
-import { Clock } from '../common/clock';
-import { TokenEvent, TokenEvents, TokenEventType } from '../common/token-events';
-import { UnitOfWork } from '../common/unit-of-work';
-import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
-import { UserDirectory } from '../users/user-directory';
+import { Clock } from '../../core/clock';
+import { TokenEvent, TokenEvents, TokenEventType } from '../../core/token-events';
+import { UnitOfWork } from '../../core/unit-of-work';
+import { PAT_OPTIONS, ResolvedOptions } from '../../core/personal-access-tokens.options';
+import { UserDirectory } from '../../core/user-directory';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { signWebhookPayload, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhook-signature';
 

@@ -1,9 +1,9 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { VerifiedToken } from '../tokens/tokens.service';
-import type { DirectoryUser } from '../users/user-directory';
-import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
-import { Clock } from './clock';
-import { TokenEvents } from './token-events';
+import type { DirectoryUser } from '../core/user-directory';
+import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
+import { Clock } from '../core/clock';
+import { TokenEvents } from '../core/token-events';
 
 export interface VerifiedCredential {
   token: VerifiedToken;

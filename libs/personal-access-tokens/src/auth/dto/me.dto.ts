@@ -1,4 +1,4 @@
-import type { AuthMethod } from '../../auth/principal';
+import type { AuthMethod } from '../../scopes/principal';
 
 export class MeTokenDto {
   id: string;

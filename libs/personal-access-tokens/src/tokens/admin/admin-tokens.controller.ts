@@ -1,12 +1,12 @@
 import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
-import { AuditAction } from '../audit/audit.decorators';
-import { Auth } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
-import { ErrorResponseDto } from '../common/error-response.dto';
-import { RequirePrivileges, RequireScopes } from '../scopes/require-scopes.decorator';
-import { TokenPageDto, TokenResponseDto } from '../tokens/dto/token.dto';
-import { Privilege } from '../users/privileges';
+import { AuditAction } from '../../core/audit.decorators';
+import { Auth } from '../../scopes/auth.decorators';
+import { Principal } from '../../scopes/principal';
+import { ErrorResponseDto } from '../../core/error-response.dto';
+import { RequirePrivileges, RequireScopes } from '../../scopes/require-scopes.decorator';
+import { TokenPageDto, TokenResponseDto } from '../dto/token.dto';
+import { Privilege } from '../../scopes/privileges';
 import { AdminTokensService } from './admin-tokens.service';
 import { AdminListTokensQueryDto, UserCredentialsRevokedDto } from './dto/admin-tokens.dto';
 

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { AuditAuthMethod } from './audit-event.entity';
+import { AuditAuthMethod } from '../audit/audit-event.entity';
 
 /** Who acted, as far as the audit trail knows. */
 export interface AuditActor {

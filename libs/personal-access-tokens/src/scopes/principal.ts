@@ -1,4 +1,4 @@
-import { DirectoryUser } from '../users/user-directory';
+import { DirectoryUser } from '../core/user-directory';
 
 export type AuthMethod = 'session' | 'personal_access_token';
 

@@ -1,5 +1,5 @@
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { SCOPE_PATTERN } from '../../scopes/scope';
+import { SCOPE_PATTERN } from '../../../scopes/scope';
 
 /** RFC 7662 request, as JSON or `application/x-www-form-urlencoded`. */
 export class IntrospectTokenDto {

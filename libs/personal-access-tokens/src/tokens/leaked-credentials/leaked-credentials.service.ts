@@ -1,14 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Brackets, In } from 'typeorm';
-import { Clock } from '../common/clock';
-import { TooManyRequestsError } from '../common/domain-error';
-import { RateLimiter } from '../common/rate-limiter';
-import { TokenEvents } from '../common/token-events';
-import { UnitOfWork } from '../common/unit-of-work';
-import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
-import { PersonalAccessToken } from '../tokens/personal-access-token.entity';
-import { hasValidTokenFormat } from '../tokens/token-format';
-import { TokenHasher } from '../tokens/token-hasher';
+import { Clock } from '../../core/clock';
+import { TooManyRequestsError } from '../../core/domain-error';
+import { RateLimiter } from '../../core/rate-limiter';
+import { TokenEvents } from '../../core/token-events';
+import { UnitOfWork } from '../../core/unit-of-work';
+import { PAT_OPTIONS, ResolvedOptions } from '../../core/personal-access-tokens.options';
+import { PersonalAccessToken } from '../personal-access-token.entity';
+import { hasValidTokenFormat } from '../token-format';
+import { TokenHasher } from '../token-hasher';
 
 const CHUNK = 200;
 

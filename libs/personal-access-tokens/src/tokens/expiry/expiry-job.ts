@@ -3,12 +3,12 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Op
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { Brackets, DataSource, EntityManager, In, SelectQueryBuilder } from 'typeorm';
-import { Session } from '../auth/sessions/session.entity';
-import { Clock } from '../common/clock';
-import { TokenEvents, TokenEventType } from '../common/token-events';
-import { UnitOfWork } from '../common/unit-of-work';
-import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
-import { PersonalAccessToken } from '../tokens/personal-access-token.entity';
+import { Session } from '../../auth/sessions/session.entity';
+import { Clock } from '../../core/clock';
+import { TokenEvents, TokenEventType } from '../../core/token-events';
+import { UnitOfWork } from '../../core/unit-of-work';
+import { PAT_OPTIONS, ResolvedOptions } from '../../core/personal-access-tokens.options';
+import { PersonalAccessToken } from '../personal-access-token.entity';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
 import { JobLock, JobLocks } from './job-lock';
 
