@@ -5,6 +5,7 @@ import { InvalidTokenError } from '../core/auth.errors';
 import { Principal } from '../scopes/principal';
 import { FailedRequestRecorder } from '../core/api-exception.filter';
 import { Clock } from '../core/clock';
+import { FailedRequestRelay } from '../core/failed-request-relay';
 import { DomainError } from '../core/domain-error';
 import { requestIdOf } from '../core/request-id';
 import { TokenEvent, TokenEvents } from '../core/token-events';
@@ -65,6 +66,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     private readonly events: TokenEvents,
     @Inject(UserDirectory) private readonly directory: UserDirectory,
     @Inject(PAT_OPTIONS) options: ResolvedOptions,
+    private readonly failedRequests: FailedRequestRelay,
   ) {
     const prefixes = [options.tokenPrefix, options.sessionTokenPrefix].map((p) => p.replace(/[^a-z0-9_]/g, ''));
     this.secretPattern = new RegExp(`(${prefixes.join('|')})[A-Za-z0-9]{8,}`, 'g');
@@ -73,6 +75,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
 
   onModuleInit(): void {
     if (!this.enabled) return;
+    this.failedRequests.attach(this);
     this.unitOfWork.useTransactionHook(this);
     // Sees a create's insert inside its transaction, before the event joins it.
     this.dataSource.subscribers.push({ afterInsert: (event: InsertEvent<unknown>) => this.noteInsert(event) });

@@ -4,6 +4,7 @@ import type { DirectoryUser } from '../core/user-directory';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { Clock } from '../core/clock';
 import { TokenEvents } from '../core/token-events';
+import { UserChanges } from '../core/user-changes';
 
 export interface VerifiedCredential {
   token: VerifiedToken;
@@ -14,7 +15,7 @@ const MAX_ENTRIES = 10_000;
 
 /**
  * Recently verified PATs, so that most requests need no query at all. Correctness:
- * - on this instance, every token change (TokenEvents) and user change (`invalidateUser`) drops
+ * - on this instance, every token change (TokenEvents) and user change (`UserChanges`) drops
  *   the entries concerned at once, and a verification that raced with such a change is not cached
  *   (generation check), so revocation bites on the very next request;
  * - expiry is checked against the clock on every hit;
@@ -31,12 +32,14 @@ export class VerificationCache implements OnModuleInit {
     @Inject(PAT_OPTIONS) options: ResolvedOptions,
     private readonly clock: Clock,
     private readonly events: TokenEvents,
+    private readonly userChanges: UserChanges,
   ) {
     this.ttlMs = options.verificationCacheTtlSeconds * 1000;
   }
 
   onModuleInit(): void {
     this.events.subscribeBatch((events) => this.invalidateTokens(new Set(events.map((event) => event.tokenId))));
+    this.userChanges.subscribe((userId) => this.invalidateUser(userId));
   }
 
   /** A snapshot to hand back to `set`: a change in between means the result may be stale. */

@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { AuditAuthMethod } from '../audit/audit-event.entity';
+
+/** How the actor of an audit event authenticated; `system` for jobs and automatic reactions. */
+export type AuditAuthMethod = 'session' | 'personal_access_token' | 'none' | 'system';
 
 /** Who acted, as far as the audit trail knows. */
 export interface AuditActor {

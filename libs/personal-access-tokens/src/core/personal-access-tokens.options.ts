@@ -1,4 +1,9 @@
-import { ScopeResourceDefinition } from '../scopes/scope-catalog';
+/** A product resource and the actions on it that tokens may be granted (`productScopes`). */
+export interface ScopeResourceDefinition {
+  resource: string;
+  description?: string;
+  actions: string[];
+}
 
 /** Rules every token must follow; all configurable. */
 export interface TokenPolicy {

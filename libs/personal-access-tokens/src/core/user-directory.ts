@@ -1,3 +1,5 @@
+import { NotFoundError } from './domain-error';
+
 /** A user as the token machinery sees it, whoever stores users. */
 export interface DirectoryUser {
   id: string;
@@ -27,3 +29,10 @@ export interface UserDirectory {
 }
 
 export const UserDirectory = Symbol('UserDirectory');
+
+/** The user directory does not know this user. */
+export class UserNotFoundError extends NotFoundError {
+  constructor() {
+    super('user_not_found', 'User not found');
+  }
+}

@@ -6,7 +6,7 @@ import { Clock } from '../core/clock';
 import { isUniqueViolation } from '../core/database-errors';
 import { Page } from '../core/pagination.dto';
 import { UnitOfWork } from '../core/unit-of-work';
-import { VerificationCache } from '../auth/verification-cache';
+import { UserChanges } from '../core/user-changes';
 import { CreateUserDto, RoleResponseDto, UpdateUserDto, UserResponseDto } from './dto/user.dto';
 import { hashPassword, UNMATCHABLE_PASSWORD_HASH, verifyPassword } from './password-hasher';
 import { Role } from './role.entity';
@@ -21,7 +21,7 @@ export class UsersService {
     @InjectRepository(Role) private readonly roles: Repository<Role>,
     private readonly unitOfWork: UnitOfWork,
     private readonly clock: Clock,
-    private readonly verificationCache: VerificationCache,
+    private readonly userChanges: UserChanges,
   ) {}
 
   async create(input: CreateUserDto): Promise<UserResponseDto> {
@@ -70,7 +70,7 @@ export class UsersService {
     if (role) patch.roleId = role.id;
     const result = await this.unitOfWork.run((manager) => manager.update(User, { id }, patch));
     if (!result.affected) throw new UserNotFoundError();
-    this.verificationCache.invalidateUser(id);
+    this.userChanges.changed(id);
     return this.get(id);
   }
 

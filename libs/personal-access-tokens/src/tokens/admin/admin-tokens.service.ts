@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, IsNull, Not, Repository } from 'typeorm';
-import { Session } from '../../auth/sessions/session.entity';
+import { In, Not, Repository } from 'typeorm';
 import { Clock } from '../../core/clock';
 import { Page } from '../../core/pagination.dto';
 import { TokenEvents } from '../../core/token-events';
@@ -11,8 +10,8 @@ import { PersonalAccessTokenScope } from '../personal-access-token-scope.entity'
 import { PersonalAccessToken } from '../personal-access-token.entity';
 import { scopesByToken, tokenPage, toTokenResponse, whereEffectiveStatus, whereNameContains } from '../token-listing';
 import { TokenNotFoundError } from '../tokens.errors';
-import { UserDirectory } from '../../core/user-directory';
-import { UserNotFoundError } from '../../users/users.errors';
+import { UserDirectory, UserNotFoundError } from '../../core/user-directory';
+import { CompanionCredentials } from '../companion-credentials';
 import { AdminListTokensQueryDto, UserCredentialsRevokedDto } from './dto/admin-tokens.dto';
 
 /**
@@ -28,6 +27,7 @@ export class AdminTokensService {
     private readonly unitOfWork: UnitOfWork,
     private readonly clock: Clock,
     private readonly events: TokenEvents,
+    private readonly companions: CompanionCredentials,
   ) {}
 
   async list(query: AdminListTokensQueryDto): Promise<Page<TokenResponseDto>> {
@@ -74,8 +74,7 @@ export class AdminTokensService {
             { status: 'revoked', revokedAt: now },
           );
         }
-        const sessions = await manager.update(Session, { userId, revokedAt: IsNull() }, { revokedAt: now });
-        return { revoked: live, endedSessions: sessions.affected ?? 0 };
+        return { revoked: live, endedSessions: await this.companions.endAllOf(manager, userId, now) };
       },
       { lock: `pat:user:${userId}` },
     );

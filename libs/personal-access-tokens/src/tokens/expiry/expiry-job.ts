@@ -3,11 +3,11 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Op
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { Brackets, DataSource, EntityManager, In, SelectQueryBuilder } from 'typeorm';
-import { Session } from '../../auth/sessions/session.entity';
 import { Clock } from '../../core/clock';
 import { TokenEvents, TokenEventType } from '../../core/token-events';
 import { UnitOfWork } from '../../core/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../../core/personal-access-tokens.options';
+import { CompanionCredentials } from '../companion-credentials';
 import { PersonalAccessToken } from '../personal-access-token.entity';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
 import { JobLock, JobLocks } from './job-lock';
@@ -68,6 +68,7 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly clock: Clock,
     private readonly events: TokenEvents,
     private readonly webhooks: WebhookDispatcher,
+    private readonly companions: CompanionCredentials,
     @Optional() private readonly schedulerRegistry?: SchedulerRegistry,
   ) {
     this.locks = new JobLocks(dataSource);
@@ -229,24 +230,16 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  /** Login sessions that can never be used again: expired or revoked. */
+  /** Login sessions (and any other companion credential) that can never be used again. */
   private async purgeSessions(checkpoint: () => Promise<void>, tally: Tally): Promise<void> {
     const now = this.clock.now();
-    for (;;) {
-      await checkpoint();
-      const deleted = await this.unitOfWork.run(async (manager) => {
-        const ids = await manager
-          .createQueryBuilder(Session, 's')
-          .select('s.id')
-          .where('s.expiresAt <= :now', { now })
-          .orWhere('s.revokedAt IS NOT NULL')
-          .limit(this.options.expiry.batchSize)
-          .getMany();
-        if (ids.length) await manager.delete(Session, { id: In(ids.map((s) => s.id)) });
-        return ids.length;
-      });
-      tally(deleted);
-      if (deleted < this.options.expiry.batchSize) return;
+    for (const store of this.companions.all()) {
+      for (;;) {
+        await checkpoint();
+        const deleted = await this.unitOfWork.run((manager) => store.purgeDead(manager, now, this.options.expiry.batchSize));
+        tally(deleted);
+        if (deleted < this.options.expiry.batchSize) break;
+      }
     }
   }
 
