@@ -1,4 +1,5 @@
 import tseslint from 'typescript-eslint';
+import moduleGraph from './eslint/module-graph.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'bench/.work/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
@@ -9,6 +10,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
       'no-console': 'error',
     },
+  },
+  {
+    files: ['src/**/*.ts', 'libs/**/*.ts'],
+    plugins: { pat: moduleGraph },
+    rules: { 'pat/module-graph': 'error' },
   },
   {
     files: ['src/**/*.ts', 'libs/**/*.ts'],

@@ -16,4 +16,10 @@ export const AUTH_ENTITIES = [Session];
 export const AUDIT_ENTITIES = [AuditEvent];
 
 /** Every entity of the library, for the host's TypeORM data source (the migrations create them all). */
-export const PERSONAL_ACCESS_TOKENS_ENTITIES = [...CORE_ENTITIES, ...TOKENS_ENTITIES, ...AUTH_ENTITIES, ...AUDIT_ENTITIES, ...USERS_ENTITIES];
+export const PERSONAL_ACCESS_TOKENS_ENTITIES = [
+  ...CORE_ENTITIES,
+  ...TOKENS_ENTITIES,
+  ...AUTH_ENTITIES,
+  ...AUDIT_ENTITIES,
+  ...USERS_ENTITIES,
+];

@@ -1,5 +1,9 @@
 export { PersonalAccessTokensModule } from './personal-access-tokens.module';
-export type { PersonalAccessTokensForRootOptions, PersonalAccessTokensForRootAsyncOptions, PersonalAccessTokensModuleExtras } from './personal-access-tokens.module-definition';
+export type {
+  PersonalAccessTokensForRootOptions,
+  PersonalAccessTokensForRootAsyncOptions,
+  PersonalAccessTokensModuleExtras,
+} from './personal-access-tokens.module-definition';
 export { PersonalAccessTokensCoreModule } from './core/core.module';
 export type { PersonalAccessTokensCoreExtras } from './core/core.module-definition';
 export { UsersModule } from './users/users.module';
@@ -8,7 +12,13 @@ export { TokensModule } from './tokens/tokens.module';
 export { AuditModule } from './audit/audit.module';
 export { AuthModule } from './auth/auth.module';
 export { PAT_OPTIONS, DEFAULT_POLICY } from './core/personal-access-tokens.options';
-export type { PersonalAccessTokensModuleOptions, TokenPolicy, ResolvedOptions, ExpiryJobOptions, WebhookOptions } from './core/personal-access-tokens.options';
+export type {
+  PersonalAccessTokensModuleOptions,
+  TokenPolicy,
+  ResolvedOptions,
+  ExpiryJobOptions,
+  WebhookOptions,
+} from './core/personal-access-tokens.options';
 export { PERSONAL_ACCESS_TOKENS_ENTITIES, CORE_ENTITIES, USERS_ENTITIES, TOKENS_ENTITIES, AUTH_ENTITIES, AUDIT_ENTITIES } from './entities';
 export { Public, Auth } from './scopes/auth.decorators';
 export type { Principal, PrincipalToken, AuthMethod } from './scopes/principal';

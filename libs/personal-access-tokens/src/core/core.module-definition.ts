@@ -25,7 +25,10 @@ export const {
     // Every feature module injects the options, the clock and the unit of work from here.
     global: true,
     imports: [...(definition.imports ?? []), ...(extras.imports ?? [])],
-    providers: [...(definition.providers ?? []), ...(extras.userDirectory ? [{ provide: UserDirectory, useClass: extras.userDirectory }] : [])],
+    providers: [
+      ...(definition.providers ?? []),
+      ...(extras.userDirectory ? [{ provide: UserDirectory, useClass: extras.userDirectory }] : []),
+    ],
     exports: [...(definition.exports ?? []), ...(extras.userDirectory ? [UserDirectory] : [])],
   }))
   .build();

@@ -24,7 +24,11 @@ import { createValidationPipe } from './validation';
  */
 @Module({
   providers: [
-    { provide: PAT_OPTIONS, inject: [CORE_MODULE_OPTIONS], useFactory: (options: PersonalAccessTokensModuleOptions) => resolveOptions(options) },
+    {
+      provide: PAT_OPTIONS,
+      inject: [CORE_MODULE_OPTIONS],
+      useFactory: (options: PersonalAccessTokensModuleOptions) => resolveOptions(options),
+    },
     { provide: Clock, useClass: SystemClock },
     UnitOfWork,
     // Several instances share MySQL, so their limits must too; SQLite is one process.
