@@ -65,8 +65,7 @@ export class SessionsService implements OnModuleInit, CompanionCredentialStore {
 
   async revokeAllForUser(userId: string): Promise<number> {
     const now = this.clock.now();
-    const result = await this.unitOfWork.run((manager) => manager.update(Session, { userId, revokedAt: IsNull() }, { revokedAt: now }));
-    return result.affected ?? 0;
+    return this.unitOfWork.run((manager) => this.endAllOf(manager, userId, now));
   }
 
   async endAllOf(manager: EntityManager, userId: string, now: Date): Promise<number> {
