@@ -1,16 +1,17 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../../core/audit.decorators';
 import { Auth } from '../../scopes/auth.decorators';
 import { Principal } from '../../scopes/principal';
 import { ErrorResponseDto } from '../../core/error-response.dto';
+import { ParseIdPipe } from '../../core/parse-id.pipe';
 import { RequirePrivileges, RequireScopes } from '../../scopes/require-scopes.decorator';
 import { TokenPageDto, TokenResponseDto } from '../dto/token.dto';
 import { Privilege } from '../../scopes/privileges';
 import { AdminTokensService } from './admin-tokens.service';
 import { AdminListTokensQueryDto, UserCredentialsRevokedDto } from './dto/admin-tokens.dto';
 
-const uuid = new ParseUUIDPipe();
+const uuid = new ParseIdPipe();
 
 /** Everyone's tokens, for administrators (privilege MANAGE_ALL_ACCESS_TOKENS). */
 @ApiTags('admin')
