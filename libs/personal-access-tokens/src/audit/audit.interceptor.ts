@@ -1,8 +1,8 @@
 import { CallHandler, CanActivate, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { from, mergeMap, Observable } from 'rxjs';
-import { RouteTarget } from '../common/route-metadata';
-import { auditStorage } from './audit-context';
+import { RouteTarget } from '../core/route-metadata';
+import { auditStorage } from '../core/audit-context';
 import { AuditTrail, RawResponse } from './audit-trail';
 
 /** Nest's own metadata keys: a route's path and its interceptors. */

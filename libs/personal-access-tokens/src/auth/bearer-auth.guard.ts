@@ -1,10 +1,10 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { RouteMetadataCache } from '../common/route-metadata';
-import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
-import { Public } from './auth.decorators';
+import { RouteMetadataCache } from '../core/route-metadata';
+import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
+import { Public } from '../scopes/auth.decorators';
 import { BearerStrategy, StrategyRequest } from './bearer.strategy';
-import { Principal } from './principal';
+import { Principal } from '../scopes/principal';
 
 /**
  * The global authentication guard: every route needs a valid PAT or session unless marked

@@ -1,4 +1,4 @@
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../scopes/principal';
 import type { PersonalAccessToken } from './personal-access-token.entity';
 
 /** A token's row as a client may see it: everything but the digest. */
