@@ -422,30 +422,31 @@ async function benchDatabase(
     }
   }
 
-  if (wanted.has('introspect')) {
-    await startDefault();
-    const introspect = await api<{ active?: boolean }>(base, 'POST', '/personal-access-tokens/introspect', introspectorSecrets[0], {
-      token: memberSecrets[0],
-    });
-    if (introspect.status === 200 && introspect.body?.active === true) {
-      await measure('3b. introspection', '1k', {
-        method: 'POST',
-        path: '/personal-access-tokens/introspect',
-        bearer: introspectorSecrets,
-        bodies: memberSecrets.map((token) => JSON.stringify({ token })),
+  // Introspection and creation, then (with a baseline) the same on the baseline's service.
+  const introspectCase = {
+    method: 'POST' as const,
+    path: '/personal-access-tokens/introspect',
+    bearer: introspectorSecrets,
+    bodies: memberSecrets.map((token) => JSON.stringify({ token })),
+  };
+  const createCase = {
+    method: 'POST' as const,
+    path: '/user/me/personal-access-tokens',
+    bearer: memberSecrets,
+    bodies: [JSON.stringify({ name: 'created-[<id>]', scopes: ['personal_access_tokens:read'], expiresIn: '7d' })],
+  };
+  for (const [stage, from] of [['1k', dist], ...(baseline ? [[`1k, ${STAGE_BASELINE}`, baseline.dist]] : [])] as [string, string][]) {
+    if (!wanted.has('introspect') && !wanted.has('create')) break;
+    if (from === dist) await startDefault();
+    else await start(STAGE_BASELINE, {}, [], from);
+    if (wanted.has('introspect')) {
+      const introspect = await api<{ active?: boolean }>(base, 'POST', introspectCase.path, introspectorSecrets[0], {
+        token: memberSecrets[0],
       });
-    } else {
-      skipped.push(`3b. introspection: POST /personal-access-tokens/introspect answered ${introspect.status} (issue 5)`);
+      if (introspect.status === 200 && introspect.body?.active === true) await measure('3b. introspection', stage, introspectCase);
+      else skipped.push(`3b. introspection (${stage}): POST /personal-access-tokens/introspect answered ${introspect.status}`);
     }
-  }
-  if (wanted.has('create')) {
-    await startDefault();
-    await measure('4. token creation', '1k', {
-      method: 'POST',
-      path: '/user/me/personal-access-tokens',
-      bearer: memberSecrets,
-      bodies: [JSON.stringify({ name: 'created-[<id>]', scopes: ['personal_access_tokens:read'], expiresIn: '7d' })],
-    });
+    if (wanted.has('create')) await measure('4. token creation', stage, createCase);
   }
 
   // With the verification cache on, the rotating 100 tokens are verified from memory: the cache-off

@@ -169,6 +169,8 @@ export function computeRatios(result: RunResult): Ratio[] {
       [CASE_HEALTH, '/health'],
       [CASE_TWO, '/self'],
       [CASE_VERIFY, 'verify'],
+      ['3b. introspection', 'introspection'],
+      ['4. token creation', 'token creation'],
     ]) {
       if (runsOf(db, name, `1k, ${STAGE_BASELINE}`).length)
         ratio(
