@@ -1,10 +1,12 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, STATUS_CODES } from 'node:http';
 import { Logger } from 'pino';
+import { answerClientError } from './client-error-handler';
 import { AppConfig } from './config/app-config';
+import { createOpenApiDocument } from './openapi';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -26,6 +28,8 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { maxParamLength: 300 },
     requestIdHeader: false,
+    // Errors of the HTTP parser (headers too large, a malformed request line) in the API's shape too.
+    clientErrorHandler: answerClientError,
     // Fastify's own answers to these echo the raw path and lack a request id: answer in the API's shape.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const { status, code, message } = FRAMEWORK_ERRORS[error.code] ?? UNKNOWN_FRAMEWORK_ERROR;
@@ -61,18 +65,6 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   });
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Personal access tokens')
-      .setDescription(
-        'Issue, scope, rotate, revoke, expire and audit personal access tokens. Authenticate with ' +
-          '`Authorization: Bearer <token>` (or `ApiKey <token>`): a personal access token, or a session token from `POST /auth/login`.',
-      )
-      .setVersion('1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A personal access token or a session token' }, 'Bearer')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'Authorization', description: '`ApiKey <token>`' }, 'ApiKey')
-      .build(),
-  );
+  const document = createOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

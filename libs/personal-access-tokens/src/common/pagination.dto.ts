@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
@@ -6,6 +7,7 @@ export const MAX_PAGE_SIZE = 100;
 /** `?page=1&pageSize=20`; pageSize is capped at 100. */
 export class PageQueryDto {
   /** 1-based page number. */
+  @ApiPropertyOptional({ type: 'integer' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -13,6 +15,7 @@ export class PageQueryDto {
   @Max(1_000_000)
   page: number = 1;
 
+  @ApiPropertyOptional({ type: 'integer' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsDate, IsOptional, IsUUID } from 'class-validator';
 import { ToDate } from '../../common/validation';
 import { TokenFiltersDto } from '../../tokens/dto/token.dto';
@@ -35,9 +36,12 @@ export class AdminListTokensQueryDto extends TokenFiltersDto {
 
 /** What revoking all of a user's credentials did. */
 export class UserCredentialsRevokedDto {
+  @ApiProperty({ format: 'uuid' })
   userId: string;
   /** Tokens that were active or expired and are now revoked. */
+  @ApiProperty({ type: 'integer' })
   revokedTokens: number;
   /** Login sessions ended. */
+  @ApiProperty({ type: 'integer' })
   endedSessions: number;
 }

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { ToDate } from '../../common/validation';
@@ -42,6 +43,7 @@ export class AuditEventQueryDto {
   @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor is not one this API handed out' })
   cursor?: string;
 
+  @ApiPropertyOptional({ type: 'integer' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -50,6 +52,7 @@ export class AuditEventQueryDto {
   limit: number = 50;
 
   /** `json` pages (default); `ndjson` or `csv` stream every matching event (no cursor, no limit). */
+  @ApiPropertyOptional({ enum: AUDIT_FORMATS })
   @IsOptional()
   @IsIn(AUDIT_FORMATS)
   format: (typeof AUDIT_FORMATS)[number] = 'json';
@@ -64,13 +67,17 @@ export class AdminAuditEventQueryDto extends AuditEventQueryDto {
 
 /** One entry of the audit trail. Never a secret, a digest or a request body. */
 export class AuditEventDto {
+  @ApiProperty({ format: 'uuid' })
   id: string;
   occurredAt: Date;
   /** The user who acted; null for the system or an unidentified caller. */
+  @ApiProperty({ format: 'uuid', nullable: true })
   actorUserId: string | null;
   actorEmail: string | null;
   /** Whose trail this is: the caller, or the owner of the token a system action touched. */
+  @ApiProperty({ format: 'uuid', nullable: true })
   subjectUserId: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true })
   tokenId: string | null;
   tokenName: string | null;
   authMethod: AuditAuthMethod;
@@ -79,6 +86,7 @@ export class AuditEventDto {
   targetType: string | null;
   targetId: string | null;
   outcome: AuditOutcome;
+  @ApiProperty({ type: 'integer', nullable: true })
   statusCode: number | null;
   ip: string | null;
   userAgent: string | null;

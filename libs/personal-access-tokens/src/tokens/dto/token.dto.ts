@@ -1,4 +1,4 @@
-import { ApiHideProperty } from '@nestjs/swagger';
+import { ApiHideProperty, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -24,9 +24,11 @@ const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
 const DATE_MESSAGE = 'must be an ISO 8601 date-time with a time zone, such as 2026-12-31T23:59:59Z';
 const SCOPE_MESSAGE = 'each scope must look like resource:action or resource:action:entityId';
 export const MAX_SCOPES_PER_TOKEN = 50;
+const SCOPE_ITEM = { type: 'string', pattern: SCOPE_PATTERN.source } as const;
 
 export class CreateTokenDto {
   /** Unique among your tokens, so audit entries name it unambiguously. @example "ci-deploy" */
+  @ApiProperty({ pattern: NO_CONTROL_CHARACTERS.source })
   @Trim()
   @IsString()
   @Length(1, 100)
@@ -40,6 +42,7 @@ export class CreateTokenDto {
   description?: string;
 
   /** @example ["personal_access_tokens:read"] */
+  @ApiProperty({ type: 'array', items: SCOPE_ITEM, maxItems: MAX_SCOPES_PER_TOKEN })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_SCOPES_PER_TOKEN)
@@ -63,6 +66,7 @@ export class CreateTokenDto {
 const EXPIRY_IMMUTABLE = 'cannot be changed: expirations cannot be extended; rotate or regenerate the token instead';
 
 export class UpdateTokenDto {
+  @ApiPropertyOptional({ pattern: NO_CONTROL_CHARACTERS.source })
   @IsOptional()
   @Trim()
   @IsString()
@@ -76,6 +80,7 @@ export class UpdateTokenDto {
   description?: string;
 
   /** Replaces the token's scopes; checked against your role again. */
+  @ApiPropertyOptional({ type: 'array', items: SCOPE_ITEM, maxItems: MAX_SCOPES_PER_TOKEN })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
@@ -138,10 +143,12 @@ export class TokenFiltersDto extends PageQueryDto {
 }
 
 export class ListTokensQueryDto extends TokenFiltersDto {
+  @ApiPropertyOptional({ enum: TOKEN_SORT_FIELDS })
   @IsOptional()
   @IsIn(TOKEN_SORT_FIELDS)
   sort: (typeof TOKEN_SORT_FIELDS)[number] = 'createdAt';
 
+  @ApiPropertyOptional({ enum: ['asc', 'desc'] })
   @IsOptional()
   @IsIn(['asc', 'desc'])
   order: 'asc' | 'desc' = 'desc';
@@ -149,6 +156,7 @@ export class ListTokensQueryDto extends TokenFiltersDto {
 
 export class AddScopeDto {
   /** @example "reports:read" */
+  @ApiProperty({ pattern: SCOPE_PATTERN.source })
   @IsString()
   @Matches(SCOPE_PATTERN, { message: 'scope must look like resource:action or resource:action:entityId' })
   scope: string;
@@ -156,7 +164,9 @@ export class AddScopeDto {
 
 /** A token's metadata. Never its secret or digest. */
 export class TokenResponseDto {
+  @ApiProperty({ format: 'uuid' })
   id: string;
+  @ApiProperty({ format: 'uuid' })
   userId: string;
   name: string;
   description: string | null;
@@ -179,12 +189,16 @@ export class CreatedTokenResponseDto extends TokenResponseDto {
 
 export class TokenPageDto {
   items: TokenResponseDto[];
+  @ApiProperty({ type: 'integer' })
   total: number;
+  @ApiProperty({ type: 'integer' })
   page: number;
+  @ApiProperty({ type: 'integer' })
   pageSize: number;
 }
 
 export class TokenScopesDto {
+  @ApiProperty({ format: 'uuid' })
   tokenId: string;
   scopes: string[];
 }

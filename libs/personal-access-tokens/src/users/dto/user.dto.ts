@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 
@@ -47,6 +48,7 @@ export class UpdateUserDto {
 }
 
 export class UserResponseDto {
+  @ApiProperty({ format: 'uuid' })
   id: string;
   email: string;
   displayName: string;
@@ -58,8 +60,11 @@ export class UserResponseDto {
 
 export class UserPageDto {
   items: UserResponseDto[];
+  @ApiProperty({ type: 'integer' })
   total: number;
+  @ApiProperty({ type: 'integer' })
   page: number;
+  @ApiProperty({ type: 'integer' })
   pageSize: number;
 }
 
