@@ -42,12 +42,15 @@ export function RequireScopes(...args: Array<string | Omit<ScopeRequirement, 'sc
     ApiExtension('x-required-scopes', shown),
     ApiBadRequestResponse({ description: 'A malformed Authorization header (RFC 6750 `invalid_request`)', type: ErrorResponseDto }),
     ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked credential (RFC 6750)', type: ErrorResponseDto }),
-    ApiForbiddenResponse({
-      description: shown.length
-        ? `Requires scope ${shown.join(' and ')} (RFC 6750 \`insufficient_scope\`), or a role privilege the caller lacks`
-        : 'The caller may not do this',
-      type: ErrorResponseDto,
-    }),
+    // With no scopes, any authenticated caller may use the route: no 403 of the scopes guard.
+    ...(shown.length
+      ? [
+          ApiForbiddenResponse({
+            description: `Requires scope ${shown.join(' and ')} (RFC 6750 \`insufficient_scope\`)`,
+            type: ErrorResponseDto,
+          }),
+        ]
+      : []),
     ApiTooManyRequestsResponse({
       description: 'Too many failed authentications from this address; see Retry-After',
       type: ErrorResponseDto,
@@ -62,5 +65,9 @@ export function RequireScopes(...args: Array<string | Omit<ScopeRequirement, 'sc
  * @RequirePrivileges(Privilege.ManageUsers) @RequireScopes('admin:write') @Post('admin/users') create() {}
  */
 export function RequirePrivileges(...privileges: string[]): MethodDecorator & ClassDecorator {
-  return applyDecorators(PRIVILEGE_REQUIREMENT(privileges), ApiExtension('x-required-privileges', privileges));
+  return applyDecorators(
+    PRIVILEGE_REQUIREMENT(privileges),
+    ApiExtension('x-required-privileges', privileges),
+    ApiForbiddenResponse({ description: `Requires the role privilege ${privileges.join(' and ')}`, type: ErrorResponseDto }),
+  );
 }

@@ -47,7 +47,8 @@ export class TokensController {
     scopes: [WRITE],
     privileges: [Privilege.GenerateTokens],
     errors: {
-      400: 'Invalid input, a scope your role or the calling token may not grant, or an expiry the policy refuses',
+      400: 'Invalid input, an unknown scope, or an expiry the policy refuses',
+      403: "A scope your role or the calling token may not grant (`scope_not_grantable`, `token_escalation`), or an expiry beyond the calling token's own (`token_escalation`)",
       409: 'Name taken, or the live-token cap reached',
     },
   })
@@ -110,7 +111,12 @@ export class TokensController {
     scopes: [WRITE],
     uuidParams: ['id'],
     optionalBody: UpdateTokenDto,
-    errors: { 400: 'Invalid input, or a scope your role or the calling token may not grant', 404: NOT_YOURS, 409: 'Name taken' },
+    errors: {
+      400: 'Invalid input, an unknown scope, or an attempt to change the expiry',
+      403: 'A scope your role or the calling token may not grant (`scope_not_grantable`, `token_escalation`)',
+      404: NOT_YOURS,
+      409: 'Name taken',
+    },
   })
   update(@Auth() principal: Principal, @Param('id', uuid) id: string, @Body() body: UpdateTokenDto): Promise<TokenResponseDto> {
     return this.tokens.update(principal, id, body);
@@ -153,6 +159,7 @@ export class TokensController {
     optionalBody: RotateTokenDto,
     errors: {
       400: 'Invalid expiry, one the policy refuses, or a token that never expires',
+      403: "Requires scope personal_access_tokens:write (`insufficient_scope`), or an expiry beyond the calling token's own (`token_escalation`)",
       404: NOT_YOURS,
       409: 'Not active, rotated too recently, or rotated concurrently',
     },
@@ -176,6 +183,7 @@ export class TokensController {
     optionalBody: RegenerateTokenDto,
     errors: {
       400: 'Invalid expiry, or one the policy refuses',
+      403: "Requires scope personal_access_tokens:write (`insufficient_scope`), or an expiry beyond the calling token's own (`token_escalation`)",
       404: NOT_YOURS,
       409: 'The token is active (rotate it instead), or the live-token cap is reached',
     },
@@ -206,7 +214,11 @@ export class TokensController {
     operationId: 'addPersonalAccessTokenScope',
     scopes: [WRITE],
     uuidParams: ['id'],
-    errors: { 400: 'Invalid scope, one your role or the calling token may not grant, or a 51st scope', 404: NOT_YOURS },
+    errors: {
+      400: 'An invalid or unknown scope, or a 51st scope',
+      403: 'A scope your role or the calling token may not grant (`scope_not_grantable`, `token_escalation`)',
+      404: NOT_YOURS,
+    },
   })
   addScope(@Auth() principal: Principal, @Param('id', uuid) id: string, @Body() body: AddScopeDto): Promise<TokenScopesDto> {
     return this.tokens.addScope(principal, id, body.scope);

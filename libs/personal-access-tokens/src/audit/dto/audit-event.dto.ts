@@ -6,6 +6,7 @@ import type { AuditAuthMethod, AuditOutcome } from '../audit-event.entity';
 
 const DATE_MESSAGE = 'must be an ISO 8601 date-time with a time zone, such as 2026-12-31T23:59:59Z';
 export const AUDIT_OUTCOMES = ['success', 'denied', 'error'] as const;
+const AUDIT_AUTH_METHODS: AuditAuthMethod[] = ['session', 'personal_access_token', 'none', 'system'];
 export const AUDIT_FORMATS = ['json', 'ndjson', 'csv'] as const;
 export const MAX_AUDIT_PAGE = 200;
 
@@ -80,11 +81,13 @@ export class AuditEventDto {
   @ApiProperty({ format: 'uuid', nullable: true })
   tokenId: string | null;
   tokenName: string | null;
+  @ApiProperty({ enum: AUDIT_AUTH_METHODS })
   authMethod: AuditAuthMethod;
   /** @example "personal_access_token.create" */
   action: string;
   targetType: string | null;
   targetId: string | null;
+  @ApiProperty({ enum: AUDIT_OUTCOMES })
   outcome: AuditOutcome;
   @ApiProperty({ type: 'integer', nullable: true })
   statusCode: number | null;
