@@ -1,8 +1,13 @@
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
 import { UsersService } from '../../libs/personal-access-tokens/src';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, TestUser } from '../support/test-app';
@@ -949,6 +954,27 @@ describe.each(testDatabases())('OpenAPI contract on $name', (database) => {
     expect(doc.servers?.length).toBeGreaterThan(0);
     for (const scheme of Object.values(doc.components.securitySchemes)) expect(scheme.bearerFormat).toBeUndefined();
   });
+
+  it('passes redocly lint (recommended-strict) with no error and no warning', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'openapi-'));
+    try {
+      const file = join(dir, 'openapi.json');
+      writeFileSync(file, JSON.stringify(doc));
+      const root = join(__dirname, '..', '..');
+      const lint = promisify(execFile)(
+        process.execPath,
+        [join(root, 'node_modules/@redocly/cli/bin/cli.js'), 'lint', file, '--config', join(root, 'redocly.yaml'), '--format=json'],
+        { cwd: root },
+      );
+      // redocly exits non-zero on errors; its JSON report is on stdout either way.
+      const { stdout } = await lint.catch((error: { stdout: string }) => error);
+      const report = JSON.parse(stdout.slice(stdout.indexOf('{')));
+      expect(report.problems.map((p: { ruleId: string; message: string }) => `${p.ruleId}: ${p.message}`)).toEqual([]);
+      expect(report.totals).toEqual({ errors: 0, warnings: 0, ignored: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('documents defaulted parameters and optional bodies as optional', () => {
     const list = routes.get('listPersonalAccessTokens')!.op;

@@ -38,8 +38,8 @@ export class MyAuditEventsController {
   /**
    * Read your audit trail
    * @remarks Newest first: what you did (with which token), refusals included, and what
-   * the system or an administrator did to your tokens. `tokenId` narrows it to one token's trail;
-   * `format=ndjson|csv` streams it all.
+   * the system or an administrator did to your tokens. `tokenId` narrows it to the requests made
+   * with one token and the system's actions on it; `format=ndjson|csv` streams it all.
    */
   @Get()
   @Endpoint({ operationId: 'listMyAuditEvents', scopes: ['audit:read'], errors: { 400: 'Invalid filter or cursor' } })
