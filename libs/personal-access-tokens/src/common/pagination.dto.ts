@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
+import { Optional } from './validation';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -8,7 +9,7 @@ export const MAX_PAGE_SIZE = 100;
 export class PageQueryDto {
   /** 1-based page number. */
   @ApiPropertyOptional({ type: 'integer' })
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -16,7 +17,7 @@ export class PageQueryDto {
   page: number = 1;
 
   @ApiPropertyOptional({ type: 'integer' })
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)

@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../audit/audit.decorators';
 import { Auth } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
+import { ParseIdPipe } from '../common/parse-id.pipe';
 import { Endpoint } from '../scopes/endpoint.decorator';
 import { Privilege } from '../users/privileges';
 import {
@@ -22,7 +23,7 @@ import { TokensService } from './tokens.service';
 
 const READ = 'personal_access_tokens:read';
 const WRITE = 'personal_access_tokens:write';
-const uuid = new ParseUUIDPipe();
+const uuid = new ParseIdPipe();
 const NOT_YOURS = 'No such token among yours';
 /** Routes on one token by id: another user's token is a 404, a malformed id a 400. */
 const OWN_TOKEN = { uuidParams: ['id'], errors: { 404: NOT_YOURS } };
@@ -206,7 +207,8 @@ export class TokensController {
 
   /**
    * Add a scope to a personal access token
-   * @remarks Within your role, and within the calling token's scopes.
+   * @remarks Within your role, and within the calling token's scopes. 201 when it was added, 200
+   * when the token already had it.
    */
   @Post(':id/scopes')
   @AuditAction('personal_access_token.add_scope', { target: 'personal_access_token', bodyFields: ['scope'] })
@@ -220,8 +222,17 @@ export class TokensController {
       404: NOT_YOURS,
     },
   })
-  addScope(@Auth() principal: Principal, @Param('id', uuid) id: string, @Body() body: AddScopeDto): Promise<TokenScopesDto> {
-    return this.tokens.addScope(principal, id, body.scope);
+  @ApiCreatedResponse({ description: 'The scope was added', type: TokenScopesDto })
+  @ApiOkResponse({ description: 'The token already had the scope; nothing changed', type: TokenScopesDto })
+  async addScope(
+    @Auth() principal: Principal,
+    @Param('id', uuid) id: string,
+    @Body() body: AddScopeDto,
+    @Res({ passthrough: true }) response: { status(code: number): unknown },
+  ): Promise<TokenScopesDto> {
+    const { added, scopes } = await this.tokens.addScope(principal, id, body.scope);
+    if (!added) response.status(200);
+    return scopes;
   }
 
   /** Remove every scope from a personal access token */

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../audit/audit.decorators';
 import { PageQueryDto } from '../common/pagination.dto';
+import { ParseIdPipe } from '../common/parse-id.pipe';
 import { Endpoint } from '../scopes/endpoint.decorator';
 import { RequirePrivileges } from '../scopes/require-scopes.decorator';
 import { CreateUserDto, UpdateUserDto, UserPageDto, UserResponseDto } from './dto/user.dto';
@@ -42,7 +43,7 @@ export class AdminUsersController {
   @Get(':id')
   @AuditAction('user.read')
   @Endpoint({ operationId: 'adminGetUser', scopes: ['admin:read'], uuidParams: ['id'], errors: { 404: 'No such user' } })
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<UserResponseDto> {
+  get(@Param('id', ParseIdPipe) id: string): Promise<UserResponseDto> {
     return this.users.get(id);
   }
 
@@ -57,9 +58,13 @@ export class AdminUsersController {
     scopes: ['admin:write'],
     uuidParams: ['id'],
     optionalBody: UpdateUserDto,
-    errors: { 400: 'Invalid input, or no such role', 404: 'No such user' },
+    errors: {
+      400: 'Invalid input, or no such role',
+      404: 'No such user',
+      409: 'The change would leave no active user who can manage users (`last_administrator`)',
+    },
   })
-  update(@Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateUserDto): Promise<UserResponseDto> {
+  update(@Param('id', ParseIdPipe) id: string, @Body() body: UpdateUserDto): Promise<UserResponseDto> {
     return this.users.update(id, body);
   }
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
-import { ToDate } from '../../common/validation';
+import { IsDate, IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Optional, ToDate, ToId } from '../../common/validation';
 import type { AuditAuthMethod, AuditOutcome } from '../audit-event.entity';
 
 const DATE_MESSAGE = 'must be an ISO 8601 date-time with a time zone, such as 2026-12-31T23:59:59Z';
@@ -12,40 +12,47 @@ export const MAX_AUDIT_PAGE = 200;
 
 /** `?tokenId=&action=&outcome=&from=&to=&cursor=&limit=&format=` */
 export class AuditEventQueryDto {
-  @IsOptional()
+  /**
+   * A token's whole trail: what was done with it (requests it authenticated, `tokenId`) and what was
+   * done to it (created, renamed, scopes changed, rotated, regenerated, revoked, expired, reuse
+   * detected: `targetId`). Events match when either field is this id.
+   */
+  @Optional()
+  @ToId()
   @IsUUID()
   tokenId?: string;
 
   /** Exact action name, such as `personal_access_token.create`. */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(100)
   action?: string;
 
-  @IsOptional()
+  @ApiPropertyOptional({ enum: AUDIT_OUTCOMES })
+  @Optional()
   @IsIn(AUDIT_OUTCOMES)
   outcome?: AuditOutcome;
 
   /** Events at or after this instant. */
-  @IsOptional()
+  @Optional()
   @ToDate()
   @IsDate({ message: DATE_MESSAGE })
   from?: Date;
 
   /** Events before this instant. */
-  @IsOptional()
+  @Optional()
   @ToDate()
   @IsDate({ message: DATE_MESSAGE })
   to?: Date;
 
   /** `nextCursor` of the previous page. */
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor is not one this API handed out' })
   cursor?: string;
 
   @ApiPropertyOptional({ type: 'integer' })
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -54,14 +61,15 @@ export class AuditEventQueryDto {
 
   /** `json` pages (default); `ndjson` or `csv` stream every matching event (no cursor, no limit). */
   @ApiPropertyOptional({ enum: AUDIT_FORMATS })
-  @IsOptional()
+  @Optional()
   @IsIn(AUDIT_FORMATS)
   format: (typeof AUDIT_FORMATS)[number] = 'json';
 }
 
 export class AdminAuditEventQueryDto extends AuditEventQueryDto {
   /** Events in this user's trail: what they did, and what was done to their tokens. */
-  @IsOptional()
+  @Optional()
+  @ToId()
   @IsUUID()
   userId?: string;
 }

@@ -1,21 +1,7 @@
 import { ApiHideProperty, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  Equals,
-  IsArray,
-  IsDate,
-  IsIn,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  MaxLength,
-  ValidateIf,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, Equals, IsArray, IsDate, IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto';
-import { ToDate, Trim } from '../../common/validation';
+import { Nullable, Optional, ToDate, Trim } from '../../common/validation';
 import { SCOPE_PATTERN } from '../../scopes/scope';
 import { EXPIRES_IN_CHOICES, type ExpiresIn } from '../token-expiry';
 import type { TokenStatus } from '../personal-access-token.entity';
@@ -35,16 +21,19 @@ export class CreateTokenDto {
   @Matches(NO_CONTROL_CHARACTERS, { message: 'name must not contain control characters' })
   name: string;
 
-  /** @example "Deploys from the main branch" */
-  @IsOptional()
+  /** What the token is for; null or left out for none. @example "Deploys from the main branch" */
+  @Nullable()
   @IsString()
   @MaxLength(500)
-  description?: string;
+  description?: string | null;
 
-  /** @example ["personal_access_tokens:read"] */
+  /**
+   * What the token may do, within your role. May be empty: a token without scopes only identifies
+   * you (it can read itself at `/self`, as a GitHub token without scopes reads public data).
+   * @example ["personal_access_tokens:read"]
+   */
   @ApiProperty({ type: 'array', items: SCOPE_ITEM, maxItems: MAX_SCOPES_PER_TOKEN })
   @IsArray()
-  @ArrayMinSize(1)
   @ArrayMaxSize(MAX_SCOPES_PER_TOKEN)
   @ArrayUnique()
   @IsString({ each: true })
@@ -52,12 +41,12 @@ export class CreateTokenDto {
   scopes: string[];
 
   /** A lifetime from now. Give this or expiresAt; without either the token lives 90 days. */
-  @IsOptional()
+  @Optional()
   @IsIn(EXPIRES_IN_CHOICES)
   expiresIn?: ExpiresIn;
 
   /** A custom expiry date, or null for a token that never expires (only where policy allows). */
-  @IsOptional()
+  @Nullable()
   @ToDate()
   @IsDate({ message: DATE_MESSAGE })
   expiresAt?: Date | null;
@@ -67,23 +56,23 @@ const EXPIRY_IMMUTABLE = 'cannot be changed: expirations cannot be extended; rot
 
 export class UpdateTokenDto {
   @ApiPropertyOptional({ pattern: NO_CONTROL_CHARACTERS.source })
-  @IsOptional()
+  @Optional()
   @Trim()
   @IsString()
   @Length(1, 100)
   @Matches(NO_CONTROL_CHARACTERS, { message: 'name must not contain control characters' })
   name?: string;
 
-  @IsOptional()
+  /** null clears the description. */
+  @Nullable()
   @IsString()
   @MaxLength(500)
-  description?: string;
+  description?: string | null;
 
-  /** Replaces the token's scopes; checked against your role again. */
+  /** Replaces the token's scopes (possibly with none); checked against your role again. */
   @ApiPropertyOptional({ type: 'array', items: SCOPE_ITEM, maxItems: MAX_SCOPES_PER_TOKEN })
-  @IsOptional()
+  @Optional()
   @IsArray()
-  @ArrayMinSize(1)
   @ArrayMaxSize(MAX_SCOPES_PER_TOKEN)
   @ArrayUnique()
   @IsString({ each: true })
@@ -102,24 +91,24 @@ export class UpdateTokenDto {
 
 export class RotateTokenDto {
   /** A lifetime from now for the new secret. Give this or expiresAt; default 90 days. */
-  @IsOptional()
+  @Optional()
   @IsIn(EXPIRES_IN_CHOICES)
   expiresIn?: ExpiresIn;
 
   /** Expiry of the new secret. A rotated token always expires, so null is refused. */
-  @ValidateIf((dto: RotateTokenDto) => dto.expiresAt !== undefined)
+  @Optional()
   @ToDate()
   @IsDate({ message: DATE_MESSAGE })
   expiresAt?: Date;
 }
 
 export class RegenerateTokenDto {
-  @IsOptional()
+  @Optional()
   @IsIn(EXPIRES_IN_CHOICES)
   expiresIn?: ExpiresIn;
 
   /** A date, or null for no expiry where policy allows. */
-  @IsOptional()
+  @Nullable()
   @ToDate()
   @IsDate({ message: DATE_MESSAGE })
   expiresAt?: Date | null;
@@ -131,12 +120,13 @@ export const TOKEN_STATUSES = ['active', 'expired', 'revoked'] as const;
 /** The filters every token list takes (the owner's and the administrator's). */
 export class TokenFiltersDto extends PageQueryDto {
   /** A token past its expiry is `expired` even before the expiry job has run. */
-  @IsOptional()
+  @ApiPropertyOptional({ enum: TOKEN_STATUSES })
+  @Optional()
   @IsIn(TOKEN_STATUSES)
   status?: TokenStatus;
 
   /** Part of the token name. */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(100)
   search?: string;
@@ -144,12 +134,12 @@ export class TokenFiltersDto extends PageQueryDto {
 
 export class ListTokensQueryDto extends TokenFiltersDto {
   @ApiPropertyOptional({ enum: TOKEN_SORT_FIELDS })
-  @IsOptional()
+  @Optional()
   @IsIn(TOKEN_SORT_FIELDS)
   sort: (typeof TOKEN_SORT_FIELDS)[number] = 'createdAt';
 
   @ApiPropertyOptional({ enum: ['asc', 'desc'] })
-  @IsOptional()
+  @Optional()
   @IsIn(['asc', 'desc'])
   order: 'asc' | 'desc' = 'desc';
 }
