@@ -81,14 +81,10 @@ describe.each(testDatabases())('typed client on $name', (database) => {
     const admin = await t.loginAdmin();
     const token = await t.get(`/user/me/personal-access-tokens/${result.id}`, { token: admin });
     expect(token.body).toMatchObject({ status: 'active', scopes: ['audit:read', 'user:read'] });
-    expect(result.trail).toEqual([{ action: 'personal_access_token.list', outcome: 'success' }]);
-    const events = await t.get(`/admin/audit-events?limit=200`, { token: admin });
-    const done = events.body.items
-      .filter((event: { targetId: string }) => event.targetId === result.id)
-      .map((event: { action: string }) => event.action);
-    expect(done).toEqual(
+    expect(result.trail).toEqual(
       expect.arrayContaining([
         'personal_access_token.create',
+        'personal_access_token.list',
         'personal_access_token.rotate',
         'personal_access_token.revoke',
         'personal_access_token.regenerate',

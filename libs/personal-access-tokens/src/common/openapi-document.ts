@@ -16,13 +16,15 @@ const SERVER_ERRORS = {
   unsupportedMediaType: [415, 'The body is of a content type the API does not read (send application/json)'],
   paramTooLong: [414, 'A path parameter is too long'],
   headersTooLarge: [431, 'The request headers are too large'],
+  unavailable: [503, 'The database is unreachable, or this instance is shutting down; retry after Retry-After'],
 } as const;
 
 /**
  * Completes a Swagger document with what the CLI plugin and route decorators cannot say:
  * public routes (`@Public()`, documented with no security) get `security: []`; every route gets
  * the refusals of the HTTP server itself (a body it cannot read or that is too large, a path
- * parameter too long, headers too large); and request bodies say `additionalProperties: false`,
+ * parameter too long, headers too large, 503 while the database is down or the instance drains);
+ * and request bodies say `additionalProperties: false`,
  * since the global ValidationPipe (`forbidNonWhitelisted`) refuses unknown fields.
  *
  * @example
@@ -35,7 +37,7 @@ export function finishOpenApiDocument(document: OpenAPIObject): OpenAPIObject {
       const operation = item[method];
       if (!operation) continue;
       operation.security ??= [];
-      const errors: Array<readonly [number, string]> = [SERVER_ERRORS.headersTooLarge];
+      const errors: Array<readonly [number, string]> = [SERVER_ERRORS.headersTooLarge, SERVER_ERRORS.unavailable];
       if (BODY_METHODS.has(method))
         errors.push(SERVER_ERRORS.unparsableBody, SERVER_ERRORS.bodyTooLarge, SERVER_ERRORS.unsupportedMediaType);
       if (path.includes('{')) errors.push(SERVER_ERRORS.paramTooLong);

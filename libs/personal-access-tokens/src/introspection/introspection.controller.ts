@@ -55,6 +55,7 @@ export class IntrospectionController {
     errors: {
       400: 'An invalid `scope` parameter',
       403: 'The token lacks the `scope` asked for (RFC 6750 `insufficient_scope`)',
+      429: 'Too many failed authentications from this address; see Retry-After',
     },
   })
   @ApiOkResponse({ description: 'The token is valid; identity in the X-User-* and X-Token-* headers' })
