@@ -3,7 +3,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { finishOpenApiDocument } from '../libs/personal-access-tokens/src';
 
 const OPAQUE_TOKEN =
-  'An opaque token (not a JWT): a personal access token (`pat_` + 38 base62 characters) or a session token from `POST /auth/login`.';
+  'An opaque token (not a JWT): a personal access token (`pat_` and 38 base62 characters by default) or a session token from `POST /auth/login`.';
 
 /** The service's OpenAPI document, served at /docs-json: what a generated client or a gateway believes. */
 export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -12,7 +12,7 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setDescription(
       'Issue, scope, rotate, revoke, expire and audit personal access tokens. Authenticate with ' +
         '`Authorization: Bearer <token>` (or `ApiKey <token>`): a personal access token, or a session token from `POST /auth/login`. ' +
-        'Every error has the body `ErrorResponse`; unknown body fields and query parameters are refused with 400.',
+        'Every error has the body `ErrorResponseDto`; unknown body fields and query parameters are refused with 400.',
     )
     .setVersion('1.0')
     .setLicense('MIT', 'https://opensource.org/license/mit')
