@@ -24,10 +24,10 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
       name: 'Authorization',
       description: `\`Authorization: ApiKey <token>\`. ${OPAQUE_TOKEN}`,
     })
-    .addTag('auth', 'Log in and out, token introspection, gateway verification, leaked-credential reports')
-    .addTag('tokens', "Personal access tokens: your own, and everyone's for administrators")
+    .addTag('auth', 'Log in and out, the caller, token introspection and gateway verification')
+    .addTag('tokens', "Personal access tokens: your own, everyone's for administrators, leaked-credential reports")
     .addTag('scopes', 'The scope catalog')
-    .addTag('users', 'The caller, users and roles')
+    .addTag('users', 'Users and roles')
     .addTag('audit', 'The audit trail')
     .addTag('health', 'Liveness and readiness')
     .build();

@@ -1,10 +1,10 @@
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { Auth } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
+import { Auth } from '../scopes/auth.decorators';
+import { Principal } from '../scopes/principal';
 import { Endpoint } from '../scopes/endpoint.decorator';
-import { Privilege } from '../users/privileges';
-import { AuditAction } from './audit.decorators';
+import { Privilege } from '../scopes/privileges';
+import { AuditAction } from '../core/audit.decorators';
 import { AuditFilter, AuditQueryService } from './audit-query.service';
 import { AdminAuditEventQueryDto, AuditEventPageDto, AuditEventQueryDto } from './dto/audit-event.dto';
 

@@ -1,12 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { AuditAction } from '../audit/audit.decorators';
+import { AuditAction } from '../core/audit.decorators';
 import { Endpoint } from '../scopes/endpoint.decorator';
-import { MeResponseDto } from '../users/dto/me.dto';
-import { Auth } from './auth.decorators';
-import { Principal } from './principal';
+import { MeResponseDto } from './dto/me.dto';
+import { Auth } from '../scopes/auth.decorators';
+import { Principal } from '../scopes/principal';
 
-@ApiTags('users')
+@ApiTags('auth')
 @Controller('user/me')
 export class MeController {
   /**

@@ -1,6 +1,6 @@
 import { applyDecorators, Type } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiResponse } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { ErrorResponseDto } from '../core/error-response.dto';
 import { RequirePrivileges, RequireScopes, ScopeRequirement } from './require-scopes.decorator';
 
 /** The error statuses a route documents itself; the rest follow from its shape (see `finishOpenApiDocument`). */

@@ -9,7 +9,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { ErrorResponseDto } from '../core/error-response.dto';
 
 export interface ScopeRequirement {
   scopes: string[];

@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { AuditAction } from '../audit/audit.decorators';
-import { Auth } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
-import { ParseIdPipe } from '../common/parse-id.pipe';
+import { AuditAction } from '../core/audit.decorators';
+import { Auth } from '../scopes/auth.decorators';
+import { Principal } from '../scopes/principal';
+import { ParseIdPipe } from '../core/parse-id.pipe';
 import { Endpoint } from '../scopes/endpoint.decorator';
-import { Privilege } from '../users/privileges';
+import { Privilege } from '../scopes/privileges';
 import {
   AddScopeDto,
   CreatedTokenResponseDto,

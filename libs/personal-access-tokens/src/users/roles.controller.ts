@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { AuditAction } from '../audit/audit.decorators';
+import { AuditAction } from '../core/audit.decorators';
 import { Endpoint } from '../scopes/endpoint.decorator';
 import { RoleResponseDto } from './dto/user.dto';
 import { UsersService } from './users.service';

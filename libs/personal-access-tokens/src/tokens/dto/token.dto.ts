@@ -1,7 +1,7 @@
 import { ApiHideProperty, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayUnique, Equals, IsArray, IsDate, IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { PageQueryDto } from '../../common/pagination.dto';
-import { Nullable, Optional, ToDate, Trim } from '../../common/validation';
+import { PageQueryDto } from '../../core/pagination.dto';
+import { Nullable, Optional, ToDate, Trim } from '../../core/validation';
 import { SCOPE_PATTERN } from '../../scopes/scope';
 import { EXPIRES_IN_CHOICES, type ExpiresIn } from '../token-expiry';
 import type { TokenStatus } from '../personal-access-token.entity';
