@@ -42,3 +42,7 @@ export { AuditWriter } from './audit/audit-writer';
 export type { AuditOptions } from './personal-access-tokens.options';
 export { MIGRATIONS as PERSONAL_ACCESS_TOKENS_MIGRATIONS } from '../../../migrations';
 export { VerificationCache } from './common/verification-cache';
+export { PersonalAccessTokensPageModule } from './page/page.module';
+export { PageLogin } from './page/page.options';
+export type { PersonalAccessTokensPageOptions, PageLoginResult } from './page/page.options';
+export { CookieCredentials } from './auth/cookie-credentials';
