@@ -105,6 +105,15 @@ export class AuditQueryService {
   private applyFilter(builder: SelectQueryBuilder<AuditEvent>, filter: AuditFilter): void {
     if (filter.userId) builder.andWhere('e.subjectUserId = :userId', { userId: filter.userId });
     if (filter.tokenId) builder.andWhere('e.tokenId = :tokenId', { tokenId: filter.tokenId });
+    if (filter.tokenTrail) {
+      builder.andWhere(
+        new Brackets((c) =>
+          c
+            .where('e.tokenId = :trailToken', { trailToken: filter.tokenTrail })
+            .orWhere(new Brackets((t) => t.where("e.targetType = 'personal_access_token'").andWhere('e.targetId = :trailToken'))),
+        ),
+      );
+    }
     if (filter.action) builder.andWhere('e.action = :action', { action: filter.action });
     if (filter.outcome) builder.andWhere('e.outcome = :outcome', { outcome: filter.outcome });
     if (filter.from) builder.andWhere('e.occurredAt >= :from', { from: filter.from });

@@ -10,9 +10,15 @@ export const MAX_AUDIT_PAGE = 200;
 
 /** `?tokenId=&action=&outcome=&from=&to=&cursor=&limit=&format=` */
 export class AuditEventQueryDto {
+  /** Events made with this token. */
   @IsOptional()
   @IsUUID()
   tokenId?: string;
+
+  /** A token's whole trail: what was done with it and what was done to it (as the target). */
+  @IsOptional()
+  @IsUUID()
+  tokenTrail?: string;
 
   /** Exact action name, such as `personal_access_token.create`. */
   @IsOptional()
