@@ -179,13 +179,17 @@ describe.each(harnesses)('the page module, %s', (_name, start) => {
 
   it('signs out on the server: the cookie is cleared and the session no longer works anywhere', async () => {
     const { cookie, csrf, secret } = await signIn();
-    const refused = await http().delete('/page/api/session').set({ host: HOST, cookie, origin: 'http://evil.example', 'x-csrf-token': csrf });
+    const refused = await http()
+      .delete('/page/api/session')
+      .set({ host: HOST, cookie, origin: 'http://evil.example', 'x-csrf-token': csrf });
     expect(refused.status).toBe(403);
     expect((await http().get('/user/me').set('host', HOST).set('cookie', cookie)).status).toBe(200);
 
     const out = await http().delete('/page/api/session').set({ host: HOST, cookie, origin: ORIGIN, 'x-csrf-token': csrf });
     expect(out.status).toBe(204);
-    expect(([] as string[]).concat(out.headers['set-cookie'] ?? [])[0]).toMatch(/^pat_session=; Path=\/; Max-Age=0; HttpOnly; SameSite=Strict/);
+    expect(([] as string[]).concat(out.headers['set-cookie'] ?? [])[0]).toMatch(
+      /^pat_session=; Path=\/; Max-Age=0; HttpOnly; SameSite=Strict/,
+    );
     expect((await http().get('/user/me').set('host', HOST).set('cookie', cookie)).status).toBe(401);
     expect((await http().get('/user/me').set('authorization', `Bearer ${secret}`)).status).toBe(401);
   });

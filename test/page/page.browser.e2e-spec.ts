@@ -87,7 +87,8 @@ suite(title, () => {
     return readFileSync((await download.path())!, 'utf8');
   }
 
-  const api = (method: 'get' | 'post', url: string, token: string) => (method === 'get' ? app.get(url, { token }) : app.post(url, {}, { token }));
+  const api = (method: 'get' | 'post', url: string, token: string) =>
+    method === 'get' ? app.get(url, { token }) : app.post(url, {}, { token });
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -140,11 +141,18 @@ suite(title, () => {
     const lifetimes = await expiration.locator('option').allInnerTexts();
     expect(lifetimes).toEqual(['1 hour', '1 day', '7 days', '30 days', '60 days', '90 days (default)', 'Custom date…']);
 
-    const offered = await page.locator('.scope-groups input[type=checkbox]').evaluateAll((boxes) =>
-      boxes.map((box) => `${box.closest('fieldset')!.querySelector('legend')!.textContent}:${box.parentElement!.querySelector('code')!.textContent}`),
-    );
+    const offered = await page
+      .locator('.scope-groups input[type=checkbox]')
+      .evaluateAll((boxes) =>
+        boxes.map(
+          (box) =>
+            `${box.closest('fieldset')!.querySelector('legend')!.textContent}:${box.parentElement!.querySelector('code')!.textContent}`,
+        ),
+      );
     const catalog = await app.get('/scopes', { token: member.session });
-    const grantable = catalog.body.items.filter((entry: { grantable: boolean }) => entry.grantable).map((entry: { scope: string }) => entry.scope);
+    const grantable = catalog.body.items
+      .filter((entry: { grantable: boolean }) => entry.grantable)
+      .map((entry: { scope: string }) => entry.scope);
     expect(offered.sort()).toEqual([...grantable].sort());
     expect(offered).toEqual(expect.arrayContaining(['personal_access_tokens:read', 'reports:read', 'reports:create']));
     expect(offered.filter((scope) => scope.startsWith('admin:') || scope === 'tokens:introspect')).toEqual([]);
@@ -162,8 +170,14 @@ suite(title, () => {
     await page.getByLabel('Name', { exact: true }).fill('dx-cli-laptop');
     await page.getByLabel('Description (optional)').fill('DX CLI on my laptop');
     await page.getByLabel('Expiration', { exact: true }).selectOption('30d');
-    await page.getByRole('group', { name: 'personal_access_tokens', exact: true }).getByRole('checkbox', { name: /^read\b/ }).check();
-    await page.getByRole('group', { name: 'reports', exact: true }).getByRole('checkbox', { name: /^read\b/ }).check();
+    await page
+      .getByRole('group', { name: 'personal_access_tokens', exact: true })
+      .getByRole('checkbox', { name: /^read\b/ })
+      .check();
+    await page
+      .getByRole('group', { name: 'reports', exact: true })
+      .getByRole('checkbox', { name: /^read\b/ })
+      .check();
     const entity = page.getByRole('group', { name: 'For one entity only' });
     await entity.getByLabel('Operation').selectOption('reports:delete');
     await entity.getByLabel('Entity id').fill('bad id!');
@@ -202,7 +216,10 @@ suite(title, () => {
     // The same name again: the API's 409, shown next to the field it concerns.
     await page.goto(`${base}/page/tokens/new`);
     await page.getByLabel('Name', { exact: true }).fill('dx-cli-laptop');
-    await page.getByRole('group', { name: 'user', exact: true }).getByRole('checkbox', { name: /^read\b/ }).check();
+    await page
+      .getByRole('group', { name: 'user', exact: true })
+      .getByRole('checkbox', { name: /^read\b/ })
+      .check();
     await page.getByRole('button', { name: 'Create token' }).click();
     const nameField = page.locator('.field', { has: page.getByLabel('Name', { exact: true }) });
     await see.text(nameField.locator('.field-error'), 'You already have a token named "dx-cli-laptop".');
@@ -244,10 +261,13 @@ suite(title, () => {
     await expectAccessible(page);
 
     // Export of the activity: a progress line while it streams, then the file.
-    await page.route((url) => url.pathname === '/user/me/audit-events' && url.searchParams.get('format') === 'csv', async (route) => {
-      await new Promise((resolve) => setTimeout(resolve, 600));
-      await route.continue();
-    });
+    await page.route(
+      (url) => url.pathname === '/user/me/audit-events' && url.searchParams.get('format') === 'csv',
+      async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        await route.continue();
+      },
+    );
     const csv = await downloaded(page, async () => {
       await page.getByRole('button', { name: 'Export activity as CSV' }).click();
       await see.visible(page.getByText(/Exporting activity: \d+ events so far/));
@@ -298,7 +318,10 @@ suite(title, () => {
     await page.getByLabel('Name', { exact: true }).fill('nightly-export');
     await page.getByLabel('Description (optional)').fill('Exports the reports every night');
     await page.getByLabel('Expiration', { exact: true }).selectOption('1h');
-    await page.getByRole('group', { name: 'personal_access_tokens', exact: true }).getByRole('checkbox', { name: /^read\b/ }).check();
+    await page
+      .getByRole('group', { name: 'personal_access_tokens', exact: true })
+      .getByRole('checkbox', { name: /^read\b/ })
+      .check();
     const entity = page.getByRole('group', { name: 'For one entity only' });
     await entity.getByLabel('Operation').selectOption('reports:read');
     await entity.getByLabel('Entity id').fill('7');
@@ -352,7 +375,16 @@ suite(title, () => {
     await page.goto(`${base}/page`);
     const rows = page.locator('table.tokens tbody tr');
     await see.count(rows, 4);
-    await see.text(page.locator('table.tokens thead th'), ['Name', 'Description', 'Status', 'Scopes', /Created/, /Expires/, /Last used/, 'Actions']);
+    await see.text(page.locator('table.tokens thead th'), [
+      'Name',
+      'Description',
+      'Status',
+      'Scopes',
+      /Created/,
+      /Expires/,
+      /Last used/,
+      'Actions',
+    ]);
     const grafana = rows.filter({ hasText: 'grafana-reports-reader' });
     await see.contains(grafana, 'Read-only dashboard sync');
     await see.contains(grafana, 'from 203.0.113.7');
@@ -385,10 +417,13 @@ suite(title, () => {
 
     await page.getByLabel('Search by name').fill('');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
-    await page.route((url) => url.pathname === '/user/me/personal-access-tokens' && url.searchParams.get('pageSize') === '100', async (route) => {
-      await new Promise((resolve) => setTimeout(resolve, 600));
-      await route.continue();
-    });
+    await page.route(
+      (url) => url.pathname === '/user/me/personal-access-tokens' && url.searchParams.get('pageSize') === '100',
+      async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        await route.continue();
+      },
+    );
     const csv = await downloaded(page, async () => {
       await page.getByRole('button', { name: 'Export as CSV' }).click();
       await see.visible(page.getByRole('progressbar', { name: 'Exporting tokens: 0 of 28' }));
@@ -437,7 +472,10 @@ suite(title, () => {
     expect((await api('get', '/user/me/personal-access-tokens/self', ci.token)).status).toBe(401);
 
     await admin.getByRole('button', { name: `Revoke all tokens of ${member.email}` }).click();
-    await admin.getByRole('dialog', { name: `Revoke all tokens of ${member.email}?` }).getByRole('button', { name: 'Revoke all' }).click();
+    await admin
+      .getByRole('dialog', { name: `Revoke all tokens of ${member.email}?` })
+      .getByRole('button', { name: 'Revoke all' })
+      .click();
     await see.text(admin.getByRole('status').filter({ hasText: `${member.email}: 1 token revoked and` }), /ended\.$/);
     expect((await api('get', '/user/me/personal-access-tokens/self', agent.token)).status).toBe(401);
 
@@ -460,7 +498,9 @@ suite(title, () => {
     const action = `${base}/user/me/personal-access-tokens/${target.id}/revoke`;
     const evil: Server = createServer((_request, response) => {
       response.setHeader('content-type', 'text/html');
-      response.end(`<form id="f" method="POST" action="${action}"><input name="x" value="1"></form><script>document.getElementById('f').submit()</script>`);
+      response.end(
+        `<form id="f" method="POST" action="${action}"><input name="x" value="1"></form><script>document.getElementById('f').submit()</script>`,
+      );
     });
     await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
     const evilOrigin = `http://localhost:${(evil.address() as AddressInfo).port}`;
@@ -533,7 +573,8 @@ suite(title, () => {
     const index = await context.request.get(`${base}/page`);
     expect(index.headers()['content-security-policy']).toMatch(/script-src 'self';/);
     expect(await index.text()).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
-    for (const open of [page, memberPage]) expect(await open.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
+    for (const open of [page, memberPage])
+      expect(await open.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
     expect(urls.filter((url) => secrets.some((secret) => url.includes(secret)))).toEqual([]);
     await context.close();
   });

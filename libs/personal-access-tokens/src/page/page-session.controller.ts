@@ -24,10 +24,10 @@ export function createPageSessionController(path: string): Type<unknown> {
   @Controller(`${path}/api/session`)
   class PageSessionController {
     constructor(
-      @Inject(PAGE_OPTIONS) readonly options: ResolvedPageOptions,
-      readonly cookie: PageSessionCookie,
-      readonly moduleRef: ModuleRef,
-      readonly adapterHost: HttpAdapterHost,
+      @Inject(PAGE_OPTIONS) private readonly options: ResolvedPageOptions,
+      private readonly cookie: PageSessionCookie,
+      private readonly moduleRef: ModuleRef,
+      private readonly adapterHost: HttpAdapterHost,
     ) {}
 
     /** Sign in with email and password: sets the HttpOnly session cookie. Only from the page's own origin. */
@@ -45,7 +45,7 @@ export function createPageSessionController(path: string): Type<unknown> {
     ): Promise<PageSignedInDto> {
       // Login CSRF: another site must not sign the browser in to an account of its choosing.
       this.cookie.assertSameOrigin(request);
-      const login = this.moduleRef.get(this.options.login, { strict: false });
+      const login = this.moduleRef.get<PageLogin>(this.options.login, { strict: false });
       const session = await login.login({ email: body.email, password: body.password }, ip);
       this.adapterHost.httpAdapter.setHeader(response, 'Set-Cookie', this.cookie.issue(session.accessToken, session.expiresAt, request));
       return { expiresAt: session.expiresAt };

@@ -86,7 +86,10 @@ export function Admin({ session }: { session: Session }) {
         await api('POST', `${ADMIN_TOKENS}/${confirm.token.id}/revoke`);
         setMessage(`Token "${confirm.token.name}" of ${ownerOf(confirm.token.userId)} was revoked; its owner is notified.`);
       } else {
-        const result = await api<{ revokedTokens: number; endedSessions: number }>('POST', `/admin/users/${confirm.user.id}/personal-access-tokens/revoke`);
+        const result = await api<{ revokedTokens: number; endedSessions: number }>(
+          'POST',
+          `/admin/users/${confirm.user.id}/personal-access-tokens/revoke`,
+        );
         setMessage(
           `${confirm.user.email}: ${result.revokedTokens} token${result.revokedTokens === 1 ? '' : 's'} revoked and ${result.endedSessions} session${result.endedSessions === 1 ? '' : 's'} ended.`,
         );
@@ -103,7 +106,12 @@ export function Admin({ session }: { session: Session }) {
   const runExport = async () => {
     setExporting({ done: 0, total: data?.total ?? 0 });
     try {
-      await exportTokens(ADMIN_TOKENS, apiFilters(filters), (done, total) => setExporting({ done, total }), (token) => ownerOf(token.userId));
+      await exportTokens(
+        ADMIN_TOKENS,
+        apiFilters(filters),
+        (done, total) => setExporting({ done, total }),
+        (token) => ownerOf(token.userId),
+      );
       setMessage('The export is ready: personal-access-tokens.csv.');
     } catch (failure) {
       setError(explain(failure).message);
@@ -116,7 +124,9 @@ export function Admin({ session }: { session: Session }) {
   return (
     <>
       <h1 tabIndex={-1}>Everyone's tokens</h1>
-      <p className="muted">As an administrator ({session.user.email}) you can see every token of the organisation and revoke any of them.</p>
+      <p className="muted">
+        As an administrator ({session.user.email}) you can see every token of the organisation and revoke any of them.
+      </p>
       <Alert kind="success">{message}</Alert>
       <Alert kind="error">{error}</Alert>
       <form className="card filters" onSubmit={apply} aria-label="Filters">
@@ -215,9 +225,9 @@ export function Admin({ session }: { session: Session }) {
               <tbody>
                 {data.items.map((token) => (
                   <tr key={token.id}>
-                    <td>{ownerOf(token.userId)}</td>
+                    <td className="nowrap">{ownerOf(token.userId)}</td>
                     <td>
-                      {token.name}
+                      <span className="token-name">{token.name}</span>
                       {token.description && <div className="muted small-text">{token.description}</div>}
                     </td>
                     <td>
@@ -226,7 +236,7 @@ export function Admin({ session }: { session: Session }) {
                     <td>
                       <ScopeList scopes={token.scopes} />
                     </td>
-                    <td>{formatDateTime(token.createdAt)}</td>
+                    <td className="nowrap">{formatDateTime(token.createdAt)}</td>
                     <td>
                       <Expires token={token} />
                     </td>
@@ -258,10 +268,20 @@ export function Admin({ session }: { session: Session }) {
           Export as CSV
         </button>
       </div>
-      {exporting && <Progress label={`Exporting tokens: ${exporting.done} of ${exporting.total}`} value={exporting.done} max={Math.max(1, exporting.total)} />}
+      {exporting && (
+        <Progress
+          label={`Exporting tokens: ${exporting.done} of ${exporting.total}`}
+          value={exporting.done}
+          max={Math.max(1, exporting.total)}
+        />
+      )}
       <ConfirmDialog
         open={confirm !== null}
-        title={confirm?.kind === 'user' ? `Revoke all tokens of ${confirm.user.email}?` : `Revoke "${confirm?.kind === 'token' ? confirm.token.name : ''}"?`}
+        title={
+          confirm?.kind === 'user'
+            ? `Revoke all tokens of ${confirm.user.email}?`
+            : `Revoke "${confirm?.kind === 'token' ? confirm.token.name : ''}"?`
+        }
         body={
           confirm?.kind === 'user'
             ? 'Every token of this user is revoked and their sign-in sessions end; the account itself stays.'

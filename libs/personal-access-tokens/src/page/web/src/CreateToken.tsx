@@ -26,6 +26,16 @@ export function CreateToken({ session, onCreated }: { session: Session; onCreate
   const [fields, setFields] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
   const canCreate = session.user.privileges.includes('GENERATE_PERSONAL_ACCESS_TOKENS');
+  /** A change to a field takes its error away (and the summary with the last one). */
+  const edit =
+    <T,>(field: string, set: (value: T) => void) =>
+    (value: T) => {
+      set(value);
+      if (!fields[field]) return;
+      const { [field]: _fixed, ...rest } = fields;
+      setFields(rest);
+      if (Object.keys(rest).length === 0) setError('');
+    };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -41,7 +51,12 @@ export function CreateToken({ session, onCreated }: { session: Session; onCreate
     setBusy(true);
     setError('');
     try {
-      const body = { name: name.trim(), ...(description.trim() && { description: description.trim() }), scopes, ...expirationBody(expiration) };
+      const body = {
+        name: name.trim(),
+        ...(description.trim() && { description: description.trim() }),
+        scopes,
+        ...expirationBody(expiration),
+      };
       onCreated(await api<CreatedToken>('POST', '/user/me/personal-access-tokens', body));
     } catch (failure) {
       const explained = explain(failure);
@@ -60,17 +75,46 @@ export function CreateToken({ session, onCreated }: { session: Session; onCreate
         </a>
       </p>
       <h1 tabIndex={-1}>Create a personal access token</h1>
-      {!canCreate && <Alert kind="info">Your role ({session.user.role}) may not create tokens. Ask an administrator for another role.</Alert>}
+      {!canCreate && (
+        <Alert kind="info">Your role ({session.user.role}) may not create tokens. Ask an administrator for another role.</Alert>
+      )}
       <form className="card form" onSubmit={submit} noValidate>
         <Alert kind="error">{error || catalogError}</Alert>
         <Field label="Name" hint="A label you will recognize later, such as dx-cli-laptop. Unique among your tokens." error={fields.name}>
-          {(props) => <input {...props} value={name} onChange={(event) => setName(event.target.value)} maxLength={100} required autoComplete="off" />}
+          {(props) => (
+            <input
+              {...props}
+              value={name}
+              onChange={(event) => edit('name', setName)(event.target.value)}
+              maxLength={100}
+              required
+              autoComplete="off"
+            />
+          )}
         </Field>
         <Field label="Description (optional)" hint="What the token is for, and where it is stored." error={fields.description}>
-          {(props) => <textarea {...props} value={description} onChange={(event) => setDescription(event.target.value)} maxLength={500} rows={2} />}
+          {(props) => (
+            <textarea
+              {...props}
+              value={description}
+              onChange={(event) => edit('description', setDescription)(event.target.value)}
+              maxLength={500}
+              rows={2}
+            />
+          )}
         </Field>
-        <ExpirationField policy={session.policy} value={expiration} onChange={setExpiration} error={fields.expiration} allowNever />
-        {catalog === null ? <p role="status">Loading scopes…</p> : <ScopePicker catalog={catalog} value={scopes} onChange={setScopes} error={fields.scopes} />}
+        <ExpirationField
+          policy={session.policy}
+          value={expiration}
+          onChange={edit('expiration', setExpiration)}
+          error={fields.expiration}
+          allowNever
+        />
+        {catalog === null ? (
+          <p role="status">Loading scopes…</p>
+        ) : (
+          <ScopePicker catalog={catalog} value={scopes} onChange={edit('scopes', setScopes)} error={fields.scopes} />
+        )}
         <div className="actions">
           <button type="submit" className="button primary" disabled={busy || !canCreate}>
             {busy ? 'Creating…' : 'Create token'}

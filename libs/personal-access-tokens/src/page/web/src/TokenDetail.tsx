@@ -134,7 +134,7 @@ export function TokenDetail({
           Status
         </h2>
         <p className="status-text">
-          <StatusBadge status={token.status} /> <StatusSentence token={token} />
+          <StatusSentence token={token} />
         </p>
         <div className="actions">
           {token.status === 'active' && (
@@ -156,7 +156,9 @@ export function TokenDetail({
             Delete
           </button>
         </div>
-        {token.status === 'active' && !token.expiresAt && <p className="muted small-text">A token without an expiry date cannot be rotated.</p>}
+        {token.status === 'active' && !token.expiresAt && (
+          <p className="muted small-text">A token without an expiry date cannot be rotated.</p>
+        )}
       </section>
 
       <div className="columns">
@@ -227,7 +229,11 @@ export function TokenDetail({
         busy={busy}
         error={dialogError}
       />
-      <Dialog title={action === 'rotate' ? `Rotate "${token.name}"` : `Regenerate "${token.name}"`} open={action === 'rotate' || action === 'regenerate'} onClose={closeDialog}>
+      <Dialog
+        title={action === 'rotate' ? `Rotate "${token.name}"` : `Regenerate "${token.name}"`}
+        open={action === 'rotate' || action === 'regenerate'}
+        onClose={closeDialog}
+      >
         <form
           onSubmit={(event) => {
             event.preventDefault();
@@ -274,7 +280,13 @@ function Back() {
 function StatusSentence({ token }: { token: Token }) {
   if (token.status === 'revoked') return <span>Revoked {token.revokedAt ? formatDateTime(token.revokedAt) : ''}. It no longer works.</span>;
   if (token.status === 'expired') return <span>Expired {token.expiresAt ? formatDateTime(token.expiresAt) : ''}. It no longer works.</span>;
-  return <span>{token.expiresAt ? `Works until ${formatDateTime(token.expiresAt)} (${fromNow(token.expiresAt)}).` : 'Works until revoked: it never expires.'}</span>;
+  return (
+    <span>
+      {token.expiresAt
+        ? `Works until ${formatDateTime(token.expiresAt)} (${fromNow(token.expiresAt)}).`
+        : 'Works until revoked: it never expires.'}
+    </span>
+  );
 }
 
 function EditDetails({ token, onSaved }: { token: Token; onSaved: (token: Token) => void }) {
@@ -313,10 +325,14 @@ function EditDetails({ token, onSaved }: { token: Token; onSaved: (token: Token)
       <form onSubmit={submit} noValidate>
         <Alert kind="error">{error}</Alert>
         <Field label="Name" error={fields.name}>
-          {(props) => <input {...props} value={name} onChange={(event) => setName(event.target.value)} maxLength={100} autoComplete="off" />}
+          {(props) => (
+            <input {...props} value={name} onChange={(event) => setName(event.target.value)} maxLength={100} autoComplete="off" />
+          )}
         </Field>
         <Field label="Description" error={fields.description}>
-          {(props) => <textarea {...props} value={description} onChange={(event) => setDescription(event.target.value)} maxLength={500} rows={2} />}
+          {(props) => (
+            <textarea {...props} value={description} onChange={(event) => setDescription(event.target.value)} maxLength={500} rows={2} />
+          )}
         </Field>
         <p className="muted small-text">The expiry date can never be extended: rotate or regenerate the token instead.</p>
         <button type="submit" className="button" disabled={busy || (name === token.name && description === (token.description ?? ''))}>
@@ -327,7 +343,15 @@ function EditDetails({ token, onSaved }: { token: Token; onSaved: (token: Token)
   );
 }
 
-function Scopes({ token, onChanged, onRemoveAll }: { token: Token; onChanged: (token: Token, message: string) => void; onRemoveAll: () => void }) {
+function Scopes({
+  token,
+  onChanged,
+  onRemoveAll,
+}: {
+  token: Token;
+  onChanged: (token: Token, message: string) => void;
+  onRemoveAll: () => void;
+}) {
   const { catalog } = useScopeCatalog();
   const [adding, setAdding] = useState('');
   const [base, setBase] = useState('');
@@ -398,7 +422,13 @@ function Scopes({ token, onChanged, onRemoveAll }: { token: Token; onChanged: (t
                   {scope.split(':').length === 3 && <span className="muted"> (only entity {scope.split(':')[2]})</span>}
                 </td>
                 <td className="row-actions">
-                  <button type="button" className="icon-button danger-text" aria-label={`Remove scope ${scope}`} title={`Remove ${scope}`} onClick={() => remove(scope)}>
+                  <button
+                    type="button"
+                    className="icon-button danger-text"
+                    aria-label={`Remove scope ${scope}`}
+                    title={`Remove ${scope}`}
+                    onClick={() => remove(scope)}
+                  >
                     <svg aria-hidden="true" viewBox="0 0 24 24" width="18" height="18">
                       <path fill="currentColor" d="M9 3h6l1 2h4v2H4V5h4l1-2zm-3 6h12l-1 12H7L6 9zm4 2v8h2v-8h-2zm4 0v8h2v-8h-2z" />
                     </svg>
@@ -444,7 +474,8 @@ function Scopes({ token, onChanged, onRemoveAll }: { token: Token; onChanged: (t
             error={fields.entity}
             addLabel="Add entity scope"
             onAdd={() => {
-              if (!/^[A-Za-z0-9_.-]{1,64}$/.test(entity.trim())) setFields({ entity: 'An entity id is 1 to 64 letters, digits, ".", "_" or "-".' });
+              if (!/^[A-Za-z0-9_.-]{1,64}$/.test(entity.trim()))
+                setFields({ entity: 'An entity id is 1 to 64 letters, digits, ".", "_" or "-".' });
               else void add(`${base}:${entity.trim()}`, 'entity');
             }}
           />
@@ -452,6 +483,24 @@ function Scopes({ token, onChanged, onRemoveAll }: { token: Token; onChanged: (t
       )}
     </section>
   );
+}
+
+/** Runs of the same thing done the same way (a page viewed again and again) shown as one row, newest first. */
+function collapse(events: AuditEvent[]): { event: AuditEvent; times: number }[] {
+  const rows: { event: AuditEvent; times: number }[] = [];
+  const same = (a: AuditEvent, b: AuditEvent) =>
+    a.action === b.action &&
+    a.tokenId === b.tokenId &&
+    a.actorEmail === b.actorEmail &&
+    a.authMethod === b.authMethod &&
+    a.outcome === b.outcome &&
+    a.ip === b.ip;
+  for (const event of events) {
+    const last = rows[rows.length - 1];
+    if (last && same(last.event, event)) last.times++;
+    else rows.push({ event, times: 1 });
+  }
+  return rows;
 }
 
 function Activity({ tokenId, version }: { tokenId: string; version: number }) {
@@ -486,7 +535,9 @@ function Activity({ tokenId, version }: { tokenId: string; version: number }) {
   const runExport = async () => {
     setExporting(0);
     try {
-      const blob = await download(`/user/me/audit-events${query({ tokenTrail: tokenId, format: 'csv' })}`, (lines) => setExporting(Math.max(0, lines - 1)));
+      const blob = await download(`/user/me/audit-events${query({ tokenTrail: tokenId, format: 'csv' })}`, (lines) =>
+        setExporting(Math.max(0, lines - 1)),
+      );
       saveFile(blob, `token-activity-${tokenId}.csv`);
     } catch (failure) {
       setError(explain(failure).message);
@@ -522,10 +573,13 @@ function Activity({ tokenId, version }: { tokenId: string; version: number }) {
             </tr>
           </thead>
           <tbody>
-            {events.map((event) => (
+            {collapse(events).map(({ event, times }) => (
               <tr key={event.id}>
-                <td>{formatDateTime(event.occurredAt)}</td>
-                <td>{describeAction(event.action)}</td>
+                <td className="nowrap">{formatDateTime(event.occurredAt)}</td>
+                <td>
+                  {describeAction(event.action)}
+                  {times > 1 && <span className="muted small-text"> ({times} times)</span>}
+                </td>
                 <td>
                   <span className={`outcome outcome-${event.outcome}`}>
                     {event.outcome}
@@ -534,7 +588,10 @@ function Activity({ tokenId, version }: { tokenId: string; version: number }) {
                 </td>
                 <td>
                   {event.actorEmail ?? 'System'}
-                  <span className="muted small-text"> · {event.authMethod === 'personal_access_token'
+                  <span className="muted small-text">
+                    {' '}
+                    ·{' '}
+                    {event.authMethod === 'personal_access_token'
                       ? event.tokenId === tokenId
                         ? 'with this token'
                         : `with token ${event.tokenName ?? ''}`
@@ -542,7 +599,8 @@ function Activity({ tokenId, version }: { tokenId: string; version: number }) {
                         ? 'signed in'
                         : event.authMethod === 'system'
                           ? 'automatically'
-                          : 'unauthenticated'}</span>
+                          : 'unauthenticated'}
+                  </span>
                 </td>
                 <td>{event.ip ?? ''}</td>
               </tr>

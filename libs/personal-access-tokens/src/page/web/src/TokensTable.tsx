@@ -27,8 +27,8 @@ export function Expires({ token }: { token: Token }) {
   if (!token.expiresAt) return <span>Never</span>;
   return (
     <span>
-      {formatDateTime(token.expiresAt)}
-      {token.status === 'active' && <span className="muted small-text"> ({fromNow(token.expiresAt)})</span>}
+      <span className="nowrap">{formatDateTime(token.expiresAt)}</span>
+      {token.status === 'active' && <span className="muted small-text second-line">{fromNow(token.expiresAt)}</span>}
     </span>
   );
 }
@@ -37,8 +37,8 @@ export function LastUsed({ token }: { token: Pick<Token, 'lastUsedAt' | 'lastUse
   if (!token.lastUsedAt) return <span className="muted">Never used</span>;
   return (
     <span>
-      {formatDateTime(token.lastUsedAt)}
-      {token.lastUsedIp && <span className="muted small-text"> from {token.lastUsedIp}</span>}
+      <span className="nowrap">{formatDateTime(token.lastUsedAt)}</span>
+      {token.lastUsedIp && <span className="muted small-text second-line">from {token.lastUsedIp}</span>}
     </span>
   );
 }
@@ -70,7 +70,17 @@ export function SortHeader({
   );
 }
 
-export function Pager({ page, pageSize, total, onPage }: { page: number; pageSize: number; total: number; onPage: (page: number) => void }) {
+export function Pager({
+  page,
+  pageSize,
+  total,
+  onPage,
+}: {
+  page: number;
+  pageSize: number;
+  total: number;
+  onPage: (page: number) => void;
+}) {
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const first = total === 0 ? 0 : (page - 1) * pageSize + 1;
   const last = Math.min(total, page * pageSize);
@@ -96,7 +106,18 @@ export async function exportTokens(
   onProgress: (done: number, total: number) => void,
   owner?: (token: Token) => string,
 ): Promise<void> {
-  const header = ['id', ...(owner ? ['owner'] : []), 'name', 'description', 'status', 'scopes', 'createdAt', 'expiresAt', 'lastUsedAt', 'lastUsedIp'];
+  const header = [
+    'id',
+    ...(owner ? ['owner'] : []),
+    'name',
+    'description',
+    'status',
+    'scopes',
+    'createdAt',
+    'expiresAt',
+    'lastUsedAt',
+    'lastUsedIp',
+  ];
   const rows = [header.join(',')];
   let page = 1;
   let total = 0;
@@ -104,7 +125,18 @@ export async function exportTokens(
     const result = await api<Page<Token>>('GET', `${path}${query({ ...params, page, pageSize: 100 })}`);
     total = result.total;
     for (const t of result.items) {
-      const fields = [t.id, ...(owner ? [owner(t)] : []), t.name, t.description, t.status, t.scopes.join(' '), t.createdAt, t.expiresAt, t.lastUsedAt, t.lastUsedIp];
+      const fields = [
+        t.id,
+        ...(owner ? [owner(t)] : []),
+        t.name,
+        t.description,
+        t.status,
+        t.scopes.join(' '),
+        t.createdAt,
+        t.expiresAt,
+        t.lastUsedAt,
+        t.lastUsedIp,
+      ];
       rows.push(fields.map(csvField).join(','));
     }
     onProgress(rows.length - 1, total);
@@ -218,7 +250,13 @@ export function TokensTable() {
         </div>
         <div className="field inline grow">
           <label htmlFor="token-search">Search by name</label>
-          <input id="token-search" type="search" value={searchText} onChange={(event) => setSearchText(event.target.value)} maxLength={100} />
+          <input
+            id="token-search"
+            type="search"
+            value={searchText}
+            onChange={(event) => setSearchText(event.target.value)}
+            maxLength={100}
+          />
         </div>
         <button type="submit" className="button">
           Search
@@ -256,9 +294,27 @@ export function TokensTable() {
                   <th scope="col">Description</th>
                   <th scope="col">Status</th>
                   <th scope="col">Scopes</th>
-                  <SortHeader field="createdAt" label="Created" sort={sort} order={order} onSort={(s, o) => update({ sort: s, order: o, page: undefined })} />
-                  <SortHeader field="expiresAt" label="Expires" sort={sort} order={order} onSort={(s, o) => update({ sort: s, order: o, page: undefined })} />
-                  <SortHeader field="lastUsedAt" label="Last used" sort={sort} order={order} onSort={(s, o) => update({ sort: s, order: o, page: undefined })} />
+                  <SortHeader
+                    field="createdAt"
+                    label="Created"
+                    sort={sort}
+                    order={order}
+                    onSort={(s, o) => update({ sort: s, order: o, page: undefined })}
+                  />
+                  <SortHeader
+                    field="expiresAt"
+                    label="Expires"
+                    sort={sort}
+                    order={order}
+                    onSort={(s, o) => update({ sort: s, order: o, page: undefined })}
+                  />
+                  <SortHeader
+                    field="lastUsedAt"
+                    label="Last used"
+                    sort={sort}
+                    order={order}
+                    onSort={(s, o) => update({ sort: s, order: o, page: undefined })}
+                  />
                   <th scope="col">
                     <span className="visually-hidden">Actions</span>
                   </th>
@@ -279,7 +335,7 @@ export function TokensTable() {
                     <td>
                       <ScopeList scopes={token.scopes} />
                     </td>
-                    <td>{formatDateTime(token.createdAt)}</td>
+                    <td className="nowrap">{formatDateTime(token.createdAt)}</td>
                     <td>
                       <Expires token={token} />
                     </td>
@@ -287,10 +343,20 @@ export function TokensTable() {
                       <LastUsed token={token} />
                     </td>
                     <td className="row-actions">
-                      <a className="button small" href={href(`/tokens/${token.id}`)} onClick={follow(`/tokens/${token.id}`)} aria-label={`View ${token.name}`}>
+                      <a
+                        className="button small"
+                        href={href(`/tokens/${token.id}`)}
+                        onClick={follow(`/tokens/${token.id}`)}
+                        aria-label={`View ${token.name}`}
+                      >
                         View
                       </a>
-                      <button type="button" className="button small danger-outline" onClick={() => setDeleting(token)} aria-label={`Delete ${token.name}`}>
+                      <button
+                        type="button"
+                        className="button small danger-outline"
+                        onClick={() => setDeleting(token)}
+                        aria-label={`Delete ${token.name}`}
+                      >
                         Delete
                       </button>
                     </td>
@@ -311,7 +377,13 @@ export function TokensTable() {
         </button>
         {filtered && data?.total ? <span className="muted small-text">Clear the filters to delete all tokens.</span> : null}
       </div>
-      {exporting && <Progress label={`Exporting tokens: ${exporting.done} of ${exporting.total}`} value={exporting.done} max={Math.max(1, exporting.total)} />}
+      {exporting && (
+        <Progress
+          label={`Exporting tokens: ${exporting.done} of ${exporting.total}`}
+          value={exporting.done}
+          max={Math.max(1, exporting.total)}
+        />
+      )}
       <ConfirmDialog
         open={deleting !== null}
         title={deleting === 'all' ? 'Delete all your tokens?' : `Delete token "${deleting?.name ?? ''}"?`}

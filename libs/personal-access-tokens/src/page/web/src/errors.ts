@@ -51,7 +51,8 @@ function messageOf(error: ApiError): string {
     case 401:
       return error.code === 'invalid_credentials' ? 'Wrong email or password.' : 'Your session has ended. Sign in again.';
     case 403:
-      if (error.code === 'cross_site_request') return 'This action was blocked because it did not come from this page. Reload the page and try again.';
+      if (error.code === 'cross_site_request')
+        return 'This action was blocked because it did not come from this page. Reload the page and try again.';
       return `You are not allowed to do this with your role. ${sentence(error.message)}`;
     case 404:
       return 'This token no longer exists. It may have been deleted in another window.';

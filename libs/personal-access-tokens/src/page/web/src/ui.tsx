@@ -274,7 +274,11 @@ export function ScopePicker({
             <legend>{group.resource}</legend>
             {group.scopes.map((entry) => (
               <label key={entry.scope} className="check">
-                <input type="checkbox" checked={value.includes(entry.scope)} onChange={(event) => toggle(entry.scope, event.target.checked)} />
+                <input
+                  type="checkbox"
+                  checked={value.includes(entry.scope)}
+                  onChange={(event) => toggle(entry.scope, event.target.checked)}
+                />
                 <span>
                   <code>{split(entry.scope)[1]}</code> <span className="muted">{entry.description}</span>
                 </span>
