@@ -1,8 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, query, type Page, type Session, type Token, type User } from './api';
 import { explain } from './errors';
-import { formatDateTime } from './format';
-import { Expires, exportTokens, LastUsed, Pager, ScopeList } from './TokensTable';
+import { Expires, exportTokens, LastUsed, Pager, ScopeList, When } from './TokensTable';
 import { Alert, ConfirmDialog, Progress, StatusBadge } from './ui';
 
 const ADMIN_TOKENS = '/admin/personal-access-tokens';
@@ -236,12 +235,14 @@ export function Admin({ session }: { session: Session }) {
                     <td>
                       <ScopeList scopes={token.scopes} />
                     </td>
-                    <td className="nowrap">{formatDateTime(token.createdAt)}</td>
                     <td>
-                      <Expires token={token} />
+                      <When value={token.createdAt} />
                     </td>
                     <td>
-                      <LastUsed token={token} />
+                      <Expires token={token} compact />
+                    </td>
+                    <td>
+                      <LastUsed token={token} compact />
                     </td>
                     <td className="row-actions">
                       {token.status !== 'revoked' && (

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, query, type Page, type Token } from './api';
 import { explain } from './errors';
-import { csvField, formatDateTime, fromNow, saveFile } from './format';
+import { csvField, formatDate, formatDateTime, formatTime, fromNow, saveFile } from './format';
 import { follow, href, navigate, useLocation } from './router';
 import { Alert, ConfirmDialog, Progress, StatusBadge } from './ui';
 
@@ -23,8 +23,22 @@ export function ScopeList({ scopes, max = 3 }: { scopes: string[]; max?: number 
   );
 }
 
-export function Expires({ token }: { token: Token }) {
+/** A moment in a table cell: the day, then the time and what else is worth knowing on a second line. */
+export function When({ value, extra }: { value: string; extra?: string | null }) {
+  return (
+    <span>
+      <span className="nowrap">{formatDate(value)}</span>
+      <span className="muted small-text second-line nowrap">
+        {formatTime(value)}
+        {extra ? ` · ${extra}` : ''}
+      </span>
+    </span>
+  );
+}
+
+export function Expires({ token, compact }: { token: Token; compact?: boolean }) {
   if (!token.expiresAt) return <span>Never</span>;
+  if (compact) return <When value={token.expiresAt} extra={token.status === 'active' ? fromNow(token.expiresAt) : null} />;
   return (
     <span>
       <span className="nowrap">{formatDateTime(token.expiresAt)}</span>
@@ -33,8 +47,9 @@ export function Expires({ token }: { token: Token }) {
   );
 }
 
-export function LastUsed({ token }: { token: Pick<Token, 'lastUsedAt' | 'lastUsedIp'> }) {
+export function LastUsed({ token, compact }: { token: Pick<Token, 'lastUsedAt' | 'lastUsedIp'>; compact?: boolean }) {
   if (!token.lastUsedAt) return <span className="muted">Never used</span>;
+  if (compact) return <When value={token.lastUsedAt} extra={token.lastUsedIp && `from ${token.lastUsedIp}`} />;
   return (
     <span>
       <span className="nowrap">{formatDateTime(token.lastUsedAt)}</span>
@@ -335,12 +350,14 @@ export function TokensTable() {
                     <td>
                       <ScopeList scopes={token.scopes} />
                     </td>
-                    <td className="nowrap">{formatDateTime(token.createdAt)}</td>
                     <td>
-                      <Expires token={token} />
+                      <When value={token.createdAt} />
                     </td>
                     <td>
-                      <LastUsed token={token} />
+                      <Expires token={token} compact />
+                    </td>
+                    <td>
+                      <LastUsed token={token} compact />
                     </td>
                     <td className="row-actions">
                       <a

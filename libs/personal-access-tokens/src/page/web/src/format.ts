@@ -6,6 +6,13 @@ export function formatDateTime(value: string | null | undefined): string {
   return value ? dateTime.format(new Date(value)) : '';
 }
 
+const timeOnly = new Intl.DateTimeFormat('en', { timeStyle: 'short' });
+
+/** "8:35 PM", for the second line of a table cell whose first line is the day. */
+export function formatTime(value: string): string {
+  return timeOnly.format(new Date(value));
+}
+
 export function formatDate(value: string | Date): string {
   return dateOnly.format(typeof value === 'string' ? new Date(value) : value);
 }
