@@ -310,7 +310,7 @@ function EditDetails({ token, onSaved }: { token: Token; onSaved: (token: Token)
     setError('');
     setFields({});
     try {
-      onSaved(await api<Token>('PATCH', `${TOKENS}/${token.id}`, { name: name.trim(), description: description.trim() }));
+      onSaved(await api<Token>('PATCH', `${TOKENS}/${token.id}`, { name: name.trim(), description: description.trim() || null }));
     } catch (failure) {
       const explained = explain(failure);
       setError(explained.message);
