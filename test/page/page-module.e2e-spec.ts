@@ -196,7 +196,7 @@ describe.each(harnesses)('the page module, %s', (_name, start) => {
 });
 
 describe('the page module behind HTTPS', () => {
-  it('marks the cookie Secure when the request came over HTTPS', async () => {
+  it('marks the cookie Secure when the request came over HTTPS, and checks the Origin against the proxied host', async () => {
     const [database] = testDatabases();
     const app = await TestApp.start(database, { page: { path: '/page', assetsDir }, trustProxy: true });
     try {
@@ -206,6 +206,14 @@ describe('the page module behind HTTPS', () => {
         .send({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
       expect(response.status).toBe(200);
       expect(([] as string[]).concat(response.headers['set-cookie'])[0]).toMatch(/; HttpOnly; SameSite=Strict; Secure$/);
+      // A trusted proxy that names the public host: the page's Origin is checked against that host.
+      const proxied = (origin: string) =>
+        request(app.app.getHttpServer())
+          .post('/page/api/session')
+          .set({ host: 'pat-service:3000', 'x-forwarded-host': 'tokens.example.com', 'x-forwarded-proto': 'https', origin })
+          .send({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+      expect((await proxied('https://tokens.example.com')).status).toBe(200);
+      expect((await proxied('http://pat-service:3000')).status).toBe(403);
     } finally {
       await app.close();
     }

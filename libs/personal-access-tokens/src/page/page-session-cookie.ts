@@ -16,7 +16,10 @@ export const CSRF_HEADER = 'x-csrf-token';
 interface CookieRequest {
   method?: string;
   headers: Record<string, string | string[] | undefined>;
+  /** https behind a trusted proxy too (Fastify's and Express's own reading of X-Forwarded-Proto). */
   protocol?: string;
+  /** The host the client asked for, X-Forwarded-Host included behind a trusted proxy (Fastify and Express). */
+  host?: string;
 }
 
 export class CrossSiteRequestError extends ForbiddenError {
@@ -84,7 +87,7 @@ export class PageSessionCookie extends CookieCredentials {
   /** Refuses a state-changing request that another origin could have sent. */
   assertSameOrigin(request: CookieRequest, secret?: string): void {
     const origin = header(request, 'origin');
-    const host = header(request, 'host');
+    const host = typeof request.host === 'string' && request.host ? request.host : header(request, 'host');
     if (!origin || !host) throw new CrossSiteRequestError('no Origin header');
     let originHost: string;
     try {
