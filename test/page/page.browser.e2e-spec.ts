@@ -4,7 +4,8 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
-import { HOUR } from '../support/fake-clock';
+import { DEFAULT_POLICY } from '../../libs/personal-access-tokens/src';
+import { DAY, HOUR } from '../support/fake-clock';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, TestUser } from '../support/test-app';
 import { testDatabases } from '../support/test-database';
 import { browserStorage, buildPage, HAS_CHROMIUM, launchBrowser, LiveClock, see, seriousViolations } from './support/browser';
@@ -577,5 +578,62 @@ suite(title, () => {
       expect(await open.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
     expect(urls.filter((url) => secrets.some((secret) => url.includes(secret)))).toEqual([]);
     await context.close();
+  });
+  it("follows another policy: its own default lifetime preselected, No expiration offered, the token cap's 409 as what to do next", async () => {
+    const other = await TestApp.start(
+      testDatabases()[0],
+      {
+        page: { path: '/page', assetsDir },
+        policy: { ...DEFAULT_POLICY, defaultLifetimeDays: 45, allowNoExpiry: true, maxActiveTokensPerUser: 1 },
+      },
+      new LiveClock(),
+    );
+    const context = await newContext();
+    try {
+      await other.app.listen(0, '127.0.0.1');
+      const otherBase = `http://127.0.0.1:${(other.app.getHttpServer().address() as AddressInfo).port}`;
+      const page = await open(context);
+      await page.goto(`${otherBase}/page`);
+      await page.getByLabel('Email').fill(ADMIN_EMAIL);
+      await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Your personal access tokens' }).waitFor();
+      await page.goto(`${otherBase}/page/tokens/new`);
+
+      const expiration = page.getByLabel('Expiration', { exact: true });
+      await see.value(expiration, 'custom');
+      const in45Days = new Date(Date.now() + 45 * DAY);
+      const day = new Date(in45Days.getTime() - in45Days.getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
+      await see.value(page.getByLabel('Expiration date'), day);
+      expect(await expiration.locator('option').allInnerTexts()).toContain('No expiration');
+
+      await page.getByLabel('Name', { exact: true }).fill('forever-agent');
+      await expiration.selectOption('never');
+      await see.contains(page.locator('.field', { has: expiration }), 'The token never expires.');
+      await page
+        .getByRole('group', { name: 'user', exact: true })
+        .getByRole('checkbox', { name: /^read\b/ })
+        .check();
+      await page.getByRole('button', { name: 'Create token' }).click();
+      other.secrets.add(await page.getByTestId('secret').innerText());
+      await see.contains(page.locator('.details'), 'Never');
+      await see.contains(page.locator('.status-row'), 'Works until revoked: it never expires.');
+
+      await page.goto(`${otherBase}/page/tokens/new`);
+      await page.getByLabel('Name', { exact: true }).fill('one-too-many');
+      await page
+        .getByRole('group', { name: 'user', exact: true })
+        .getByRole('checkbox', { name: /^read\b/ })
+        .check();
+      await page.getByRole('button', { name: 'Create token' }).click();
+      await see.text(
+        page.getByRole('alert'),
+        /live tokens, the most allowed.*Open the table, then revoke or delete a token you no longer use\.$/,
+      );
+      expect(await seriousViolations(page)).toEqual([]);
+    } finally {
+      await context.close();
+      await other.close();
+    }
   });
 });
