@@ -112,9 +112,11 @@ suite(title, () => {
   it('is linked from /, and signs in with email and password, saying plainly when they are wrong', async () => {
     const page = memberPage;
     await page.goto(`${base}/`);
+    await expectAccessible(page);
     await page.getByRole('link', { name: 'Manage your personal access tokens' }).click();
     await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
     await expectAccessible(page);
+    await shoot(page, 'sign-in');
 
     await page.getByLabel('Email').fill(member.email);
     await page.getByLabel('Password').fill('not my password');
