@@ -67,13 +67,14 @@ function firstReason(error: ValidationError): string | undefined {
   return reasonOf(message, error.property);
 }
 
-const TYPE_RULES = new Set(['isString', 'isArray', 'isInt', 'isNumber', 'isBoolean', 'isDate', 'isObject']);
+const TYPE_RULES = new Set(['isString', 'isInt', 'isNumber', 'isBoolean', 'isDate', 'isObject']);
 const BOUND_RULES = new Set(['isLength', 'minLength', 'maxLength', 'min', 'max', 'arrayMinSize', 'arrayMaxSize', 'arrayUnique']);
 
 function rankOf(rule: string): number {
-  if (TYPE_RULES.has(rule)) return 0;
-  if (BOUND_RULES.has(rule)) return 2;
-  return 1; // format: patterns, choices, emails, uuids, dates, custom rules
+  if (rule === 'isArray') return 0; // the container's type before its elements' ("each value in…")
+  if (TYPE_RULES.has(rule)) return 1;
+  if (BOUND_RULES.has(rule)) return 3;
+  return 2; // format: patterns, choices, emails, uuids, dates, custom rules
 }
 
 /** class-validator messages start with the property name (or "each value in"); the detail already names the field. */

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Optional, ToDate, ToId } from '../../common/validation';
@@ -10,17 +11,15 @@ export const MAX_AUDIT_PAGE = 200;
 
 /** `?tokenId=&action=&outcome=&from=&to=&cursor=&limit=&format=` */
 export class AuditEventQueryDto {
-  /** Events made with this token. */
+  /**
+   * A token's whole trail: what was done with it (requests it authenticated, `tokenId`) and what was
+   * done to it (created, renamed, scopes changed, rotated, regenerated, revoked, expired, reuse
+   * detected: `targetId`). Events match when either field is this id.
+   */
   @Optional()
   @ToId()
   @IsUUID()
   tokenId?: string;
-
-  /** A token's whole trail: what was done with it and what was done to it (as the target). */
-  @Optional()
-  @ToId()
-  @IsUUID()
-  tokenTrail?: string;
 
   /** Exact action name, such as `personal_access_token.create`. */
   @Optional()
@@ -28,6 +27,7 @@ export class AuditEventQueryDto {
   @MaxLength(100)
   action?: string;
 
+  @ApiPropertyOptional({ enum: AUDIT_OUTCOMES })
   @Optional()
   @IsIn(AUDIT_OUTCOMES)
   outcome?: AuditOutcome;

@@ -513,7 +513,7 @@ function Activity({ tokenId, version }: { tokenId: string; version: number }) {
     async (after: string | null) => {
       const page = await api<{ items: AuditEvent[]; nextCursor: string | null }>(
         'GET',
-        `/user/me/audit-events${query({ tokenTrail: tokenId, limit: 20, cursor: after })}`,
+        `/user/me/audit-events${query({ tokenId, limit: 20, cursor: after })}`,
       );
       setCursor(page.nextCursor);
       return page.items;
@@ -535,7 +535,7 @@ function Activity({ tokenId, version }: { tokenId: string; version: number }) {
   const runExport = async () => {
     setExporting(0);
     try {
-      const blob = await download(`/user/me/audit-events${query({ tokenTrail: tokenId, format: 'csv' })}`, (lines) =>
+      const blob = await download(`/user/me/audit-events${query({ tokenId, format: 'csv' })}`, (lines) =>
         setExporting(Math.max(0, lines - 1)),
       );
       saveFile(blob, `token-activity-${tokenId}.csv`);
