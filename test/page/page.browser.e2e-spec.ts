@@ -115,6 +115,8 @@ suite(title, () => {
     await expectAccessible(page);
     await page.getByRole('link', { name: 'Manage your personal access tokens' }).click();
     await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    // A first visit is no ended session.
+    await see.count(page.getByRole('status').filter({ hasText: 'Your session has ended' }), 0);
     await expectAccessible(page);
     await shoot(page, 'sign-in');
 

@@ -24,11 +24,14 @@ export function App() {
   const [revealed, setRevealed] = useState<Revealed | null>(null);
   const location = useLocation();
   const heading = useRef<HTMLDivElement>(null);
+  // Only a session that was there can end: the first visit's 401 just means "sign in".
+  const signedIn = useRef(false);
 
   const load = useCallback(async () => {
     try {
       const current = await api<Session>('GET', SESSION);
       setCsrfToken(current.csrfToken);
+      signedIn.current = true;
       setSession(current);
     } catch {
       setSession(null);
@@ -39,7 +42,8 @@ export function App() {
     onSessionEnded(() => {
       setRevealed(null);
       setSession(null);
-      setNotice('Your session has ended. Sign in again.');
+      if (signedIn.current) setNotice('Your session has ended. Sign in again.');
+      signedIn.current = false;
     });
     void load();
   }, [load]);
@@ -56,6 +60,7 @@ export function App() {
     } catch (error) {
       setNotice(explain(error).message);
     }
+    signedIn.current = false;
     setRevealed(null);
     setCsrfToken('');
     setSession(null);

@@ -33,35 +33,42 @@ export function SignIn({ notice, onSignedIn }: { notice: string; onSignedIn: () 
   };
 
   return (
-    <main className="container narrow" id="main">
-      <h1 tabIndex={-1} ref={heading}>
-        Sign in
-      </h1>
-      <p className="muted">Manage your personal access tokens: create, inspect, rotate and revoke them.</p>
-      <Alert kind="info">{notice}</Alert>
-      <form onSubmit={submit} className="card" noValidate>
-        <Alert kind="error">{error}</Alert>
-        <Field label="Email" error={fields.email}>
-          {(props) => (
-            <input {...props} type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />
-          )}
-        </Field>
-        <Field label="Password" error={fields.password}>
-          {(props) => (
-            <input
-              {...props}
-              type="password"
-              autoComplete="current-password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              required
-            />
-          )}
-        </Field>
-        <button type="submit" className="button primary" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
-      </form>
-    </main>
+    <>
+      <header className="topbar">
+        <div className="container topbar-inner">
+          <span className="brand">Access tokens</span>
+        </div>
+      </header>
+      <main className="container narrow" id="main">
+        <h1 tabIndex={-1} ref={heading}>
+          Sign in
+        </h1>
+        <p className="muted">Manage your personal access tokens: create, inspect, rotate and revoke them.</p>
+        <Alert kind="info">{notice}</Alert>
+        <form onSubmit={submit} className="card" noValidate>
+          <Alert kind="error">{error}</Alert>
+          <Field label="Email" error={fields.email}>
+            {(props) => (
+              <input {...props} type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />
+            )}
+          </Field>
+          <Field label="Password" error={fields.password}>
+            {(props) => (
+              <input
+                {...props}
+                type="password"
+                autoComplete="current-password"
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+                required
+              />
+            )}
+          </Field>
+          <button type="submit" className="button primary" disabled={busy}>
+            {busy ? 'Signing in…' : 'Sign in'}
+          </button>
+        </form>
+      </main>
+    </>
   );
 }
