@@ -1,8 +1,8 @@
 import { Controller, Get, Inject, NotFoundException, Param, Res, StreamableFile, Type } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { SkipAudit } from '../audit/audit.decorators';
-import { Public } from '../auth/auth.decorators';
+import { SkipAudit } from '../core/audit.decorators';
+import { Public } from '../scopes/auth.decorators';
 import { PAGE_ASSETS } from './page.tokens';
 import { PageAssets, PageFile, SECURITY_HEADERS } from './page-assets';
 

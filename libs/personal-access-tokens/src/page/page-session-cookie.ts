@@ -4,9 +4,9 @@ import { createHmac } from 'node:crypto';
 import { CookieCredentials } from '../auth/cookie-credentials';
 import { CredentialReading } from '../auth/credentials';
 import { safeEqualDigest } from '../tokens/token-hasher';
-import { Clock } from '../common/clock';
-import { ForbiddenError } from '../common/domain-error';
-import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
+import { Clock } from '../core/clock';
+import { ForbiddenError } from '../core/domain-error';
+import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { PAGE_OPTIONS, ResolvedPageOptions } from './page.options';
 
 /** Methods that change nothing; every other one must prove it comes from the page itself. */
