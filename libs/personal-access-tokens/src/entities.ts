@@ -1,6 +1,8 @@
 import { AuditEvent } from './audit/audit-event.entity';
 import { Session } from './auth/sessions/session.entity';
+import { LockRow } from './common/lock-row.entity';
 import { RateLimitCounter } from './common/rate-limit-counter.entity';
+import { JobLease } from './expiry/job-lease.entity';
 import { PersonalAccessTokenScope } from './tokens/personal-access-token-scope.entity';
 import { PersonalAccessToken } from './tokens/personal-access-token.entity';
 import { RetiredTokenDigest } from './tokens/retired-token-digest.entity';
@@ -15,6 +17,8 @@ export const CORE_ENTITIES = [
   RetiredTokenDigest,
   Session,
   RateLimitCounter,
+  LockRow,
+  JobLease,
   WebhookDelivery,
   AuditEvent,
 ];
