@@ -89,7 +89,7 @@ export class GaleraNode {
       `--wsrep-cluster-address=${this.clusterAddress}`,
       `--wsrep-node-name=node${this.index + 1}`,
       `--wsrep-node-address=127.0.0.1:${this.ports.gcomm}`,
-      `--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:${this.ports.gcomm};ist.recv_addr=127.0.0.1:${this.ports.ist};gcache.size=64M`,
+      `--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:${this.ports.gcomm};ist.recv_addr=127.0.0.1:${this.ports.ist};gcache.size=64M;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S`,
       `--wsrep-sst-receive-address=127.0.0.1:${this.ports.sst}`,
       '--wsrep-sst-method=rsync',
       '--wsrep-slave-threads=2',

@@ -17,7 +17,7 @@ export interface UnitOfWorkOptions {
 }
 
 /** How often a transaction aborted by a conflict is run again before the caller gets the error (a 503). */
-export const MAX_TRANSACTION_ATTEMPTS = 8;
+export const MAX_TRANSACTION_ATTEMPTS = 10;
 
 /** What a transaction hook learns about the transaction it joined. */
 export interface TransactionParticipation {
@@ -64,8 +64,10 @@ export class UnitOfWork {
         return await this.attempt(work, options);
       } catch (error) {
         if (this.serialized || attempt >= MAX_TRANSACTION_ATTEMPTS || !isRetryableConflict(error)) throw error;
-        // Full jitter on a doubling ceiling (2, 4, 8 ... 128 ms): retries of racing writers spread out.
-        await sleep(Math.random() * Math.min(128, 2 ** attempt));
+        // Full jitter on a doubling ceiling (10, 20, 40 ... 500 ms; about 1 s in all on average):
+        // racing writers spread out, and a burst on one hot row (a user's lock, a rate-limit
+        // counter) drains before anyone gives up.
+        await sleep(Math.random() * Math.min(500, 5 * 2 ** attempt));
       }
     }
   }
