@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, EntityManager } from 'typeorm';
-import { isRetryableConflict } from './database-errors';
+import { isLockWaitTimeout, isRetryableConflict } from './database-errors';
 
 export interface UnitOfWorkOptions {
   /**
@@ -43,8 +43,9 @@ export interface TransactionHook {
  * one and aborts the other. Named locks (GET_LOCK) would do neither on a cluster: they are not
  * replicated.
  *
- * A transaction aborted by a deadlock, a lock wait timeout or a certification failure is run
- * again from the start, up to `MAX_TRANSACTION_ATTEMPTS` times with a growing random pause; the
+ * A transaction aborted by a deadlock or a certification failure is run again from the start, up
+ * to `MAX_TRANSACTION_ATTEMPTS` times with a growing random pause (one that waited out
+ * innodb_lock_wait_timeout, twice: something holds the lock for long, and waiting again helps little); the
  * work must therefore only touch the database (it may run more than once), and the error that
  * outlasts the attempts reaches the caller (the API answers 503 with Retry-After).
  */
@@ -63,7 +64,8 @@ export class UnitOfWork {
       try {
         return await this.attempt(work, options);
       } catch (error) {
-        if (this.serialized || attempt >= MAX_TRANSACTION_ATTEMPTS || !isRetryableConflict(error)) throw error;
+        if (this.serialized || !isRetryableConflict(error)) throw error;
+        if (attempt >= (isLockWaitTimeout(error) ? 2 : MAX_TRANSACTION_ATTEMPTS)) throw error;
         // Full jitter on a doubling ceiling (10, 20, 40 ... 500 ms; about 1 s in all on average):
         // racing writers spread out, and a burst on one hot row (a user's lock, a rate-limit
         // counter) drains before anyone gives up.
