@@ -164,7 +164,8 @@ async function main(): Promise<void> {
         token: fresh.body.accessToken,
         body: JSON.stringify({ name: `revoke-${i}`, scopes: ['personal_access_tokens:read'], expiresIn: '1d' }),
       });
-      if (kind === 'cached' && (await json(`${services[2].url}/user/me`, { token: created.body.token })).status !== 200)
+      if (created.status !== 201) throw new Error(`token creation answered ${created.status}`);
+      if (kind === 'cached' && (await json(`${services[2].url}${SELF}`, { token: created.body.token })).status !== 200)
         throw new Error('the new token was refused on node 3');
       const revoked = await json(`${services[0].url}/user/me/personal-access-tokens/${created.body.id}/revoke`, {
         method: 'POST',
@@ -174,7 +175,7 @@ async function main(): Promise<void> {
       if (revoked.status !== 200) throw new Error(`revoke answered ${revoked.status}`);
       const acknowledged = performance.now();
       for (;;) {
-        if ((await json(`${services[2].url}/user/me`, { token: created.body.token })).status === 401) break;
+        if ((await json(`${services[2].url}${SELF}`, { token: created.body.token })).status === 401) break;
         if (performance.now() - acknowledged > 10_000) throw new Error('node 3 still accepts a token revoked 10 s ago');
         await sleep(5);
       }

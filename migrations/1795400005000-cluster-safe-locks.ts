@@ -4,8 +4,8 @@ import { MigrationInterface, QueryRunner, Table } from 'typeorm';
  * Lock rows and job leases, which replace MySQL's named locks (GET_LOCK): a Galera cluster does
  * not replicate named locks, but it certifies row writes.
  */
-export class ClusterSafeLocks1795400004000 implements MigrationInterface {
-  name = 'ClusterSafeLocks1795400004000';
+export class ClusterSafeLocks1795400005000 implements MigrationInterface {
+  name = 'ClusterSafeLocks1795400005000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.createTable(
