@@ -16,6 +16,16 @@ export default tseslint.config(
     rules: {
       // Configuration is read once, in src/config.
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/config.' }],
+      // One rule for null in every DTO: @IsOptional lets null through to the services.
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'class-validator', importNames: ['IsOptional'], message: 'Use Optional() or Nullable() from common/validation.' },
+            { name: '@nestjs/common', importNames: ['ParseUUIDPipe'], message: 'Use ParseIdPipe from common/parse-id.pipe.' },
+          ],
+        },
+      ],
     },
   },
 );

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ExpiryJob, TokenEvents } from '../libs/personal-access-tokens/src';
 import { PersonalAccessToken } from '../libs/personal-access-tokens/src/tokens/personal-access-token.entity';
+import { tokenNameKey } from '../libs/personal-access-tokens/src/tokens/token-name';
 import { DAY, HOUR } from './support/fake-clock';
 import { TestApp } from './support/test-app';
 import { testDatabases } from './support/test-database';
@@ -37,6 +38,7 @@ maybe('expiry job at scale on $name', (database) => {
             id: randomUUID(),
             userId: user.id,
             name: `t${n}`,
+            nameKey: tokenNameKey(`t${n}`),
             description: null,
             digest: randomUUID().replace(/-/g, '') + randomUUID().replace(/-/g, ''),
             status: 'active' as const,

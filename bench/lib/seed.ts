@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Connection, createConnection } from 'mysql2/promise';
+import { tokenNameKey } from '../../libs/personal-access-tokens/src/tokens/token-name';
 import { UNMATCHABLE_PASSWORD_HASH } from '../../libs/personal-access-tokens/src/users/password-hasher';
 
 /** The seeded member role of the initial migration. */
@@ -48,7 +49,7 @@ const ANY_EXPIRED = "SELECT 1 AS x FROM personal_access_tokens WHERE status = 'e
 
 function tokenRows(tokens: SeedToken[], now: Date): unknown[][] {
   const created = sqlDate(now);
-  return tokens.map((t) => [t.id, t.userId, t.name, t.digest, 'active', created, sqlDate(t.expiresAt)]);
+  return tokens.map((t) => [t.id, t.userId, t.name, tokenNameKey(t.name), t.digest, 'active', created, sqlDate(t.expiresAt)]);
 }
 
 function scopeRows(tokens: SeedToken[]): unknown[][] {
@@ -62,7 +63,7 @@ function userRows(users: SeedUser[], now: Date): unknown[][] {
 
 const INSERT = {
   users: 'INSERT INTO users (id, email, display_name, password_hash, role_id, active, created_at, updated_at) VALUES ',
-  tokens: 'INSERT INTO personal_access_tokens (id, user_id, name, digest, status, created_at, expires_at) VALUES ',
+  tokens: 'INSERT INTO personal_access_tokens (id, user_id, name, name_key, digest, status, created_at, expires_at) VALUES ',
   scopes: 'INSERT INTO personal_access_token_scopes (token_id, scope) VALUES ',
 };
 

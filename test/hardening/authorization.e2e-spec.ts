@@ -259,7 +259,6 @@ describe.each(testDatabases())('authorization, mass assignment, secrecy and limi
       ['51 scopes', { name: 's', scopes: Array.from({ length: 51 }, (_, i) => `reports:read:e${i}`) }],
       ['100 000 scopes', { name: 's', scopes: Array.from({ length: 100_000 }, () => 'a') }],
       ['a 65-character scope resource', { name: 's', scopes: [`${'r'.repeat(65)}:read`] }],
-      ['no scopes', { name: 's', scopes: [] }],
       ['a name with a control character', { name: 'a\u0000b', scopes: [READ] }],
       ['a number as name', { name: 42, scopes: [READ] }],
       ['an object as scopes', { name: 'o', scopes: { 0: READ } }],

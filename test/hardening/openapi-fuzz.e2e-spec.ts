@@ -1,47 +1,79 @@
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AuditWriter } from '../../libs/personal-access-tokens/src';
-import { Response, TestApp } from '../support/test-app';
+import { AuditWriter, DEFAULT_POLICY } from '../../libs/personal-access-tokens/src';
+import { DAY } from '../support/fake-clock';
+import { Response, TestApp, TestUser } from '../support/test-app';
 import { testDatabases } from '../support/test-database';
 import { DIGEST, isErrorShape, recordFigures } from './support/hardening';
+import { Case, differences, Findings, snapshot } from './support/fuzz-findings';
+import {
+  ABSENT,
+  bodySchemaOf,
+  Field,
+  fieldsOf,
+  FuzzValue,
+  fuzzValues,
+  isAbout,
+  OpenApi,
+  resolve,
+  Route,
+  routesOf,
+  Schema,
+  typeRuleOf,
+  validBody,
+  valuesFor,
+  verdictOf,
+} from './support/openapi-cases';
 
-/** Cases per route; FUZZ_RUNS=500 for a longer hunt. */
-const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 40);
+/**
+ * Random cases per route (credentials, path parameters, hostile strings; the sweep below covers each
+ * field's fixed values); FUZZ_RUNS=500 for a longer hunt.
+ */
+const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 20);
+/** Fixed, so that a failure reproduces; FUZZ_SEED=<n> for other cases. */
+const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 
-interface Schema {
-  $ref?: string;
-  type?: string;
-  format?: string;
-  enum?: unknown[];
-  nullable?: boolean;
-  properties?: Record<string, Schema>;
-  required?: string[];
-  items?: Schema;
-  minimum?: number;
-  maximum?: number;
-  minLength?: number;
-  maxLength?: number;
-  pattern?: string;
-}
+/** The sweep's callers: a login session, and a PAT with `expiresIn: "1h"` and every scope its user may grant. */
+const CALLER_KINDS = ['session', 'pat'] as const;
 
-interface Parameter {
-  name: string;
-  in: 'path' | 'query' | 'header';
-  required?: boolean;
-  schema?: Schema;
-}
+/** The most scopes one token may hold. */
+const MAX_SCOPES_PER_TOKEN = 50;
 
-interface Operation {
-  parameters?: Parameter[];
-  requestBody?: { content?: Record<string, { schema?: Schema }> };
-  responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
-  security?: unknown[];
-}
+/** What a user relies on, whatever a field is sent: each is one test, listing the cases that broke it. */
+const INVARIANTS = {
+  noServerError: 'no request answers 5xx',
+  errorShape: 'every error body is {statusCode, error, code, message, requestId} (+ details)',
+  refusesForbidden: 'a value the documented schema forbids (missing, null, wrong type, bad format, out of bounds) is a 400',
+  namesField: 'a 400 names the fuzzed field in details',
+  namesTypeRule: 'a 400 for a missing, null or wrong-typed value names that rule, not a later one',
+  noEcho: 'no error body quotes a value from the URL (query or path), a secret or a digest',
+  mintedUsable: 'every token handed out works at once (GET /user/me/personal-access-tokens/self)',
+  withinPolicy: "every token handed out expires, within the policy's maximum lifetime",
+  withinParent: 'no token handed out to a PAT outlives that PAT',
+  refusedChangesNothing: 'a refused request changes nothing (users, and the tokens, scopes and sessions of those involved)',
+  storedExpiry: "every active token stored has a readable expiry within the policy's maximum",
+};
 
-interface OpenApi {
-  paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, Schema> };
+/** What the schema cannot say about a valid body. */
+const BODY_OVERRIDES: Record<string, (user: TestUser, unique: (base: string) => string) => Record<string, unknown>> = {
+  // Logging in needs a real account: the fuzzed field replaces one half of it.
+  'POST /auth/login': (user) => ({ email: user.email, password: user.password }),
+  // Names are unique among a user's tokens.
+  'POST /user/me/personal-access-tokens': (_user, unique) => ({ name: unique('fuzz') }),
+};
+
+/** The scope of the token a route's `{id}` names (and its `{scope}`). */
+const TARGET_SCOPE = 'reports:read';
+
+/** Routes whose `{id}` must name a revoked token: an active one is rotated, not regenerated. */
+const REVOKED_TARGET = new Set(['POST /user/me/personal-access-tokens/{id}/regenerate']);
+
+/** Every string in a JSON value, however deep. */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (value && typeof value === 'object') return Object.values(value).flatMap(stringsIn);
+  return [];
 }
 
 /** What attackers and broken clients send: huge, unicode, NUL, injections, wrong types. */
@@ -101,11 +133,6 @@ const wrongType = fc.oneof(
 /** encodeURIComponent, with lone surrogates (which it refuses) replaced as a client library would. */
 function encodeSegment(value: string): string {
   return encodeURIComponent(value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'));
-}
-
-function resolve(spec: OpenApi, schema: Schema | undefined): Schema {
-  if (!schema?.$ref) return schema ?? {};
-  return spec.components.schemas[schema.$ref.split('/').pop()!] ?? {};
 }
 
 /** Values that follow the schema, often, and values that do not, as often. */
@@ -194,6 +221,8 @@ describe.each(testDatabases())('OpenAPI-driven fuzzing on $name', (database) => 
       loginRateLimit: { perIp: 1_000_000, failuresPerEmail: 1_000_000, windowSeconds: 60 },
       introspectionRateLimit: { limit: 1_000_000, windowSeconds: 60 },
       credentialRevocationRateLimit: { limit: 1_000_000, windowSeconds: 60 },
+      // The sweep mints hundreds of tokens per user; the cap has suites of its own.
+      policy: { ...DEFAULT_POLICY, maxActiveTokensPerUser: 100_000 },
     });
     spec = (await t.get('/docs-json')).body;
   });
@@ -311,11 +340,273 @@ describe.each(testDatabases())('OpenAPI-driven fuzzing on $name', (database) => 
           const isJson = String(response.headers['content-type'] ?? '').includes('application/json');
           return !json || !isJson || conforms(spec, json, response.body) === undefined;
         }),
-        { numRuns: RUNS_PER_ROUTE },
+        { numRuns: RUNS_PER_ROUTE, seed: SEED },
       );
     }
     expect(serverErrors).toEqual([]);
   }, 600_000);
+
+  /**
+   * The sweep: every field of every body, every query parameter and every path parameter the
+   * document lists, sent each value of `fuzzValues` in turn (the rest of the request valid), by a
+   * session and by a 1-hour PAT with every scope its user may grant. Deterministic: the same cases
+   * in the same order each run. Each case is judged by the invariants below; a broken one is
+   * recorded, not thrown, so that one run lists every failure (FUZZ_FINDINGS=<file> writes them as
+   * JSON lines).
+   */
+  describe('every body field, query parameter and path parameter, sent null, wrong types, empty and impossible values', () => {
+    const findings = new Findings();
+    let sweepCases = 0;
+
+    beforeAll(async () => {
+      const started = Date.now();
+      const slowest: [string, number][] = [];
+      const values = fuzzValues(await revokedSecret());
+      for (const route of routesOf(spec)) {
+        const fields = fieldsOf(spec, route);
+        if (!fields.length) continue;
+        const routeStarted = Date.now();
+        for (const kind of CALLER_KINDS) {
+          const caller = await callerFor(route, kind);
+          const targetUser = route.path.startsWith('/admin/users/{id}') ? await t.createUser('member') : undefined;
+          const target = {};
+          for (const field of fields)
+            for (const value of valuesFor(field, values)) {
+              sweepCases++;
+              await runCase({ route, field, value, caller, targetUser, target });
+            }
+        }
+        slowest.push([route.name, Date.now() - routeStarted]);
+      }
+      await checkStoredExpiries();
+      findings.write(database.name);
+      recordFigures(`fuzz-sweep-${database.name}`, {
+        cases: sweepCases,
+        seconds: Math.round((Date.now() - started) / 1000),
+        slowestRoutes: slowest
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 5)
+          .map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)}s`)
+          .join('; '),
+      });
+    }, 1_200_000);
+
+    it('ran a case for every field of every body, query and path', () => {
+      expect(sweepCases).toBeGreaterThan(500);
+    });
+
+    it('documents every field with a type it can be judged by', () => {
+      const untyped = routesOf(spec).flatMap((route) =>
+        fieldsOf(spec, route)
+          .filter((field) => !field.schema.type || (field.schema.type === 'object' && !Object.keys(field.schema.properties ?? {}).length))
+          .map((field) => `${route.name} ${field.location}.${field.name}: ${JSON.stringify(field.schema)}`),
+      );
+      expect(untyped).toEqual([]);
+    });
+
+    it('sees a change between two snapshots (the "changes nothing" check is not vacuous)', async () => {
+      const user = await t.createUser('member');
+      const token = await t.mintToken(user.session, { scopes: ['reports:read'] });
+      const before = await snapshot(t.app.get(DataSource), [user.id]);
+      await t.post(`/user/me/personal-access-tokens/${token.id}/revoke`, {}, { token: user.session });
+      expect(differences(before, await snapshot(t.app.get(DataSource), [user.id]))).toEqual([
+        expect.stringMatching(new RegExp(`^tokens ${token.id}: .*status`)),
+      ]);
+    });
+
+    it.each(Object.values(INVARIANTS))('%s', (invariant) => {
+      expect(findings.of(invariant)).toEqual([]);
+    });
+
+    type CallerKind = (typeof CALLER_KINDS)[number];
+
+    interface Caller {
+      kind: CallerKind;
+      user: TestUser;
+      credential: string;
+      /** The PAT's own expiry; null for a session. */
+      expiresAt: number | null;
+    }
+
+    interface FuzzCase {
+      route: Route;
+      field: Field;
+      value: FuzzValue;
+      caller: Caller;
+      targetUser?: TestUser;
+      /** The token the route's `{id}` names, kept while requests are refused (which change nothing). */
+      target: { tokenId?: string };
+    }
+
+    /**
+     * A token-shaped value that is a real secret of this service (revoked, so harmless if used).
+     * Error bodies must never quote it; but the sweep itself puts it in names and search terms,
+     * where storing and logging it is the client's doing, so the log and audit scans leave it out.
+     */
+    const revokedSecret = async (): Promise<string> => {
+      const bystander = await t.createUser('member');
+      const leaked = await t.mintToken(bystander.session, { scopes: ['reports:read'] });
+      await t.post(`/user/me/personal-access-tokens/${leaked.id}/revoke`, {}, { token: bystander.session });
+      t.secrets.delete(leaked.token);
+      fuzzSecret = leaked.token;
+      return leaked.token;
+    };
+    let fuzzSecret = '';
+
+    /** A fresh user (administrator where the route needs one) and the credential it calls with. */
+    const callerFor = async (route: Route, kind: CallerKind): Promise<Caller> => {
+      const privileges = route.op['x-required-privileges'] ?? [];
+      const admin = route.path.startsWith('/admin') || privileges.some((p) => p !== 'GENERATE_PERSONAL_ACCESS_TOKENS');
+      const user = await t.createUser(admin ? 'admin' : 'member');
+      if (kind === 'session') return { kind, user, credential: user.session, expiresAt: null };
+      const catalog = await t.get('/scopes', { token: user.session });
+      const scopes = catalog.body.items.filter((s: { grantable: boolean }) => s.grantable).map((s: { scope: string }) => s.scope);
+      const pat = await t.mintToken(user.session, { expiresIn: '1h', scopes: scopes.slice(0, MAX_SCOPES_PER_TOKEN) });
+      return { kind, user, credential: pat.token, expiresAt: Date.parse(pat.expiresAt) };
+    };
+
+    let counter = 0;
+    const unique = (base: string) => `${base}-${++counter}`;
+
+    /**
+     * The valid value of a path parameter: the target user of an admin route, else a fresh token of
+     * the caller's (revoked where the route needs it) and a scope that token holds.
+     */
+    const pathValue = async (c: FuzzCase, name: string): Promise<string> => {
+      if (name === 'id') return c.targetUser ? c.targetUser.id : (c.target.tokenId ??= await freshToken(c));
+      if (name === 'scope') return TARGET_SCOPE;
+      throw new Error(`no value for path parameter ${name} of ${c.route.name}`);
+    };
+
+    const freshToken = async ({ route, caller }: FuzzCase): Promise<string> => {
+      const token = await t.mintToken(caller.user.session, { scopes: [TARGET_SCOPE] });
+      if (REVOKED_TARGET.has(route.name))
+        await t.post(`/user/me/personal-access-tokens/${token.id}/revoke`, {}, { token: caller.user.session });
+      return token.id;
+    };
+
+    const requestOf = async (c: FuzzCase) => {
+      let url = c.route.path;
+      for (const [, name] of c.route.path.matchAll(/\{(\w+)\}/g)) {
+        const fuzzed = c.field.location === 'path' && c.field.name === name;
+        const value = fuzzed ? (c.value.query as string) : await pathValue(c, name);
+        url = url.replace(`{${name}}`, encodeSegment(value));
+      }
+      const query = new URLSearchParams();
+      if (c.field.location === 'query') for (const item of [c.value.query!].flat()) query.append(c.field.name, item);
+      if ([...query].length) url += `?${query}`;
+      const schema = bodySchemaOf(spec, c.route);
+      let body: Record<string, unknown> | undefined;
+      if (schema) {
+        body = { ...validBody(schema, unique), ...BODY_OVERRIDES[c.route.name]?.(c.caller.user, unique) };
+        if (c.field.location === 'body') {
+          if (c.value.body === ABSENT) delete body[c.field.name];
+          else body[c.field.name] = c.value.body;
+        }
+      }
+      return { url, body };
+    };
+
+    const runCase = async (c: FuzzCase) => {
+      const where: Case = {
+        route: c.route.name,
+        field: `${c.field.location}.${c.field.name}`,
+        value: c.value.label,
+        caller: c.caller.kind,
+      };
+      const { url, body } = await requestOf(c);
+      const involved = [c.caller.user.id, ...(c.targetUser ? [c.targetUser.id] : [])];
+      const mutation = c.route.method !== 'GET';
+      const before = mutation ? await snapshot(t.app.get(DataSource), involved) : undefined;
+      const response = await send(c.route.method, url, { authorization: `Bearer ${c.caller.credential}` }, body);
+      // A request that succeeded may have rotated, revoked or deleted the target: the next case gets a fresh one.
+      if (response.status < 300) c.target.tokenId = undefined;
+      const observed = `${response.status} ${JSON.stringify(response.body).slice(0, 300)}`;
+      const fail = (invariant: string, detail = observed) => findings.add(invariant, where, detail);
+
+      if (response.status >= 500) fail(INVARIANTS.noServerError);
+      if (response.status >= 400 && !isErrorShape(response.body, response.status)) fail(INVARIANTS.errorShape);
+      const verdict = verdictOf(c.field, c.value);
+      if (verdict !== 'unknown' && response.status !== 400) fail(INVARIANTS.refusesForbidden, `${verdict}: ${observed}`);
+      if (response.status === 400) {
+        const details: { field?: unknown; reason?: unknown }[] = Array.isArray(response.body?.details) ? response.body.details : [];
+        const about = details.find((d) => isAbout(d.field, c.field.name));
+        if (!about) fail(INVARIANTS.namesField);
+        else if (verdict === 'wrong-type' && !typeRuleOf(c.field, c.value).test(String(about.reason)))
+          fail(INVARIANTS.namesTypeRule, `${about.field}: ${String(about.reason)}`);
+      }
+      if (response.status >= 400) {
+        const echoed = echoesOf(response.body, c);
+        if (echoed)
+          fail(
+            INVARIANTS.noEcho,
+            `${response.status} ${response.body?.code} quotes ${echoed}: ${String(response.body?.message).slice(0, 120)}`,
+          );
+      }
+      if (response.status < 300 && typeof response.body?.token === 'string') await checkMinted(response.body, c, fail);
+      if (before && response.status >= 400) {
+        const changed = differences(before, await snapshot(t.app.get(DataSource), involved));
+        if (changed.length) fail(INVARIANTS.refusedChangesNothing, `${response.status} ${response.body?.code}, yet ${changed.join('; ')}`);
+      }
+    };
+
+    /** What in an error body it should not say: a query value, a secret, a digest. */
+    const echoesOf = (body: unknown, c: FuzzCase): string | undefined => {
+      const text = JSON.stringify(body);
+      const said = stringsIn(body).join('\n');
+      const urlValues = c.field.location === 'body' ? [] : [c.value.query!].flat().filter((v) => v.length >= 8);
+      const value = urlValues.find((v) => said.includes(v));
+      if (value) return `the URL's ${c.field.name}=${value.slice(0, 40)}`;
+      const secret = [...t.secrets, fuzzSecret].find((s) => said.includes(s));
+      if (secret) return `a secret (${secret.slice(0, 8)}…)`;
+      if (DIGEST.test(text)) return 'a digest';
+      return undefined;
+    };
+
+    /** A secret just handed out: it works at once, and expires within the policy and its maker's life. */
+    const checkMinted = async (minted: any, c: FuzzCase, fail: (invariant: string, detail?: string) => void) => {
+      const self = await t.get('/user/me/personal-access-tokens/self', { token: minted.token });
+      if (self.status !== 200 || self.body?.id !== minted.id)
+        fail(
+          INVARIANTS.mintedUsable,
+          `${minted.expiresAt === null ? 'never-expiring token' : `expiresAt ${minted.expiresAt}`}: /self answered ${self.status} ${JSON.stringify(self.body).slice(0, 200)}`,
+        );
+      const policy = t.config.policy;
+      const expiresAt = minted.expiresAt === null ? null : Date.parse(minted.expiresAt);
+      const latest = t.clock.now().getTime() + policy.maxLifetimeDays * DAY;
+      if (expiresAt === null ? !policy.allowNoExpiry : !(expiresAt <= latest))
+        fail(INVARIANTS.withinPolicy, `minted expiresAt ${minted.expiresAt} (max ${new Date(latest).toISOString()})`);
+      if (c.caller.expiresAt !== null && !(expiresAt !== null && expiresAt <= c.caller.expiresAt))
+        fail(
+          INVARIANTS.withinParent,
+          `minted expiresAt ${minted.expiresAt}, the calling PAT expires ${new Date(c.caller.expiresAt).toISOString()}`,
+        );
+    };
+
+    /** The stored side of the same rules: every active token's expiry is a date the policy allows. */
+    const checkStoredExpiries = async () => {
+      const rows: { name: string; expires_at: unknown }[] = await t.app
+        .get(DataSource)
+        .query("SELECT name, expires_at FROM personal_access_tokens WHERE status = 'active'");
+      const latest = t.clock.now().getTime() + t.config.policy.maxLifetimeDays * DAY;
+      const where: Case = { route: 'database', field: 'personal_access_tokens.expires_at', value: 'after the sweep', caller: '-' };
+      for (const { name, expires_at } of rows) {
+        const ms =
+          expires_at instanceof Date
+            ? expires_at.getTime()
+            : expires_at === null
+              ? null
+              : Date.parse(`${String(expires_at).replace(' ', 'T')}Z`);
+        const broken = ms === null ? !t.config.policy.allowNoExpiry : Number.isNaN(ms) || ms > latest;
+        if (broken)
+          findings.add(
+            INVARIANTS.storedExpiry,
+            { ...where, value: expires_at === null ? 'null' : String(expires_at) },
+            `e.g. token ${name}`,
+          );
+      }
+    };
+  });
 
   it('left no secret and no digest in the audit trail', async () => {
     await t.app.get(AuditWriter).flush();

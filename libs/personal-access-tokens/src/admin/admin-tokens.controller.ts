@@ -1,16 +1,17 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../audit/audit.decorators';
 import { Auth } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { ErrorResponseDto } from '../common/error-response.dto';
+import { ParseIdPipe } from '../common/parse-id.pipe';
 import { RequirePrivileges, RequireScopes } from '../scopes/require-scopes.decorator';
 import { TokenPageDto, TokenResponseDto } from '../tokens/dto/token.dto';
 import { Privilege } from '../users/privileges';
 import { AdminTokensService } from './admin-tokens.service';
 import { AdminListTokensQueryDto, UserCredentialsRevokedDto } from './dto/admin-tokens.dto';
 
-const uuid = new ParseUUIDPipe();
+const uuid = new ParseIdPipe();
 
 /** Everyone's tokens, for administrators (privilege MANAGE_ALL_ACCESS_TOKENS). */
 @ApiTags('admin')

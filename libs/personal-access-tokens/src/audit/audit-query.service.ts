@@ -129,7 +129,9 @@ function decodeCursor(text: string): Cursor {
   } catch {
     // Falls through to the error below.
   }
-  throw new BadRequestError('invalid_cursor', 'The cursor is not one this API handed out');
+  throw new BadRequestError('invalid_cursor', 'The cursor is not one this API handed out', [
+    { field: 'cursor', reason: 'is not one this API handed out' },
+  ]);
 }
 
 /** RFC 4180 quoting, and a leading quote for anything a spreadsheet would run as a formula. */

@@ -332,7 +332,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     const clean = (value: unknown, depth: number): unknown => {
       if (typeof value === 'string') return this.scrub(value.slice(0, 200));
       if (Array.isArray(value)) return value.slice(0, 50).map((v) => clean(v, depth + 1));
-      if (value instanceof Date) return value.toISOString();
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
       if (value && typeof value === 'object' && depth < 3) {
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v, depth + 1)]));
       }

@@ -1,19 +1,20 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
+import { Optional } from './validation';
 
 export const MAX_PAGE_SIZE = 100;
 
 /** `?page=1&pageSize=20`; pageSize is capped at 100. */
 export class PageQueryDto {
   /** 1-based page number. */
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(1_000_000)
   page: number = 1;
 
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)

@@ -1,5 +1,6 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { Transform } from 'class-transformer';
+import { ValidateIf } from 'class-validator';
 import { ErrorDetail, ValidationFailedError } from './domain-error';
 
 /** No DTO nests deeper than a few levels; class-transformer recurses, so deeper input could overflow the stack. */
@@ -38,7 +39,6 @@ export function createValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    stopAtFirstError: true,
     exceptionFactory: (errors) => new ValidationFailedError(flatten(errors)),
   });
 }
@@ -46,34 +46,91 @@ export function createValidationPipe(): ValidationPipe {
 function flatten(errors: ValidationError[], parent = ''): ErrorDetail[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, reason: reasonOf(message, error.property) }));
-    return [...own, ...flatten(error.children ?? [], field)];
+    const reason = error.constraints && firstReason(error);
+    return [...(reason ? [{ field, reason }] : []), ...flatten(error.children ?? [], field)];
   });
 }
 
-/** class-validator messages start with the property name; the detail already names the field. */
+/**
+ * The one reason a field is wrong, in the order a person reads it: an unknown field, then a missing
+ * or `null` value, then the wrong type, then the format, then the bounds. class-validator reports
+ * every failed rule in declaration order, which would name a bound for a value of the wrong type.
+ */
+function firstReason(error: ValidationError): string | undefined {
+  const constraints = Object.entries(error.constraints ?? {});
+  if (constraints.length === 0) return undefined;
+  const unknown = constraints.find(([rule]) => rule === 'whitelistValidation');
+  if (unknown) return 'is not allowed';
+  if (error.value === undefined) return 'is required';
+  if (error.value === null) return 'must not be null';
+  const [, message] = constraints.reduce((best, next) => (rankOf(next[0]) < rankOf(best[0]) ? next : best));
+  return reasonOf(message, error.property);
+}
+
+const TYPE_RULES = new Set(['isString', 'isInt', 'isNumber', 'isBoolean', 'isDate', 'isObject']);
+const BOUND_RULES = new Set(['isLength', 'minLength', 'maxLength', 'min', 'max', 'arrayMinSize', 'arrayMaxSize', 'arrayUnique']);
+
+function rankOf(rule: string): number {
+  if (rule === 'isArray') return 0; // the container's type before its elements' ("each value in…")
+  if (TYPE_RULES.has(rule)) return 1;
+  if (BOUND_RULES.has(rule)) return 3;
+  return 2; // format: patterns, choices, emails, uuids, dates, custom rules
+}
+
+/** class-validator messages start with the property name (or "each value in"); the detail already names the field. */
 function reasonOf(message: string, property: string): string {
   return message.startsWith(property + ' ') ? message.slice(property.length + 1) : message;
 }
 
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+/**
+ * The field may be left out. `null` is not "left out": it is validated like any other value and
+ * refused (class-validator's `@IsOptional` would let it through to the service). Use this instead.
+ */
+export function Optional(): PropertyDecorator {
+  return ValidateIf((_object, value) => value !== undefined);
+}
+
+/** The field may be left out or be `null`, with the meaning its documentation gives `null`. */
+export function Nullable(): PropertyDecorator {
+  return ValidateIf((_object, value) => value !== undefined && value !== null);
+}
+
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/;
 
 /**
  * Turns an ISO 8601 date-time with a zone (`Z` or `+hh:mm`) into a Date; `null` stays `null`.
- * Anything else is left as is for `@IsDate` to refuse.
+ * Only real calendar dates: JavaScript would read 2027-02-30 as 2 March. Anything else is left as
+ * is for `@IsDate` to refuse.
  */
 export function ToDate(): PropertyDecorator {
-  return Transform(({ value }) => {
-    if (value === null || value === undefined) return value;
-    if (typeof value === 'string' && ISO_DATE_TIME.test(value)) {
-      const date = new Date(value);
-      return Number.isNaN(date.getTime()) ? value : date;
-    }
-    return value;
-  });
+  return Transform(({ value }) => (typeof value === 'string' ? (parseIsoDateTime(value) ?? value) : value));
+}
+
+/** An ISO 8601 date-time with a zone, if it names a real instant (no 30 February, no 25:00). */
+export function parseIsoDateTime(text: string): Date | undefined {
+  const match = ISO_DATE_TIME.exec(text);
+  if (!match) return undefined;
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = [1, 2, 3, 4, 5, 6, 8, 9].map((i) => Number(match[i] ?? 0));
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const real =
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetHours <= 23 &&
+    offsetMinutes <= 59;
+  return real ? new Date(text) : undefined;
 }
 
 /** Trims strings; other values pass through for the validators to judge. */
 export function Trim(): PropertyDecorator {
   return Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
+}
+
+/** Lower-cases a UUID (they compare case-insensitively; ids are stored in lower case). */
+export function ToId(): PropertyDecorator {
+  return Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value));
 }

@@ -11,7 +11,7 @@ export type TokenStatus = 'active' | 'expired' | 'revoked';
 @Entity({ name: 'personal_access_tokens' })
 @Index('IDX_pat_user_status', ['userId', 'status'])
 @Index('IDX_pat_status_expires', ['status', 'expiresAt'])
-@Index('UQ_pat_user_name', ['userId', 'name'], { unique: true })
+@Index('UQ_pat_user_name_key', ['userId', 'nameKey'], { unique: true })
 export class PersonalAccessToken {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
@@ -21,6 +21,10 @@ export class PersonalAccessToken {
 
   @Column({ type: 'varchar', length: 100 })
   name: string;
+
+  /** `tokenNameKey(name)`: what the per-user uniqueness of names compares. */
+  @Column({ name: 'name_key', type: 'varchar', length: 64 })
+  nameKey: string;
 
   @Column({ type: 'varchar', length: 500, nullable: true })
   description: string | null;
@@ -62,7 +66,8 @@ export class PersonalAccessToken {
   scopes?: PersonalAccessTokenScope[];
 }
 
+/** An expiry that cannot be read (an invalid date) counts as past: verification fails closed. */
 export function effectiveStatus(token: Pick<PersonalAccessToken, 'status' | 'expiresAt'>, now: Date): TokenStatus {
-  if (token.status === 'active' && token.expiresAt !== null && token.expiresAt <= now) return 'expired';
+  if (token.status === 'active' && token.expiresAt !== null && !(token.expiresAt.getTime() > now.getTime())) return 'expired';
   return token.status;
 }

@@ -1,4 +1,4 @@
-import { BadRequestError, ForbiddenError } from '../common/domain-error';
+import { BadRequestError, ForbiddenError, ValidationFailedError } from '../common/domain-error';
 import { TokenPolicy } from '../personal-access-tokens.options';
 import { PrincipalToken } from '../auth/principal';
 
@@ -18,9 +18,12 @@ export interface ExpiryRequest {
 
 /**
  * When a new (or newly rotated/regenerated) secret expires, by the policy and, for a request made
- * with a PAT, never after that token itself expires.
+ * with a PAT, never after that token itself expires. The one place an expiry request becomes a
+ * date: it re-checks its input (library callers such as `TokensService.mint` bypass the HTTP
+ * validation), and a caller's expiry it cannot read counts as already past.
  */
 export function resolveExpiry(request: ExpiryRequest, policy: TokenPolicy, now: Date, callerToken?: PrincipalToken): Date | null {
+  assertReadable(request);
   if (request.expiresIn !== undefined && request.expiresAt !== undefined) {
     throw new BadRequestError('expiry_conflict', 'Give either expiresIn or expiresAt, not both', [
       { field: 'expiresAt', reason: 'cannot be combined with expiresIn' },
@@ -53,8 +56,24 @@ export function resolveExpiry(request: ExpiryRequest, policy: TokenPolicy, now: 
       { field: 'expiresAt', reason: `must be within ${policy.maxLifetimeDays} days` },
     ]);
   }
-  if (callerToken?.expiresAt && (expiresAt === null || expiresAt > callerToken.expiresAt)) {
-    throw new ForbiddenError('token_escalation', 'A token cannot create or renew a token that outlives itself');
+  if (callerToken && callerToken.expiresAt !== null) {
+    const callerExpiry = callerToken.expiresAt.getTime();
+    // Written so that an unreadable caller expiry (NaN) refuses too.
+    if (expiresAt === null || !(expiresAt.getTime() <= callerExpiry)) {
+      throw new ForbiddenError('token_escalation', 'A token cannot create or renew a token that outlives itself');
+    }
   }
   return expiresAt;
+}
+
+function assertReadable(request: ExpiryRequest): void {
+  if (request.expiresIn !== undefined && !Object.hasOwn(DURATIONS, String(request.expiresIn))) {
+    throw new ValidationFailedError([
+      { field: 'expiresIn', reason: `must be one of the following values: ${EXPIRES_IN_CHOICES.join(', ')}` },
+    ]);
+  }
+  const { expiresAt } = request;
+  if (expiresAt !== undefined && expiresAt !== null && !(expiresAt instanceof Date && !Number.isNaN(expiresAt.getTime()))) {
+    throw new ValidationFailedError([{ field: 'expiresAt', reason: 'must be a valid date' }]);
+  }
 }

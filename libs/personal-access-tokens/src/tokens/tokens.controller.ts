@@ -1,9 +1,18 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AuditAction } from '../audit/audit.decorators';
 import { Auth } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { ErrorResponseDto } from '../common/error-response.dto';
+import { ParseIdPipe } from '../common/parse-id.pipe';
 import { RequirePrivileges, RequireScopes } from '../scopes/require-scopes.decorator';
 import { Privilege } from '../users/privileges';
 import {
@@ -23,7 +32,7 @@ import { TokensService } from './tokens.service';
 
 const READ = 'personal_access_tokens:read';
 const WRITE = 'personal_access_tokens:write';
-const uuid = new ParseUUIDPipe();
+const uuid = new ParseIdPipe();
 
 /** The caller's own personal access tokens. Another user's token is always a 404. */
 @ApiTags('personal access tokens')
@@ -140,12 +149,24 @@ export class TokensController {
     return this.tokens.listScopes(principal.user.id, id);
   }
 
-  /** Grant one more scope (within your role, and within the calling token's scopes). */
+  /**
+   * Grant one more scope (within your role, and within the calling token's scopes). 201 when it
+   * was added, 200 when the token already had it.
+   */
   @Post(':id/scopes')
   @AuditAction('personal_access_token.add_scope', { target: 'personal_access_token', bodyFields: ['scope'] })
   @RequireScopes(WRITE)
-  addScope(@Auth() principal: Principal, @Param('id', uuid) id: string, @Body() body: AddScopeDto): Promise<TokenScopesDto> {
-    return this.tokens.addScope(principal, id, body.scope);
+  @ApiCreatedResponse({ description: 'The scope was added', type: TokenScopesDto })
+  @ApiOkResponse({ description: 'The token already had the scope; nothing changed', type: TokenScopesDto })
+  async addScope(
+    @Auth() principal: Principal,
+    @Param('id', uuid) id: string,
+    @Body() body: AddScopeDto,
+    @Res({ passthrough: true }) response: { status(code: number): unknown },
+  ): Promise<TokenScopesDto> {
+    const { added, scopes } = await this.tokens.addScope(principal, id, body.scope);
+    if (!added) response.status(200);
+    return scopes;
   }
 
   @Delete(':id/scopes')

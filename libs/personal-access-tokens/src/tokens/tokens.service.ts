@@ -29,6 +29,7 @@ import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
 import { effectiveStatus, PersonalAccessToken } from './personal-access-token.entity';
 import { RetiredTokenDigest } from './retired-token-digest.entity';
 import { resolveExpiry } from './token-expiry';
+import { tokenNameKey } from './token-name';
 import { tokenPage, toTokenResponse, whereEffectiveStatus, whereLive, whereNameContains } from './token-listing';
 import { generateTokenSecret, hasValidTokenFormat } from './token-format';
 import { safeEqualDigest, TokenHasher } from './token-hasher';
@@ -86,6 +87,7 @@ export class TokensService {
       id: randomUUID(),
       userId: actor.user.id,
       name: input.name,
+      nameKey: tokenNameKey(input.name),
       description: input.description ?? null,
       digest: this.hasher.digest(secret),
       status: 'active',
@@ -155,7 +157,7 @@ export class TokensService {
       this.unitOfWork.run(async (manager) => {
         await this.findOwned(manager, userId, id);
         const patch: Partial<PersonalAccessToken> = {};
-        if (changes.name !== undefined) patch.name = changes.name;
+        if (changes.name !== undefined) Object.assign(patch, { name: changes.name, nameKey: tokenNameKey(changes.name) });
         if (changes.description !== undefined) patch.description = changes.description;
         if (Object.keys(patch).length) await manager.update(PersonalAccessToken, { id, userId }, patch);
         if (scopes) {
@@ -253,7 +255,8 @@ export class TokensService {
         const result = await manager.update(
           PersonalAccessToken,
           { id, userId, digest: token.digest },
-          { digest: this.hasher.digest(secret), status: 'active', expiresAt, revokedAt: null, rotatedAt: null },
+          // rotatedAt stays: regenerating must not reopen the rotation interval.
+          { digest: this.hasher.digest(secret), status: 'active', expiresAt, revokedAt: null },
         );
         if (result.affected !== 1) throw new RotationConflictError();
       },
@@ -270,9 +273,10 @@ export class TokensService {
     return { tokenId: id, scopes: found.scopes };
   }
 
-  async addScope(actor: TokenActor, id: string, scope: string): Promise<TokenScopesDto> {
+  /** Grants one more scope; `added` is false when the token already had it (nothing changed). */
+  async addScope(actor: TokenActor, id: string, scope: string): Promise<{ added: boolean; scopes: TokenScopesDto }> {
     this.grantRules.assertGrantable(actor, [scope], 'scope');
-    await this.unitOfWork.run(
+    const added = await this.unitOfWork.run(
       async (manager) => {
         await this.findOwned(manager, actor.user.id, id);
         if (!(await manager.exists(PersonalAccessTokenScope, { where: { tokenId: id, scope } }))) {
@@ -280,12 +284,14 @@ export class TokensService {
             throw new BadRequestError('too_many_scopes', `A token has at most ${MAX_SCOPES_PER_TOKEN} scopes`);
           }
           await manager.insert(PersonalAccessTokenScope, { tokenId: id, scope });
+          return true;
         }
+        return false;
       },
       { lock: this.userLock(actor.user.id) },
     );
-    await this.publishScopeChange(actor.user.id, id, { added: scope });
-    return this.listScopes(actor.user.id, id);
+    if (added) await this.publishScopeChange(actor.user.id, id, { added: scope });
+    return { added, scopes: await this.listScopes(actor.user.id, id) };
   }
 
   async removeScope(userId: string, id: string, scope: string): Promise<void> {

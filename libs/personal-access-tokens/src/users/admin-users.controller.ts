@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../audit/audit.decorators';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { PageQueryDto } from '../common/pagination.dto';
+import { ParseIdPipe } from '../common/parse-id.pipe';
 import { RequirePrivileges, RequireScopes } from '../scopes/require-scopes.decorator';
 import { CreateUserDto, UpdateUserDto, UserPageDto, UserResponseDto } from './dto/user.dto';
 import { Privilege } from './privileges';
@@ -37,7 +38,7 @@ export class AdminUsersController {
   @AuditAction('user.read')
   @RequireScopes('admin:read')
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<UserResponseDto> {
+  get(@Param('id', ParseIdPipe) id: string): Promise<UserResponseDto> {
     return this.users.get(id);
   }
 
@@ -46,7 +47,7 @@ export class AdminUsersController {
   @AuditAction('user.update', { bodyFields: ['displayName', 'role', 'active'] })
   @RequireScopes('admin:write')
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  update(@Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateUserDto): Promise<UserResponseDto> {
+  update(@Param('id', ParseIdPipe) id: string, @Body() body: UpdateUserDto): Promise<UserResponseDto> {
     return this.users.update(id, body);
   }
 }

@@ -1,5 +1,5 @@
-import { IsDate, IsOptional, IsUUID } from 'class-validator';
-import { ToDate } from '../../common/validation';
+import { IsDate, IsUUID } from 'class-validator';
+import { Optional, ToDate, ToId } from '../../common/validation';
 import { TokenFiltersDto } from '../../tokens/dto/token.dto';
 
 const DATE_MESSAGE = 'must be an ISO 8601 date-time with a time zone, such as 2026-12-31T23:59:59Z';
@@ -7,27 +7,28 @@ const DATE_MESSAGE = 'must be an ISO 8601 date-time with a time zone, such as 20
 /** Filters of the organisation-wide token list; all optional, combined with AND. */
 export class AdminListTokensQueryDto extends TokenFiltersDto {
   /** Only this user's tokens. */
-  @IsOptional()
+  @Optional()
+  @ToId()
   @IsUUID()
   userId?: string;
 
-  @IsOptional()
+  @Optional()
   @ToDate()
   @IsDate({ message: DATE_MESSAGE })
   createdBefore?: Date;
 
-  @IsOptional()
+  @Optional()
   @ToDate()
   @IsDate({ message: DATE_MESSAGE })
   createdAfter?: Date;
 
   /** Tokens last used before this date (never-used tokens are not included). */
-  @IsOptional()
+  @Optional()
   @ToDate()
   @IsDate({ message: DATE_MESSAGE })
   lastUsedBefore?: Date;
 
-  @IsOptional()
+  @Optional()
   @ToDate()
   @IsDate({ message: DATE_MESSAGE })
   lastUsedAfter?: Date;

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
-import { ToDate } from '../../common/validation';
+import { IsDate, IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Optional, ToDate, ToId } from '../../common/validation';
 import type { AuditAuthMethod, AuditOutcome } from '../audit-event.entity';
 
 const DATE_MESSAGE = 'must be an ISO 8601 date-time with a time zone, such as 2026-12-31T23:59:59Z';
@@ -10,39 +10,40 @@ export const MAX_AUDIT_PAGE = 200;
 
 /** `?tokenId=&action=&outcome=&from=&to=&cursor=&limit=&format=` */
 export class AuditEventQueryDto {
-  @IsOptional()
+  @Optional()
+  @ToId()
   @IsUUID()
   tokenId?: string;
 
   /** Exact action name, such as `personal_access_token.create`. */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(100)
   action?: string;
 
-  @IsOptional()
+  @Optional()
   @IsIn(AUDIT_OUTCOMES)
   outcome?: AuditOutcome;
 
   /** Events at or after this instant. */
-  @IsOptional()
+  @Optional()
   @ToDate()
   @IsDate({ message: DATE_MESSAGE })
   from?: Date;
 
   /** Events before this instant. */
-  @IsOptional()
+  @Optional()
   @ToDate()
   @IsDate({ message: DATE_MESSAGE })
   to?: Date;
 
   /** `nextCursor` of the previous page. */
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor is not one this API handed out' })
   cursor?: string;
 
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -50,14 +51,15 @@ export class AuditEventQueryDto {
   limit: number = 50;
 
   /** `json` pages (default); `ndjson` or `csv` stream every matching event (no cursor, no limit). */
-  @IsOptional()
+  @Optional()
   @IsIn(AUDIT_FORMATS)
   format: (typeof AUDIT_FORMATS)[number] = 'json';
 }
 
 export class AdminAuditEventQueryDto extends AuditEventQueryDto {
   /** Events in this user's trail: what they did, and what was done to their tokens. */
-  @IsOptional()
+  @Optional()
+  @ToId()
   @IsUUID()
   userId?: string;
 }

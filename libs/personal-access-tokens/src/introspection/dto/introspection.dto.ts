@@ -1,5 +1,6 @@
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsString, Matches, MaxLength } from 'class-validator';
 import { SCOPE_PATTERN } from '../../scopes/scope';
+import { Optional } from '../../common/validation';
 
 /** RFC 7662 request, as JSON or `application/x-www-form-urlencoded`. */
 export class IntrospectTokenDto {
@@ -9,7 +10,7 @@ export class IntrospectTokenDto {
   token: string;
 
   /** Accepted and ignored: only personal access tokens are introspected here. */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(100)
   token_type_hint?: string;
@@ -40,7 +41,7 @@ export class IntrospectionResponseDto {
 
 /** `GET /auth/verify?scope=...`: the scope the gateway requires for this location, if any. */
 export class VerifyQueryDto {
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(SCOPE_PATTERN, { message: 'scope must look like resource:action or resource:action:entityId' })
   scope?: string;

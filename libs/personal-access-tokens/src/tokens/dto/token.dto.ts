@@ -1,21 +1,18 @@
 import { ApiHideProperty } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
-  ArrayMinSize,
   ArrayUnique,
   Equals,
   IsArray,
   IsDate,
   IsIn,
-  IsOptional,
   IsString,
   Length,
   Matches,
   MaxLength,
-  ValidateIf,
 } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto';
-import { ToDate, Trim } from '../../common/validation';
+import { Nullable, Optional, ToDate, Trim } from '../../common/validation';
 import { SCOPE_PATTERN } from '../../scopes/scope';
 import { EXPIRES_IN_CHOICES, type ExpiresIn } from '../token-expiry';
 import type { TokenStatus } from '../personal-access-token.entity';
@@ -33,15 +30,18 @@ export class CreateTokenDto {
   @Matches(NO_CONTROL_CHARACTERS, { message: 'name must not contain control characters' })
   name: string;
 
-  /** @example "Deploys from the main branch" */
-  @IsOptional()
+  /** What the token is for; null or left out for none. @example "Deploys from the main branch" */
+  @Nullable()
   @IsString()
   @MaxLength(500)
-  description?: string;
+  description?: string | null;
 
-  /** @example ["personal_access_tokens:read"] */
+  /**
+   * What the token may do, within your role. May be empty: a token without scopes only identifies
+   * you (it can read itself at `/self`, as a GitHub token without scopes reads public data).
+   * @example ["personal_access_tokens:read"]
+   */
   @IsArray()
-  @ArrayMinSize(1)
   @ArrayMaxSize(MAX_SCOPES_PER_TOKEN)
   @ArrayUnique()
   @IsString({ each: true })
@@ -49,12 +49,12 @@ export class CreateTokenDto {
   scopes: string[];
 
   /** A lifetime from now. Give this or expiresAt; without either the token lives 90 days. */
-  @IsOptional()
+  @Optional()
   @IsIn(EXPIRES_IN_CHOICES)
   expiresIn?: ExpiresIn;
 
   /** A custom expiry date, or null for a token that never expires (only where policy allows). */
-  @IsOptional()
+  @Nullable()
   @ToDate()
   @IsDate({ message: DATE_MESSAGE })
   expiresAt?: Date | null;
@@ -63,22 +63,22 @@ export class CreateTokenDto {
 const EXPIRY_IMMUTABLE = 'cannot be changed: expirations cannot be extended; rotate or regenerate the token instead';
 
 export class UpdateTokenDto {
-  @IsOptional()
+  @Optional()
   @Trim()
   @IsString()
   @Length(1, 100)
   @Matches(NO_CONTROL_CHARACTERS, { message: 'name must not contain control characters' })
   name?: string;
 
-  @IsOptional()
+  /** null clears the description. */
+  @Nullable()
   @IsString()
   @MaxLength(500)
-  description?: string;
+  description?: string | null;
 
-  /** Replaces the token's scopes; checked against your role again. */
-  @IsOptional()
+  /** Replaces the token's scopes (possibly with none); checked against your role again. */
+  @Optional()
   @IsArray()
-  @ArrayMinSize(1)
   @ArrayMaxSize(MAX_SCOPES_PER_TOKEN)
   @ArrayUnique()
   @IsString({ each: true })
@@ -97,24 +97,24 @@ export class UpdateTokenDto {
 
 export class RotateTokenDto {
   /** A lifetime from now for the new secret. Give this or expiresAt; default 90 days. */
-  @IsOptional()
+  @Optional()
   @IsIn(EXPIRES_IN_CHOICES)
   expiresIn?: ExpiresIn;
 
   /** Expiry of the new secret. A rotated token always expires, so null is refused. */
-  @ValidateIf((dto: RotateTokenDto) => dto.expiresAt !== undefined)
+  @Optional()
   @ToDate()
   @IsDate({ message: DATE_MESSAGE })
   expiresAt?: Date;
 }
 
 export class RegenerateTokenDto {
-  @IsOptional()
+  @Optional()
   @IsIn(EXPIRES_IN_CHOICES)
   expiresIn?: ExpiresIn;
 
   /** A date, or null for no expiry where policy allows. */
-  @IsOptional()
+  @Nullable()
   @ToDate()
   @IsDate({ message: DATE_MESSAGE })
   expiresAt?: Date | null;
@@ -126,23 +126,23 @@ export const TOKEN_STATUSES = ['active', 'expired', 'revoked'] as const;
 /** The filters every token list takes (the owner's and the administrator's). */
 export class TokenFiltersDto extends PageQueryDto {
   /** A token past its expiry is `expired` even before the expiry job has run. */
-  @IsOptional()
+  @Optional()
   @IsIn(TOKEN_STATUSES)
   status?: TokenStatus;
 
   /** Part of the token name. */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(100)
   search?: string;
 }
 
 export class ListTokensQueryDto extends TokenFiltersDto {
-  @IsOptional()
+  @Optional()
   @IsIn(TOKEN_SORT_FIELDS)
   sort: (typeof TOKEN_SORT_FIELDS)[number] = 'createdAt';
 
-  @IsOptional()
+  @Optional()
   @IsIn(['asc', 'desc'])
   order: 'asc' | 'desc' = 'desc';
 }

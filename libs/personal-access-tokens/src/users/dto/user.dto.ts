@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsEmail, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { Optional } from '../../common/validation';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const normalizeEmail = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
@@ -29,19 +30,19 @@ export class CreateUserDto {
 }
 
 export class UpdateUserDto {
-  @IsOptional()
+  @Optional()
   @Transform(trim)
   @IsString()
   @Length(1, 200)
   displayName?: string;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(/^[a-z][a-z0-9_-]{0,49}$/)
   role?: string;
 
   /** false deactivates the user: their sessions and tokens stop working on the next request. */
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   active?: boolean;
 }
