@@ -3,7 +3,16 @@ import { AuditEvents1795400001000 } from './1795400001000-audit-events';
 import { ExpiryNoticesAndWebhooks1795400002000 } from './1795400002000-expiry-notices-and-webhooks';
 import { RateLimitCounters1795400003000 } from './1795400003000-rate-limit-counters';
 import { TokenNameKey1795400004000 } from './1795400004000-token-name-key';
+import { AuditTargetIndex1795400004500 } from './1795400004500-audit-target-index';
 import { ClusterSafeLocks1795400005000 } from './1795400005000-cluster-safe-locks';
 
 /** Every migration, oldest first: listed explicitly so the app, the CLI and tests load the same set. */
-export const MIGRATIONS = [InitialSchema1795400000000, AuditEvents1795400001000, ExpiryNoticesAndWebhooks1795400002000, RateLimitCounters1795400003000, TokenNameKey1795400004000, ClusterSafeLocks1795400005000];
+export const MIGRATIONS = [
+  InitialSchema1795400000000,
+  AuditEvents1795400001000,
+  ExpiryNoticesAndWebhooks1795400002000,
+  RateLimitCounters1795400003000,
+  TokenNameKey1795400004000,
+  AuditTargetIndex1795400004500,
+  ClusterSafeLocks1795400005000,
+];

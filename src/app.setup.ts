@@ -3,8 +3,10 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { Logger } from 'pino';
 import { AppConfig } from './config/app-config';
+import { TOKEN_SHAPED } from './logging/redact';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -13,9 +15,32 @@ const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; message: 
   FST_ERR_BAD_URL: { status: 400, code: 'bad_request', message: 'The request URL is malformed' },
   FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'uri_too_long', message: 'A path parameter is too long' },
 };
-/** `<prefix>_<30+ base62>`: PATs, session tokens, and a host app's own prefixes. UUIDs never match. */
-const TOKEN_SHAPED = /[a-z][a-z0-9]{0,15}_[0-9A-Za-z]{30,}/g;
 const UNKNOWN_FRAMEWORK_ERROR = { status: 400, code: 'bad_request', message: 'The request could not be routed' };
+
+/** Node's HTTP parser refusing a request (no Fastify request exists yet), by the parser's error code. */
+const PARSER_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'headers_too_large', message: 'The request line and headers are over 16 KB' },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout', message: 'The request was not received in time' },
+};
+const UNPARSABLE_REQUEST = { status: 400, code: 'bad_request', message: 'The request is not valid HTTP' };
+
+/**
+ * Writes an error in the API's one shape straight onto a socket (Fastify's `clientErrorHandler`):
+ * the parser gave up before there was a request, so the request id is a new one.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, code, message } = PARSER_ERRORS[error.code ?? ''] ?? UNPARSABLE_REQUEST;
+  const requestId = randomUUID();
+  const body = JSON.stringify({ statusCode: status, error: STATUS_CODES[status], code, message, requestId });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
 
 /** The HTTP server: request ids, limits and proxy trust, the same in production and tests. */
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
@@ -26,6 +51,9 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { maxParamLength: 300 },
     requestIdHeader: false,
+    clientErrorHandler: answerClientError,
+    // Requests that arrive while the server drains get configureApp's 503, in the API's shape.
+    return503OnClosing: false,
     // Fastify's own answers to these echo the raw path and lack a request id: answer in the API's shape.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const { status, code, message } = FRAMEWORK_ERRORS[error.code] ?? UNKNOWN_FRAMEWORK_ERROR;
@@ -57,6 +85,22 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
       statusCode: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 10) / 10,
       ip: request.ip,
+    });
+  });
+  // Once closing starts, requests still arriving on open connections are turned away: the load
+  // balancer should send them to another instance.
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (!closing) return;
+    return reply.code(503).header('Connection', 'close').header('Retry-After', '5').send({
+      statusCode: 503,
+      error: STATUS_CODES[503],
+      code: 'shutting_down',
+      message: 'This instance is shutting down; retry the request',
+      requestId: request.id,
     });
   });
   app.enableShutdownHooks();

@@ -377,6 +377,8 @@ interface CallOptions {
     const users = await Promise.all([member(), member(), member()]);
     const created: string[] = [];
     const revoked: string[] = [];
+    // Revokes cut off by the kill: committed or not, nobody was told either way.
+    const unsure: string[] = [];
     const answers: Array<Answer & { node: number }> = [];
     let stop = false;
     const writer = async (node: number, user: TestUser) => {
@@ -392,6 +394,7 @@ interface CallOptions {
         const revoke = await call(node, 'POST', `${BASE}/${answer.body.id}/revoke`, { token: user.session, body: {} });
         answers.push({ ...revoke, node });
         if (revoke.status === 200) revoked.push(answer.body.id);
+        else unsure.push(answer.body.id);
       }
     };
     const victim = cluster.nodes[2];
@@ -418,12 +421,22 @@ interface CallOptions {
     for (let node = 0; node < 3; node++) {
       const rows = await query(node, 'SELECT id, status FROM personal_access_tokens WHERE id IN (?)', [created]);
       expect(rows.map((r) => r.id).sort()).toEqual([...created].sort());
-      expect(
-        rows
-          .filter((r) => r.status === 'revoked')
-          .map((r) => r.id)
-          .sort(),
-      ).toEqual([...revoked].sort());
+      const revokedRows = rows.filter((r) => r.status === 'revoked').map((r) => r.id);
+      expect(revokedRows).toEqual(expect.arrayContaining(revoked));
+      expect(revokedRows.filter((id) => !revoked.includes(id) && !unsure.includes(id))).toEqual([]);
+      // Each acknowledged change committed its audit event with it.
+      const events = await query(
+        node,
+        "SELECT target_id, action FROM audit_events WHERE target_id IN (?) AND outcome = 'success' AND action IN ('personal_access_token.create', 'personal_access_token.revoke')",
+        [created],
+      );
+      const targets = (action: string) =>
+        events
+          .filter((e) => e.action === action)
+          .map((e) => e.target_id)
+          .sort();
+      expect(targets('personal_access_token.create')).toEqual([...created].sort());
+      expect(targets('personal_access_token.revoke')).toEqual([...revokedRows].sort());
     }
     // The instance on the restarted node answers again once its pool reconnects.
     let back: Answer | undefined;
@@ -433,4 +446,28 @@ interface CallOptions {
     }
     expect(back?.status).toBe(201);
   }, 300_000);
+
+  it('two administrators demoting each other on two nodes at once: one is refused, an administrator is left', async () => {
+    const root = await apps[0].loginAdmin();
+    const rootId = (await call(0, 'GET', '/user/me', { token: root })).body.id;
+    const other = await apps[0].createUser('admin');
+    for (let round = 0; round < 3; round++) {
+      const answers = await Promise.all([
+        call(0, 'PATCH', `/admin/users/${other.id}`, { token: root, body: { role: 'member' } }),
+        call(1, 'PATCH', `/admin/users/${rootId}`, { token: other.session, body: { role: 'member' } }),
+      ]);
+      const refused = answers.filter((a) => a.status === 409);
+      // Either one demotion won and the other was refused, or the loser was refused before it got
+      // this far (its caller no longer an administrator): never both through.
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+      for (const answer of answers.filter((a) => a.status !== 200)) expect([403, 409]).toContain(answer.status);
+      expect(refused.every((a) => a.body.code === 'last_administrator')).toBe(true);
+      const admins = await query(2, "SELECT u.id FROM users u JOIN roles r ON r.id = u.role_id WHERE r.name = 'admin' AND u.active = 1");
+      expect(admins).toHaveLength(1);
+      // Back to two administrators for the next round.
+      const survivor = admins[0].id === rootId ? root : other.session;
+      const demoted = admins[0].id === rootId ? other.id : rootId;
+      expect((await call(2, 'PATCH', `/admin/users/${demoted}`, { token: survivor, body: { role: 'admin' } })).status).toBe(200);
+    }
+  });
 });

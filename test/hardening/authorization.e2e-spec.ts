@@ -125,9 +125,13 @@ describe.each(testDatabases())('authorization, mass assignment, secrecy and limi
         expect(JSON.stringify(event)).not.toContain(alice.email);
         expect(JSON.stringify(event)).not.toContain(aliceToken.name);
       }
+      // Filtered by her token's id, Bob sees only his own attempts on it (the filter also matches
+      // targetId), never an event of hers.
       const filtered = await call('GET', `/user/me/audit-events?tokenId=${aliceToken.id}`, { token: bob.session });
       expect(filtered.status).toBe(200);
-      expect(filtered.body.items).toEqual([]);
+      for (const event of filtered.body.items) {
+        expect(event).toMatchObject({ subjectUserId: bob.id, actorUserId: bob.id, tokenId: null, targetId: aliceToken.id });
+      }
       expectErrorShape(await call('GET', `/user/me/audit-events?userId=${alice.id}`, { token: bob.session }), 400);
       // Alice's own trail does have her events: the filter is ownership, not emptiness.
       const own = await call('GET', `/user/me/audit-events?tokenId=${aliceToken.id}`, { token: alice.session });

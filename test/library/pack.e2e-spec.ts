@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(__dirname, '../..');
@@ -23,8 +23,14 @@ describe('the packed library', () => {
     expect(tarball).toMatch(/^pat-service-personal-access-tokens-.*\.tgz$/);
 
     cpSync(join(__dirname, 'fixtures/scratch-host'), scratch, { recursive: true });
-    run('npm', ['install', `./${tarball}`, '--offline', '--ignore-scripts', '--legacy-peer-deps', '--no-audit', '--no-fund'], scratch);
-    const installed = readdirSync(join(scratch, 'node_modules/@pat-service/personal-access-tokens/dist'));
+    // Installed the way npm lays a package out, without npm: no registry, no cache (a fresh machine has
+    // neither). Its dependencies (cron) and peers are the repository's, found up the directory tree.
+    const installedAt = join(scratch, 'node_modules/@pat-service/personal-access-tokens');
+    mkdirSync(installedAt, { recursive: true });
+    run('tar', ['-xzf', join(scratch, tarball), '-C', installedAt, '--strip-components=1'], scratch);
+    const manifest = JSON.parse(readFileSync(join(installedAt, 'package.json'), 'utf8')) as { name: string };
+    expect(manifest.name).toBe('@pat-service/personal-access-tokens');
+    const installed = readdirSync(join(installedAt, 'dist'));
     expect(installed).toEqual(expect.arrayContaining(['libs', 'migrations']));
 
     run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], scratch);

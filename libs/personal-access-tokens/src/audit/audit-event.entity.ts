@@ -13,6 +13,7 @@ export type AuditOutcome = 'success' | 'denied' | 'error';
 @Entity({ name: 'audit_events' })
 @Index('IDX_audit_actor_time', ['actorUserId', 'occurredAt'])
 @Index('IDX_audit_token_time', ['tokenId', 'occurredAt'])
+@Index('IDX_audit_target_time', ['targetId', 'occurredAt'])
 @Index('IDX_audit_subject_time', ['subjectUserId', 'occurredAt'])
 @Index('IDX_audit_time', ['occurredAt'])
 export class AuditEvent {

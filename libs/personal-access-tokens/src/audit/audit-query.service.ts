@@ -104,7 +104,8 @@ export class AuditQueryService {
 
   private applyFilter(builder: SelectQueryBuilder<AuditEvent>, filter: AuditFilter): void {
     if (filter.userId) builder.andWhere('e.subjectUserId = :userId', { userId: filter.userId });
-    if (filter.tokenId) builder.andWhere('e.tokenId = :tokenId', { tokenId: filter.tokenId });
+    // With it or to it: both columns are indexed (with occurred_at), one query either way.
+    if (filter.tokenId) builder.andWhere('(e.tokenId = :tokenId OR e.targetId = :tokenId)', { tokenId: filter.tokenId });
     if (filter.action) builder.andWhere('e.action = :action', { action: filter.action });
     if (filter.outcome) builder.andWhere('e.outcome = :outcome', { outcome: filter.outcome });
     if (filter.from) builder.andWhere('e.occurredAt >= :from', { from: filter.from });

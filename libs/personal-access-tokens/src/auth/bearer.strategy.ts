@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
-import { InvalidRequestError, InvalidTokenError, MissingCredentialsError } from './auth.errors';
+import { InvalidRequestError, MissingCredentialsError } from './auth.errors';
 import { CredentialVerifier } from './credential-verifier';
 import { readCredential } from './credentials';
 import { FailedAuthLimiter } from './failed-auth-limiter';
@@ -44,13 +44,6 @@ export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) 
   }
 
   async validate(request: StrategyRequest, token: string): Promise<Principal> {
-    const ip = request.ip ?? 'unknown';
-    this.failures.assertAllowed(ip);
-    try {
-      return await this.verifier.verify(token, request.ip);
-    } catch (error) {
-      if (error instanceof InvalidTokenError) await this.failures.recordFailure(ip);
-      throw error;
-    }
+    return this.failures.guard(request.ip ?? 'unknown', token, () => this.verifier.verify(token, request.ip));
   }
 }

@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, NotFoundException, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
 import { isDatabaseUnavailable } from './database-errors';
@@ -100,11 +100,17 @@ function statusOf(exception: unknown): number | undefined {
   return typeof candidate === 'number' && candidate >= 400 && candidate < 600 ? candidate : undefined;
 }
 
+/** Nest's answer for a path no route matches, `Cannot GET /path?query`: the URL may hold a secret. */
+const ROUTE_NOT_FOUND = /^Cannot [A-Z-]+ /;
+
 function clientMessageOf(exception: unknown, status: number): string {
   if (exception instanceof HttpException) {
     const response = exception.getResponse();
     if (typeof response === 'string') return response;
     const message = (response as { message?: unknown }).message;
+    if (typeof message === 'string' && exception instanceof NotFoundException && ROUTE_NOT_FOUND.test(message)) {
+      return 'No route matches this method and path';
+    }
     if (typeof message === 'string') return message;
     if (Array.isArray(message)) return message.join('; ');
   }

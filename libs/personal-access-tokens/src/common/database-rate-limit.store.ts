@@ -1,8 +1,21 @@
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { DataSource, LessThan } from 'typeorm';
 import { RateLimitCounter } from './rate-limit-counter.entity';
 import { RateLimitStore } from './rate-limiter';
 import { UnitOfWork } from './unit-of-work';
+
+/** The width of the `key` column (characters). */
+const KEY_COLUMN_LENGTH = 200;
+
+/**
+ * A key that fits the column: as it is, or for a longer one (a 300-character email) a readable
+ * head and a SHA-256 of the whole key, so that two long keys never share a counter.
+ */
+export function storedRateLimitKey(key: string): string {
+  if (key.length <= KEY_COLUMN_LENGTH) return key;
+  return `${key.slice(0, 100)}#${createHash('sha256').update(key).digest('hex')}`;
+}
 
 /**
  * Rate-limit counters in the database, so that limits hold across instances. One upsert and one
@@ -17,7 +30,8 @@ export class DatabaseRateLimitStore implements RateLimitStore {
     private readonly unitOfWork: UnitOfWork,
   ) {}
 
-  async increment(key: string, windowStart: number, windowSeconds: number, cost: number): Promise<number> {
+  async increment(rawKey: string, windowStart: number, windowSeconds: number, cost: number): Promise<number> {
+    const key = storedRateLimitKey(rawKey);
     const upsert =
       this.dataSource.options.type === 'better-sqlite3'
         ? 'INSERT INTO rate_limit_counters (`key`, window_start, count) VALUES (?, ?, ?) ON CONFLICT(`key`, window_start) DO UPDATE SET count = count + excluded.count'
@@ -38,7 +52,7 @@ export class DatabaseRateLimitStore implements RateLimitStore {
   }
 
   peek(key: string, windowStart: number): Promise<number> {
-    return this.read((sql, params) => this.dataSource.query(sql, params), key, windowStart);
+    return this.read((sql, params) => this.dataSource.query(sql, params), storedRateLimitKey(key), windowStart);
   }
 
   private async read(

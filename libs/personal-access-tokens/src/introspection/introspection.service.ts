@@ -5,6 +5,7 @@ import { attributeAuditActor } from '../audit/audit-context';
 import { InvalidTokenError, MissingCredentialsError } from '../auth/auth.errors';
 import { CredentialVerifier } from '../auth/credential-verifier';
 import { MAX_CREDENTIAL_LENGTH, readCredential } from '../auth/credentials';
+import { FailedAuthLimiter } from '../auth/failed-auth-limiter';
 import { Principal } from '../auth/principal';
 import { DomainError, ForbiddenError, TooManyRequestsError } from '../common/domain-error';
 import { RateLimiter } from '../common/rate-limiter';
@@ -38,6 +39,7 @@ interface GatewayRequest {
 export class IntrospectionService {
   constructor(
     private readonly verifier: CredentialVerifier,
+    private readonly failures: FailedAuthLimiter,
     @InjectRepository(PersonalAccessToken) private readonly tokens: Repository<PersonalAccessToken>,
     private readonly rateLimiter: RateLimiter,
     @Inject(PAT_OPTIONS) private readonly options: ResolvedOptions,
@@ -82,9 +84,14 @@ export class IntrospectionService {
     const credential = readCredential({ headers: request.headers });
     if (credential.kind === 'missing') throw new MissingCredentialsError(realm);
     if (credential.kind === 'invalid') throw new GatewayInvalidRequestError(realm, credential.description);
-    if (!credential.token.startsWith(this.options.tokenPrefix)) throw new InvalidTokenError(realm);
-    const principal = await this.verifier.verify(credential.token, request.ip);
-    if (!principal.token) throw new InvalidTokenError(realm);
+    const secret = credential.token;
+    // The same failed-authentication limit as the bearer guard: a gateway is one more way to guess.
+    const principal = await this.failures.guard(request.ip ?? 'unknown', secret, async () => {
+      if (!secret.startsWith(this.options.tokenPrefix)) throw new InvalidTokenError(realm);
+      const verified = await this.verifier.verify(secret, request.ip);
+      if (!verified.token) throw new InvalidTokenError(realm);
+      return { ...verified, token: verified.token };
+    });
     const { user, token } = principal;
     attributeAuditActor({
       userId: user.id,

@@ -53,7 +53,8 @@ export class NotATokenRequestError extends BadRequestError {
 }
 
 export class ScopeNotOnTokenError extends NotFoundError {
-  constructor(scope: string) {
-    super('scope_not_found', `The token does not have the scope ${scope}`);
+  // The scope comes from the URL, where a client may have pasted a secret: never echoed.
+  constructor() {
+    super('scope_not_found', 'The token does not have this scope');
   }
 }

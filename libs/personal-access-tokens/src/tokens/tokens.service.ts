@@ -13,6 +13,7 @@ import { hydrate, readRows, tableOf } from '../common/raw-entity';
 import { UnitOfWork } from '../common/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
 import { GrantRules } from '../scopes/grant-rules';
+import { parseScope } from '../scopes/scope';
 import { UserDirectory } from '../users/user-directory';
 import {
   CreatedTokenResponseDto,
@@ -297,8 +298,10 @@ export class TokensService {
   async removeScope(userId: string, id: string, scope: string): Promise<void> {
     await this.unitOfWork.run(async (manager) => {
       await this.findOwned(manager, userId, id);
+      // Not a scope (a pasted secret, say): no token holds it, and it goes into no query or log.
+      if (!parseScope(scope)) throw new ScopeNotOnTokenError();
       const result = await manager.delete(PersonalAccessTokenScope, { tokenId: id, scope });
-      if (!result.affected) throw new ScopeNotOnTokenError(scope);
+      if (!result.affected) throw new ScopeNotOnTokenError();
     });
     await this.publishScopeChange(userId, id, { removed: scope });
   }

@@ -47,6 +47,10 @@ export class AdminUsersController {
   @AuditAction('user.update', { bodyFields: ['displayName', 'role', 'active'] })
   @RequireScopes('admin:write')
   @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiConflictResponse({
+    description: 'The change would leave no active user who can manage users (`last_administrator`)',
+    type: ErrorResponseDto,
+  })
   update(@Param('id', ParseIdPipe) id: string, @Body() body: UpdateUserDto): Promise<UserResponseDto> {
     return this.users.update(id, body);
   }

@@ -17,3 +17,9 @@ export class UnknownRoleError extends BadRequestError {
     super('unknown_role', `There is no role named "${role}"; see GET /roles`, [{ field: 'role', reason: 'is not a known role' }]);
   }
 }
+
+export class LastAdministratorError extends ConflictError {
+  constructor() {
+    super('last_administrator', 'This is the only active user who can manage users: make another user an administrator first');
+  }
+}

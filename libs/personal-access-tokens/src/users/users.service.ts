@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/database-errors';
 import { Page } from '../common/pagination.dto';
@@ -11,7 +11,8 @@ import { CreateUserDto, RoleResponseDto, UpdateUserDto, UserResponseDto } from '
 import { hashPassword, UNMATCHABLE_PASSWORD_HASH, verifyPassword } from './password-hasher';
 import { Role } from './role.entity';
 import { User } from './user.entity';
-import { EmailTakenError, UnknownRoleError, UserNotFoundError } from './users.errors';
+import { Privilege } from './privileges';
+import { EmailTakenError, LastAdministratorError, UnknownRoleError, UserNotFoundError } from './users.errors';
 
 /** The default user store: accounts, their roles, and password checks for login. */
 @Injectable()
@@ -68,7 +69,16 @@ export class UsersService {
     if (changes.displayName !== undefined) patch.displayName = changes.displayName;
     if (changes.active !== undefined) patch.active = changes.active;
     if (role) patch.roleId = role.id;
-    const result = await this.unitOfWork.run((manager) => manager.update(User, { id }, patch));
+    const mayRemoveAnAdministrator = patch.active === false || role !== undefined;
+    const result = await this.unitOfWork.run(
+      async (manager) => {
+        if (mayRemoveAnAdministrator) await this.keepAnAdministrator(manager, id, patch);
+        return manager.update(User, { id }, patch);
+      },
+      // Row locks are local to a Galera node: two demotions on two nodes lock the same rows there
+      // and write different ones. Both write this lock row too, so certification lets one through.
+      mayRemoveAnAdministrator ? { lock: 'pat:administrators' } : {},
+    );
     if (!result.affected) throw new UserNotFoundError();
     this.verificationCache.invalidateUser(id);
     return this.get(id);
@@ -91,6 +101,29 @@ export class UsersService {
   async listRoles(): Promise<RoleResponseDto[]> {
     const roles = await this.roles.find({ order: { name: 'ASC' } });
     return roles.map(({ name, description, privileges, scopes }) => ({ name, description, privileges, scopes }));
+  }
+
+  /**
+   * Refuses a change that would leave no active user able to manage users (the bootstrap admin is
+   * only created on an empty table, so nobody could undo it). The active administrators' rows are
+   * locked (FOR UPDATE, in id order) before they are counted: of two administrators demoting each
+   * other at once, the second sees the first's change and is refused. SQLite runs one write at a time.
+   * On a cluster the caller's lock row orders them (see `update`).
+   */
+  private async keepAnAdministrator(manager: EntityManager, id: string, patch: Partial<User>): Promise<void> {
+    const roles = await manager.find(Role);
+    const administering = roles.filter((role) => role.privileges.includes(Privilege.ManageUsers)).map((role) => role.id);
+    if (patch.active !== false && patch.roleId !== undefined && administering.includes(patch.roleId)) return;
+    if (!administering.length) return;
+    const query = manager
+      .createQueryBuilder(User, 'u')
+      .select('u.id', 'id')
+      .where('u.roleId IN (:...administering)', { administering })
+      .andWhere('u.active = :active', { active: true })
+      .orderBy('u.id', 'ASC');
+    if (manager.connection.options.type !== 'better-sqlite3') query.setLock('pessimistic_write');
+    const admins: Array<{ id: string }> = await query.getRawMany();
+    if (admins.length === 1 && admins[0].id === id) throw new LastAdministratorError();
   }
 
   private async roleNamed(name: string): Promise<Role> {

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Optional, ToDate, ToId } from '../../common/validation';
@@ -10,6 +11,11 @@ export const MAX_AUDIT_PAGE = 200;
 
 /** `?tokenId=&action=&outcome=&from=&to=&cursor=&limit=&format=` */
 export class AuditEventQueryDto {
+  /**
+   * A token's whole trail: what was done with it (requests it authenticated, `tokenId`) and what was
+   * done to it (created, renamed, scopes changed, rotated, regenerated, revoked, expired, reuse
+   * detected: `targetId`). Events match when either field is this id.
+   */
   @Optional()
   @ToId()
   @IsUUID()
@@ -21,6 +27,7 @@ export class AuditEventQueryDto {
   @MaxLength(100)
   action?: string;
 
+  @ApiPropertyOptional({ enum: AUDIT_OUTCOMES })
   @Optional()
   @IsIn(AUDIT_OUTCOMES)
   outcome?: AuditOutcome;

@@ -1,4 +1,4 @@
-import { ApiHideProperty } from '@nestjs/swagger';
+import { ApiHideProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -126,6 +126,7 @@ export const TOKEN_STATUSES = ['active', 'expired', 'revoked'] as const;
 /** The filters every token list takes (the owner's and the administrator's). */
 export class TokenFiltersDto extends PageQueryDto {
   /** A token past its expiry is `expired` even before the expiry job has run. */
+  @ApiPropertyOptional({ enum: TOKEN_STATUSES })
   @Optional()
   @IsIn(TOKEN_STATUSES)
   status?: TokenStatus;
