@@ -287,6 +287,7 @@ interface CallOptions {
       const answer = await call(0, 'POST', `${BASE}/${token.id}/revoke`, { token: user.session, body: {} });
       expect(answer.status).toBe(200);
       phase = 'acknowledged';
+      // A while inside the TTL (cache hits elsewhere allowed), then every clock past it at once.
       await new Promise((resolve) => setTimeout(resolve, 500));
       advanceAll(CACHE_TTL_SECONDS * SECOND);
       phase = 'stale-window-over';
