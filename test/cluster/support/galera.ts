@@ -118,6 +118,11 @@ export class GaleraNode {
     }
   }
 
+  /** SIGKILL without waiting, for process exit. */
+  killNow(): void {
+    if (this.running) this.process?.kill('SIGKILL');
+  }
+
   /** SIGKILL, as a crash or an OOM kill would. Only the process this node started. */
   async kill(): Promise<void> {
     const child = this.process;
@@ -152,6 +157,8 @@ export class GaleraCluster {
     const address = `gcomm://${ports.map((p) => `127.0.0.1:${p.gcomm}`).join(',')}`;
     const nodes = ports.map((p, i) => new GaleraNode(i, join(root, `node${i + 1}`), p, address));
     const cluster = new GaleraCluster(root, nodes);
+    // A test process that exits without tearing down (a crash, a timeout) takes its servers with it.
+    process.once('exit', () => nodes.forEach((node) => node.killNow()));
     try {
       for (const node of nodes) {
         await run('mariadb-install-db', [
