@@ -1,4 +1,5 @@
 import tseslint from 'typescript-eslint';
+import moduleGraph from './eslint/module-graph.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'bench/.work/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
@@ -12,6 +13,11 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts', 'libs/**/*.ts'],
+    plugins: { pat: moduleGraph },
+    rules: { 'pat/module-graph': 'error' },
+  },
+  {
+    files: ['src/**/*.ts', 'libs/**/*.ts'],
     ignores: ['src/config/**', 'src/data-source.ts'],
     rules: {
       // Configuration is read once, in src/config.
@@ -21,8 +27,8 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            { name: 'class-validator', importNames: ['IsOptional'], message: 'Use Optional() or Nullable() from common/validation.' },
-            { name: '@nestjs/common', importNames: ['ParseUUIDPipe'], message: 'Use ParseIdPipe from common/parse-id.pipe.' },
+            { name: 'class-validator', importNames: ['IsOptional'], message: 'Use Optional() or Nullable() from core/validation.' },
+            { name: '@nestjs/common', importNames: ['ParseUUIDPipe'], message: 'Use ParseIdPipe from core/parse-id.pipe.' },
           ],
         },
       ],

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ExpiryJob, TokenEvent, TokenEvents } from '../libs/personal-access-tokens/src';
-import { JOB_LEASE_SECONDS } from '../libs/personal-access-tokens/src/expiry/job-lock';
+import { JOB_LEASE_SECONDS } from '../libs/personal-access-tokens/src/tokens/expiry/job-lock';
 import { PersonalAccessToken } from '../libs/personal-access-tokens/src/tokens/personal-access-token.entity';
 import { DAY, HOUR, MINUTE, SECOND } from './support/fake-clock';
 import { TestApp, TestUser } from './support/test-app';

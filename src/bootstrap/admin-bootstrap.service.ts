@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { UsersService } from '../../libs/personal-access-tokens/src';
-import { isUniqueViolation } from '../../libs/personal-access-tokens/src/common/database-errors';
+import { isUniqueViolation, UsersService } from '../../libs/personal-access-tokens/src';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/app-config.provider';
 

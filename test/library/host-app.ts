@@ -3,14 +3,24 @@ import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { Column, Entity, MigrationInterface, PrimaryColumn, QueryRunner, Repository, Table, Logger as TypeOrmLogger } from 'typeorm';
 import {
+  AUDIT_ENTITIES,
+  AuditAction,
+  AuditModule,
   Auth,
+  AUTH_ENTITIES,
+  AuthModule,
+  CORE_ENTITIES,
   DirectoryUser,
   PERSONAL_ACCESS_TOKENS_ENTITIES,
   PERSONAL_ACCESS_TOKENS_MIGRATIONS,
+  PersonalAccessTokensCoreModule,
   PersonalAccessTokensModule,
   Principal,
   Public,
   RequireScopes,
+  ScopesModule,
+  TOKENS_ENTITIES,
+  TokensModule,
   UserDirectory,
 } from '../../libs/personal-access-tokens/src';
 import { DatabaseConfig } from '../../src/config/app-config';
@@ -65,7 +75,7 @@ export class AccountsDirectory implements UserDirectory {
       active: account.enabled,
       role: account.plan,
       privileges: ['GENERATE_PERSONAL_ACCESS_TOKENS'],
-      scopes: account.plan === 'pro' ? ['reports:*', 'personal_access_tokens:*'] : ['reports:read'],
+      scopes: account.plan === 'pro' ? ['reports:*', 'personal_access_tokens:*', 'user:read', 'audit:read'] : ['reports:read'],
     };
   }
 }
@@ -91,6 +101,7 @@ export class ReportsController {
   }
 
   @Post()
+  @AuditAction('report.create', { target: null })
   @RequireScopes('reports:create')
   create() {
     return { created: true };
@@ -110,16 +121,19 @@ export class QueryLog implements TypeOrmLogger {
   log(): void {}
 }
 
+function connectionOf(database: DatabaseConfig) {
+  return database.type === 'sqlite'
+    ? { type: 'better-sqlite3' as const, database: database.file }
+    : { type: database.flavor, url: database.url, timezone: 'Z' };
+}
+
 /** The host app; `configuredAsync` takes the library's options from a factory (forRootAsync). */
-export function hostAppModule(database: DatabaseConfig, queryLog: QueryLog, configuredAsync = false): Type<unknown> {
+export function hostAppModule(database: DatabaseConfig, queryLog: QueryLog, configuredAsync = false, routes?: boolean): Type<unknown> {
   const options = {
     peppers: [randomBytes(32).toString('hex')],
     productScopes: [{ resource: 'reports', description: 'Reports', actions: ['read', 'create'] }],
   };
-  const connection =
-    database.type === 'sqlite'
-      ? { type: 'better-sqlite3' as const, database: database.file }
-      : { type: database.flavor, url: database.url, timezone: 'Z' };
+  const connection = connectionOf(database);
   @Module({
     imports: [
       TypeOrmModule.forRoot({
@@ -141,10 +155,54 @@ export function hostAppModule(database: DatabaseConfig, queryLog: QueryLog, conf
             ...options,
             userDirectory: AccountsDirectory,
             imports: [TypeOrmModule.forFeature([Account])],
+            routes,
           }),
     ],
     controllers: [ReportsController],
   })
   class HostAppModule {}
   return HostAppModule;
+}
+
+/**
+ * A host app that composes the library's modules itself, with its own users: Scopes, Tokens and
+ * Auth, and with `audit` the AuditModule too. Its data source knows only those modules' entities.
+ */
+export function composedHostAppModule(
+  database: DatabaseConfig,
+  queryLog: QueryLog,
+  audit: boolean,
+  configuredAsync = false,
+): Type<unknown> {
+  const options = {
+    peppers: [randomBytes(32).toString('hex')],
+    productScopes: [{ resource: 'reports', description: 'Reports', actions: ['read', 'create'] }],
+    expiry: { cron: false as const },
+    audit: { retentionCron: false as const },
+  };
+  const directory = { userDirectory: AccountsDirectory, imports: [TypeOrmModule.forFeature([Account])] };
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot({
+        ...connectionOf(database),
+        entities: [...CORE_ENTITIES, ...TOKENS_ENTITIES, ...AUTH_ENTITIES, ...(audit ? AUDIT_ENTITIES : []), Account],
+        migrations: [...PERSONAL_ACCESS_TOKENS_MIGRATIONS, CreateHostAccounts1795500000000],
+        migrationsRun: true,
+        logging: true,
+        logger: queryLog,
+      }),
+      TypeOrmModule.forFeature([Account]),
+      configuredAsync
+        ? PersonalAccessTokensCoreModule.forRootAsync({ useFactory: async () => options, ...directory })
+        : PersonalAccessTokensCoreModule.forRoot({ ...options, ...directory }),
+      // Before AuthModule, so that its route guard runs first.
+      ...(audit ? [AuditModule] : []),
+      ScopesModule,
+      TokensModule,
+      AuthModule,
+    ],
+    controllers: [ReportsController],
+  })
+  class ComposedHostAppModule {}
+  return ComposedHostAppModule;
 }

@@ -1,47 +1,38 @@
-import { ConfigurableModuleBuilder, ModuleMetadata, Type } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { PersonalAccessTokensModuleOptions } from './personal-access-tokens.options';
-import { TOKEN_CONTROLLERS, USER_CONTROLLERS } from './personal-access-tokens.routes';
-import { DefaultUserDirectory } from './users/default-user-directory';
-import { Role } from './users/role.entity';
-import { User } from './users/user.entity';
-import { UserDirectory } from './users/user-directory';
-import { UsersService } from './users/users.service';
+import { DynamicModule, Type } from '@nestjs/common';
+import { MODULE_METADATA } from '@nestjs/common/constants';
+import { CORE_ASYNC_OPTIONS_TYPE, CORE_OPTIONS_TYPE } from './core/core.module-definition';
 
-/** Module-shaping options, known when the module is declared (unlike the options themselves). */
+/** Module-shaping options of the composition, besides the core's `userDirectory` and `imports`. */
 export interface PersonalAccessTokensModuleExtras {
-  /** Register the module globally. */
+  /** Register the modules globally. */
   isGlobal: boolean;
-  /**
-   * The host's own user store. Without it, the library's `users` and `roles` tables are used,
-   * with their admin routes; with it, those tables are never touched.
-   */
-  userDirectory?: Type<UserDirectory>;
-  /** Modules the user directory needs (e.g. `TypeOrmModule.forFeature([Account])`). */
-  imports?: ModuleMetadata['imports'];
   /** Mount the REST routes (`/user/me/personal-access-tokens`, `/scopes`, admin...); default true. */
   routes: boolean;
 }
 
-const DEFAULT_EXTRAS: PersonalAccessTokensModuleExtras = { isGlobal: false, routes: true };
+/** What `PersonalAccessTokensModule.forRoot` takes: the options, the user directory (optional) and the extras. */
+export type PersonalAccessTokensForRootOptions = typeof CORE_OPTIONS_TYPE & Partial<PersonalAccessTokensModuleExtras>;
+/** What `PersonalAccessTokensModule.forRootAsync` takes: a factory of the options, and the same extras. */
+export type PersonalAccessTokensForRootAsyncOptions = typeof CORE_ASYNC_OPTIONS_TYPE & Partial<PersonalAccessTokensModuleExtras>;
 
-export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
-  new ConfigurableModuleBuilder<PersonalAccessTokensModuleOptions>()
-    .setClassMethodName('forRoot')
-    .setExtras(DEFAULT_EXTRAS, (definition, extras) => {
-      const ownUsers = extras.userDirectory === undefined;
-      return {
-        ...definition,
-        global: extras.isGlobal,
-        imports: [...(definition.imports ?? []), ...(extras.imports ?? []), ...(ownUsers ? [TypeOrmModule.forFeature([User, Role])] : [])],
-        providers: [
-          ...(definition.providers ?? []),
-          ...(ownUsers
-            ? [UsersService, DefaultUserDirectory, { provide: UserDirectory, useExisting: DefaultUserDirectory }]
-            : [{ provide: UserDirectory, useClass: extras.userDirectory! }]),
-        ],
-        controllers: extras.routes === false ? [] : [...TOKEN_CONTROLLERS, ...(ownUsers ? USER_CONTROLLERS : [])],
-        exports: [...(definition.exports ?? []), UserDirectory, ...(ownUsers ? [UsersService] : [])],
-      };
-    })
-    .build();
+/**
+ * Copies of feature modules with their providers, imports and exports but no controllers, for
+ * `routes: false`; a copy imports the other copies, so that each module still exists once.
+ */
+export function withoutRoutes(modules: Type[]): DynamicModule[] {
+  const copies = new Map<Type, DynamicModule>();
+  for (const feature of modules) {
+    const copy = { [`${feature.name}WithoutRoutes`]: class {} }[`${feature.name}WithoutRoutes`];
+    copies.set(feature, { module: copy });
+  }
+  for (const feature of modules) {
+    const metadata = (key: string): unknown[] => Reflect.getMetadata(key, feature) ?? [];
+    Object.assign(copies.get(feature)!, {
+      global: Reflect.getMetadata('__module:global__', feature) === true,
+      imports: metadata(MODULE_METADATA.IMPORTS).map((m) => copies.get(m as Type) ?? m),
+      providers: metadata(MODULE_METADATA.PROVIDERS),
+      exports: metadata(MODULE_METADATA.EXPORTS).map((m) => copies.get(m as Type) ?? m),
+    });
+  }
+  return [...copies.values()];
+}

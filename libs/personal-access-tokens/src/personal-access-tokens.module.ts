@@ -1,43 +1,21 @@
-import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { AuditInterceptor, AuditRouteGuard } from './audit/audit.interceptor';
-import { AuditQueryService } from './audit/audit-query.service';
-import { AuditRetentionJob } from './audit/audit-retention.job';
-import { AuditTrail } from './audit/audit-trail';
-import { AuditWriter } from './audit/audit-writer';
-import { BearerAuthGuard } from './auth/bearer-auth.guard';
-import { BearerStrategy } from './auth/bearer.strategy';
-import { CredentialVerifier } from './auth/credential-verifier';
-import { FailedAuthLimiter } from './auth/failed-auth-limiter';
-import { SessionsService } from './auth/sessions/sessions.service';
-import { ApiExceptionFilter, FailedRequestRecorder } from './common/api-exception.filter';
-import { Clock, SystemClock } from './common/clock';
-import { DatabaseRateLimitStore } from './common/database-rate-limit.store';
-import { MemoryRateLimitStore, RateLimiter, RateLimitStore } from './common/rate-limiter';
-import { TokenEvents } from './common/token-events';
-import { UnitOfWork } from './common/unit-of-work';
-import { VerificationCache } from './common/verification-cache';
-import { createValidationPipe } from './common/validation';
-import { CORE_ENTITIES } from './entities';
-import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './personal-access-tokens.module-definition';
-import { PAT_OPTIONS, PersonalAccessTokensModuleOptions, resolveOptions, ResolvedOptions } from './personal-access-tokens.options';
-import { GrantRules } from './scopes/grant-rules';
-import { ScopeCatalog } from './scopes/scope-catalog';
-import { ScopesGuard } from './scopes/scopes.guard';
-import { TokenHasher } from './tokens/token-hasher';
-import { TokensService } from './tokens/tokens.service';
-import { AdminTokensService } from './admin/admin-tokens.service';
-import { ExpiryJob } from './expiry/expiry-job';
-import { IntrospectionService } from './introspection/introspection.service';
-import { LeakedCredentialsService } from './leaked-credentials/leaked-credentials.service';
-import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { PersonalAccessTokensCoreModule } from './core/core.module';
+import {
+  PersonalAccessTokensForRootAsyncOptions,
+  PersonalAccessTokensForRootOptions,
+  withoutRoutes,
+} from './personal-access-tokens.module-definition';
+import { ScopesModule } from './scopes/scopes.module';
+import { TokensModule } from './tokens/tokens.module';
+import { UsersModule } from './users/users.module';
 
 /**
- * Personal access tokens for a Nest app: tokens and scopes, login sessions, users and roles (or
- * the host's own, through `userDirectory`), the audit trail, expiry, webhooks, the global bearer guard (fail closed, `@Public()` to opt out) and `ScopesGuard`.
+ * Personal access tokens for a Nest app in one import: the core, the audit trail, users and roles
+ * (or the host's own, through `userDirectory`), scopes, tokens with their expiry job and webhooks,
+ * and the join (`AuthModule`: the global bearer guard, fail closed with `@Public()` to opt out,
+ * then `ScopesGuard`). Each of these modules can also be imported on its own.
  *
  * @example
  * @Module({
@@ -48,67 +26,20 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
  * })
  * export class AppModule {}
  */
-@Module({
-  imports: [TypeOrmModule.forFeature(CORE_ENTITIES), PassportModule],
-  providers: [
-    {
-      provide: PAT_OPTIONS,
-      inject: [MODULE_OPTIONS_TOKEN],
-      useFactory: (options: PersonalAccessTokensModuleOptions) => resolveOptions(options),
-    },
-    { provide: TokenHasher, inject: [PAT_OPTIONS], useFactory: (options: ResolvedOptions) => new TokenHasher(options.peppers) },
-    { provide: ScopeCatalog, inject: [PAT_OPTIONS], useFactory: (options: ResolvedOptions) => new ScopeCatalog(options.productScopes) },
-    { provide: Clock, useClass: SystemClock },
-    // Several instances share MySQL, so their limits must too; SQLite is one process.
-    {
-      provide: RateLimitStore,
-      inject: [DataSource, UnitOfWork],
-      useFactory: (dataSource: DataSource, unitOfWork: UnitOfWork) =>
-        dataSource.options.type === 'better-sqlite3' ? new MemoryRateLimitStore() : new DatabaseRateLimitStore(dataSource, unitOfWork),
-    },
-    FailedAuthLimiter,
-    RateLimiter,
-    TokenEvents,
-    VerificationCache,
-    UnitOfWork,
-    GrantRules,
-    TokensService,
-    SessionsService,
-    AdminTokensService,
-    IntrospectionService,
-    LeakedCredentialsService,
-    WebhookDispatcher,
-    ExpiryJob,
-    CredentialVerifier,
-    BearerStrategy,
-    AuditWriter,
-    AuditTrail,
-    AuditQueryService,
-    AuditRetentionJob,
-    { provide: FailedRequestRecorder, useExisting: AuditTrail },
-    // First of the global guards: it only notes the route, so that refusals are audited under its action.
-    { provide: APP_GUARD, useClass: AuditRouteGuard },
-    { provide: APP_GUARD, useClass: BearerAuthGuard },
-    { provide: APP_GUARD, useClass: ScopesGuard },
-    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
-    { provide: APP_FILTER, useClass: ApiExceptionFilter },
-    { provide: APP_PIPE, useFactory: createValidationPipe },
-  ],
-  exports: [
-    PAT_OPTIONS,
-    Clock,
-    UnitOfWork,
-    RateLimiter,
-    TokenEvents,
-    VerificationCache,
-    ExpiryJob,
-    WebhookDispatcher,
-    AuditRetentionJob,
-    AuditWriter,
-    TokensService,
-    SessionsService,
-    CredentialVerifier,
-    ScopeCatalog,
-  ],
-})
-export class PersonalAccessTokensModule extends ConfigurableModuleClass {}
+@Module({})
+export class PersonalAccessTokensModule {
+  static forRoot({ isGlobal, routes, ...options }: PersonalAccessTokensForRootOptions): DynamicModule {
+    return compose(PersonalAccessTokensCoreModule.forRoot(options), options.userDirectory === undefined, isGlobal, routes);
+  }
+
+  static forRootAsync({ isGlobal, routes, ...options }: PersonalAccessTokensForRootAsyncOptions): DynamicModule {
+    return compose(PersonalAccessTokensCoreModule.forRootAsync(options), options.userDirectory === undefined, isGlobal, routes);
+  }
+}
+
+function compose(core: DynamicModule, ownUsers: boolean, isGlobal = false, routes = true): DynamicModule {
+  // AuditModule before AuthModule: global guards run in the order their modules are imported.
+  const features: Type[] = [AuditModule, ...(ownUsers ? [UsersModule] : []), ScopesModule, TokensModule, AuthModule];
+  const modules = routes ? features : withoutRoutes(features);
+  return { module: PersonalAccessTokensModule, global: isGlobal, imports: [core, ...modules], exports: modules };
+}

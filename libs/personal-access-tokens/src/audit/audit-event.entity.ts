@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { AuditAuthMethod } from '../core/audit-context';
 
-/** How the actor of an audit event authenticated; `system` for jobs and automatic reactions. */
-export type AuditAuthMethod = 'session' | 'personal_access_token' | 'none' | 'system';
+export type { AuditAuthMethod };
 export type AuditOutcome = 'success' | 'denied' | 'error';
 
 /**

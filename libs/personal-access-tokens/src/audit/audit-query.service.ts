@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Readable } from 'node:stream';
 import { Brackets, Repository, SelectQueryBuilder } from 'typeorm';
-import { BadRequestError } from '../common/domain-error';
+import { BadRequestError } from '../core/domain-error';
 import { AuditEvent } from './audit-event.entity';
 import { AuditWriter } from './audit-writer';
 import { AuditEventDto, AuditEventPageDto, AuditEventQueryDto } from './dto/audit-event.dto';

@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { CronJob } from 'cron';
 import { In, LessThan, Repository } from 'typeorm';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Clock } from '../common/clock';
-import { UnitOfWork } from '../common/unit-of-work';
-import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
+import { Clock } from '../core/clock';
+import { UnitOfWork } from '../core/unit-of-work';
+import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { AuditEvent } from './audit-event.entity';
 import { AuditWriter, timeOrderedId } from './audit-writer';
 

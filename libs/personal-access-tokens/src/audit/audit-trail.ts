@@ -1,19 +1,20 @@
 import { ExecutionContext, HttpException, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DataSource, EntityManager, InsertEvent } from 'typeorm';
-import { InvalidTokenError } from '../auth/auth.errors';
-import { Principal } from '../auth/principal';
-import { FailedRequestRecorder } from '../common/api-exception.filter';
-import { Clock } from '../common/clock';
-import { DomainError } from '../common/domain-error';
-import { requestIdOf } from '../common/request-id';
-import { TokenEvent, TokenEvents } from '../common/token-events';
-import { TransactionHook, TransactionParticipation, UnitOfWork } from '../common/unit-of-work';
-import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
-import { UserDirectory } from '../users/user-directory';
-import { AUDIT_STATE, AuditActor, auditOf, auditStorage, RequestAudit } from './audit-context';
+import { InvalidTokenError } from '../core/auth.errors';
+import { Principal } from '../scopes/principal';
+import { FailedRequestRecorder } from '../core/api-exception.filter';
+import { Clock } from '../core/clock';
+import { FailedRequestRelay } from '../core/failed-request-relay';
+import { DomainError } from '../core/domain-error';
+import { requestIdOf } from '../core/request-id';
+import { TokenEvent, TokenEvents } from '../core/token-events';
+import { TransactionHook, TransactionParticipation, UnitOfWork } from '../core/unit-of-work';
+import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
+import { UserDirectory } from '../core/user-directory';
+import { AUDIT_STATE, AuditActor, auditOf, auditStorage, RequestAudit } from '../core/audit-context';
 import { AuditEvent, AuditOutcome } from './audit-event.entity';
-import { AUDIT_ACTION, AuditActionMetadata, SkipAudit } from './audit.decorators';
+import { AUDIT_ACTION, AuditActionMetadata, SkipAudit } from '../core/audit.decorators';
 import { AuditWriter, timeOrderedId } from './audit-writer';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -65,6 +66,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     private readonly events: TokenEvents,
     @Inject(UserDirectory) private readonly directory: UserDirectory,
     @Inject(PAT_OPTIONS) options: ResolvedOptions,
+    private readonly failedRequests: FailedRequestRelay,
   ) {
     const prefixes = [options.tokenPrefix, options.sessionTokenPrefix].map((p) => p.replace(/[^a-z0-9_]/g, ''));
     this.secretPattern = new RegExp(`(${prefixes.join('|')})[A-Za-z0-9]{8,}`, 'g');
@@ -73,6 +75,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
 
   onModuleInit(): void {
     if (!this.enabled) return;
+    this.failedRequests.attach(this);
     this.unitOfWork.useTransactionHook(this);
     // Sees a create's insert inside its transaction, before the event joins it.
     this.dataSource.subscribers.push({ afterInsert: (event: InsertEvent<unknown>) => this.noteInsert(event) });

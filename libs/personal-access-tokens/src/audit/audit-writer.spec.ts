@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { UnitOfWork } from '../common/unit-of-work';
-import { resolveOptions } from '../personal-access-tokens.options';
+import { UnitOfWork } from '../core/unit-of-work';
+import { resolveOptions } from '../core/personal-access-tokens.options';
 import { AuditEvent } from './audit-event.entity';
 import { AuditWriter, timeOrderedId } from './audit-writer';
 

@@ -1,9 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { isUniqueViolation } from '../common/database-errors';
-import { UnitOfWork } from '../common/unit-of-work';
-import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
+import { isUniqueViolation } from '../core/database-errors';
+import { UnitOfWork } from '../core/unit-of-work';
+import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { AuditEvent } from './audit-event.entity';
 
 /** Rows per INSERT: well under SQLite's bound-parameter limit with 19 columns. */

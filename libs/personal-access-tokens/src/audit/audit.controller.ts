@@ -1,11 +1,11 @@
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Auth } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { Auth } from '../scopes/auth.decorators';
+import { Principal } from '../scopes/principal';
+import { ErrorResponseDto } from '../core/error-response.dto';
 import { RequirePrivileges, RequireScopes } from '../scopes/require-scopes.decorator';
-import { Privilege } from '../users/privileges';
-import { AuditAction } from './audit.decorators';
+import { Privilege } from '../scopes/privileges';
+import { AuditAction } from '../core/audit.decorators';
 import { AuditFilter, AuditQueryService } from './audit-query.service';
 import { AdminAuditEventQueryDto, AuditEventPageDto, AuditEventQueryDto } from './dto/audit-event.dto';
 

@@ -1,6 +1,6 @@
 import { CallHandler, CanActivate, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { from, mergeMap, Observable } from 'rxjs';
-import { auditStorage } from './audit-context';
+import { auditStorage } from '../core/audit-context';
 import { AuditTrail } from './audit-trail';
 
 interface RawResponse {

@@ -1,11 +1,11 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import passport from 'passport';
-import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
-import { Public } from './auth.decorators';
-import { MissingCredentialsError } from './auth.errors';
+import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
+import { Public } from '../scopes/auth.decorators';
+import { MissingCredentialsError } from '../core/auth.errors';
 import { BearerStrategy } from './bearer.strategy';
-import { Principal } from './principal';
+import { Principal } from '../scopes/principal';
 
 /**
  * The global authentication guard: every route needs a valid PAT or session unless marked

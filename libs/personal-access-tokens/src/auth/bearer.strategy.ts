@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
-import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
-import { InvalidRequestError, MissingCredentialsError } from './auth.errors';
+import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
+import { InvalidRequestError, MissingCredentialsError } from '../core/auth.errors';
 import { CredentialVerifier } from './credential-verifier';
 import { readCredential } from './credentials';
 import { FailedAuthLimiter } from './failed-auth-limiter';
-import { Principal } from './principal';
+import { Principal } from '../scopes/principal';
 
 export const BEARER_STRATEGY = 'personal-access-token-bearer';
 

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock } from '../common/clock';
-import { VerificationCache, VerifiedCredential } from '../common/verification-cache';
-import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
+import { Clock } from '../core/clock';
+import { VerificationCache, VerifiedCredential } from './verification-cache';
+import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { hasValidTokenFormat } from '../tokens/token-format';
 import { TokenHasher } from '../tokens/token-hasher';
 import { TokensService } from '../tokens/tokens.service';
-import { UserDirectory } from '../users/user-directory';
-import { InvalidTokenError } from './auth.errors';
-import { Principal } from './principal';
+import { UserDirectory } from '../core/user-directory';
+import { InvalidTokenError } from '../core/auth.errors';
+import { Principal } from '../scopes/principal';
 import { SessionsService } from './sessions/sessions.service';
 
 /**

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock } from '../common/clock';
-import { TooManyRequestsError } from '../common/domain-error';
-import { RateLimiter } from '../common/rate-limiter';
-import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
+import { Clock } from '../core/clock';
+import { TooManyRequestsError } from '../core/domain-error';
+import { RateLimiter } from '../core/rate-limiter';
+import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
+import { InvalidTokenError } from '../core/auth.errors';
 import { TokenHasher } from '../tokens/token-hasher';
-import { InvalidTokenError } from './auth.errors';
 
 /** How long a credential that verified here gets past a blocked address, and how many are remembered. */
 const KNOWN_GOOD_MS = 24 * 3600 * 1000;

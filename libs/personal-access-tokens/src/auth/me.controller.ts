@@ -1,10 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { AuditAction } from '../audit/audit.decorators';
+import { AuditAction } from '../core/audit.decorators';
 import { RequireScopes } from '../scopes/require-scopes.decorator';
-import { MeResponseDto } from '../users/dto/me.dto';
-import { Auth } from './auth.decorators';
-import { Principal } from './principal';
+import { MeResponseDto } from './dto/me.dto';
+import { Auth } from '../scopes/auth.decorators';
+import { Principal } from '../scopes/principal';
 
 @ApiTags('users')
 @Controller('user/me')

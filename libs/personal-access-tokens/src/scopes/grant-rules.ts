@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Principal } from '../auth/principal';
-import { ForbiddenError, ValidationFailedError } from '../common/domain-error';
+import { Principal } from './principal';
+import { ForbiddenError, ValidationFailedError } from '../core/domain-error';
 import { isGranted } from './scope';
 import { ScopeCatalog } from './scope-catalog';
 

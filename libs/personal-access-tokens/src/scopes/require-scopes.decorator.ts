@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { ErrorResponseDto } from '../core/error-response.dto';
 
 export interface ScopeRequirement {
   scopes: string[];

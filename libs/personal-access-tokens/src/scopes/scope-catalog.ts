@@ -1,11 +1,7 @@
+import { ScopeResourceDefinition } from '../core/personal-access-tokens.options';
 import { isGranted, parseScope } from './scope';
 
-/** A product resource and the actions on it that tokens may be granted. */
-export interface ScopeResourceDefinition {
-  resource: string;
-  description?: string;
-  actions: string[];
-}
+export type { ScopeResourceDefinition };
 
 export interface ScopeDefinition {
   scope: string;

@@ -1,8 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { AuditAction } from '../audit/audit.decorators';
-import { Auth } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
+import { AuditAction } from '../core/audit.decorators';
+import { Auth } from './auth.decorators';
+import { Principal } from './principal';
 import { ScopeCatalogDto } from './dto/scope.dto';
 import { isGranted } from './scope';
 import { ScopeCatalog } from './scope-catalog';

@@ -1,9 +1,9 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Public } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
-import { ForbiddenError } from '../common/domain-error';
-import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
+import { Public } from './auth.decorators';
+import { Principal } from './principal';
+import { ForbiddenError } from '../core/domain-error';
+import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { isGranted } from './scope';
 import { PRIVILEGE_REQUIREMENT, SCOPE_REQUIREMENT, ScopeRequirement } from './require-scopes.decorator';
 

@@ -1,4 +1,4 @@
-import { DEFAULT_POLICY } from '../personal-access-tokens.options';
+import { DEFAULT_POLICY } from '../core/personal-access-tokens.options';
 import { resolveExpiry } from './token-expiry';
 
 const now = new Date('2026-01-01T00:00:00.000Z');

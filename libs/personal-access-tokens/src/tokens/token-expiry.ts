@@ -1,6 +1,6 @@
-import { BadRequestError, ForbiddenError, ValidationFailedError } from '../common/domain-error';
-import { TokenPolicy } from '../personal-access-tokens.options';
-import { PrincipalToken } from '../auth/principal';
+import { BadRequestError, ForbiddenError, ValidationFailedError } from '../core/domain-error';
+import { TokenPolicy } from '../core/personal-access-tokens.options';
+import { PrincipalToken } from '../scopes/principal';
 
 /** The lifetimes a client may name instead of a date (GitLab's and Lightdash's choices). */
 export const EXPIRES_IN_CHOICES = ['1h', '1d', '7d', '30d', '60d', '90d'] as const;

@@ -1,5 +1,5 @@
 import { Brackets, In, Repository, SelectQueryBuilder } from 'typeorm';
-import { Page } from '../common/pagination.dto';
+import { Page } from '../core/pagination.dto';
 import { TokenResponseDto } from './dto/token.dto';
 import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
 import { effectiveStatus, PersonalAccessToken, TokenStatus } from './personal-access-token.entity';

@@ -8,13 +8,13 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { AuditAction } from '../audit/audit.decorators';
-import { Auth } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
-import { ErrorResponseDto } from '../common/error-response.dto';
-import { ParseIdPipe } from '../common/parse-id.pipe';
+import { AuditAction } from '../core/audit.decorators';
+import { Auth } from '../scopes/auth.decorators';
+import { Principal } from '../scopes/principal';
+import { ErrorResponseDto } from '../core/error-response.dto';
+import { ParseIdPipe } from '../core/parse-id.pipe';
 import { RequirePrivileges, RequireScopes } from '../scopes/require-scopes.decorator';
-import { Privilege } from '../users/privileges';
+import { Privilege } from '../scopes/privileges';
 import {
   AddScopeDto,
   CreatedTokenResponseDto,

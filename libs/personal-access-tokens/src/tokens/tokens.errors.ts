@@ -1,4 +1,4 @@
-import { BadRequestError, ConflictError, NotFoundError } from '../common/domain-error';
+import { BadRequestError, ConflictError, NotFoundError } from '../core/domain-error';
 
 export class TokenNotFoundError extends NotFoundError {
   constructor() {

@@ -2,19 +2,19 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Brackets, EntityManager, In, Not, Repository } from 'typeorm';
-import { InvalidTokenError } from '../auth/auth.errors';
-import { Principal, PrincipalToken } from '../auth/principal';
-import { Clock } from '../common/clock';
-import { isUniqueViolation } from '../common/database-errors';
-import { BadRequestError } from '../common/domain-error';
-import { Page } from '../common/pagination.dto';
-import { TokenEvent, TokenEvents, TokenEventType } from '../common/token-events';
-import { hydrate, readRows, tableOf } from '../common/raw-entity';
-import { UnitOfWork } from '../common/unit-of-work';
-import { PAT_OPTIONS, ResolvedOptions } from '../personal-access-tokens.options';
+import { InvalidTokenError } from '../core/auth.errors';
+import { Principal, PrincipalToken } from '../scopes/principal';
+import { Clock } from '../core/clock';
+import { isUniqueViolation } from '../core/database-errors';
+import { BadRequestError } from '../core/domain-error';
+import { Page } from '../core/pagination.dto';
+import { TokenEvent, TokenEvents, TokenEventType } from '../core/token-events';
+import { hydrate, readRows, tableOf } from '../core/raw-entity';
+import { UnitOfWork } from '../core/unit-of-work';
+import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { GrantRules } from '../scopes/grant-rules';
 import { parseScope } from '../scopes/scope';
-import { UserDirectory } from '../users/user-directory';
+import { UserDirectory } from '../core/user-directory';
 import {
   CreatedTokenResponseDto,
   CreateTokenDto,

@@ -1,12 +1,12 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
-import { AuditAction } from '../audit/audit.decorators';
-import { ErrorResponseDto } from '../common/error-response.dto';
-import { PageQueryDto } from '../common/pagination.dto';
-import { ParseIdPipe } from '../common/parse-id.pipe';
+import { AuditAction } from '../core/audit.decorators';
+import { ErrorResponseDto } from '../core/error-response.dto';
+import { PageQueryDto } from '../core/pagination.dto';
+import { ParseIdPipe } from '../core/parse-id.pipe';
 import { RequirePrivileges, RequireScopes } from '../scopes/require-scopes.decorator';
 import { CreateUserDto, UpdateUserDto, UserPageDto, UserResponseDto } from './dto/user.dto';
-import { Privilege } from './privileges';
+import { Privilege } from '../scopes/privileges';
 import { User } from './user.entity';
 import { UsersService } from './users.service';
 

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { readRows, tableOf } from '../common/raw-entity';
+import { readRows, tableOf } from '../core/raw-entity';
 import { Role } from './role.entity';
 import { User } from './user.entity';
-import { DirectoryUser, UserDirectory } from './user-directory';
+import { DirectoryUser, UserDirectory } from '../core/user-directory';
 
 /** The `UserDirectory` over this library's own `users` and `roles` tables: one plain query, role joined. */
 @Injectable()

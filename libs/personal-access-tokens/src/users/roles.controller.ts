@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { AuditAction } from '../audit/audit.decorators';
+import { AuditAction } from '../core/audit.decorators';
 import { RequireScopes } from '../scopes/require-scopes.decorator';
 import { RoleResponseDto } from './dto/user.dto';
 import { UsersService } from './users.service';

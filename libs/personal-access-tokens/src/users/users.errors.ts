@@ -1,10 +1,6 @@
-import { BadRequestError, ConflictError, NotFoundError } from '../common/domain-error';
+import { BadRequestError, ConflictError } from '../core/domain-error';
 
-export class UserNotFoundError extends NotFoundError {
-  constructor() {
-    super('user_not_found', 'User not found');
-  }
-}
+export { UserNotFoundError } from '../core/user-directory';
 
 export class EmailTakenError extends ConflictError {
   constructor() {

@@ -2,16 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, Repository } from 'typeorm';
-import { Clock } from '../common/clock';
-import { isUniqueViolation } from '../common/database-errors';
-import { Page } from '../common/pagination.dto';
-import { UnitOfWork } from '../common/unit-of-work';
-import { VerificationCache } from '../common/verification-cache';
+import { Clock } from '../core/clock';
+import { isUniqueViolation } from '../core/database-errors';
+import { Page } from '../core/pagination.dto';
+import { UnitOfWork } from '../core/unit-of-work';
+import { UserChanges } from '../core/user-changes';
 import { CreateUserDto, RoleResponseDto, UpdateUserDto, UserResponseDto } from './dto/user.dto';
 import { hashPassword, UNMATCHABLE_PASSWORD_HASH, verifyPassword } from './password-hasher';
 import { Role } from './role.entity';
 import { User } from './user.entity';
-import { Privilege } from './privileges';
+import { Privilege } from '../scopes/privileges';
 import { EmailTakenError, LastAdministratorError, UnknownRoleError, UserNotFoundError } from './users.errors';
 
 /** The default user store: accounts, their roles, and password checks for login. */
@@ -22,7 +22,7 @@ export class UsersService {
     @InjectRepository(Role) private readonly roles: Repository<Role>,
     private readonly unitOfWork: UnitOfWork,
     private readonly clock: Clock,
-    private readonly verificationCache: VerificationCache,
+    private readonly userChanges: UserChanges,
   ) {}
 
   async create(input: CreateUserDto): Promise<UserResponseDto> {
@@ -80,7 +80,7 @@ export class UsersService {
       mayRemoveAnAdministrator ? { lock: 'pat:administrators' } : {},
     );
     if (!result.affected) throw new UserNotFoundError();
-    this.verificationCache.invalidateUser(id);
+    this.userChanges.changed(id);
     return this.get(id);
   }
 

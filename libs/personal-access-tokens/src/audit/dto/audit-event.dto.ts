@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
-import { Optional, ToDate, ToId } from '../../common/validation';
+import { Optional, ToDate, ToId } from '../../core/validation';
 import type { AuditAuthMethod, AuditOutcome } from '../audit-event.entity';
 
 const DATE_MESSAGE = 'must be an ISO 8601 date-time with a time zone, such as 2026-12-31T23:59:59Z';

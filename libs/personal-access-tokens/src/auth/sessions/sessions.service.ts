@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { In, IsNull, Repository } from 'typeorm';
-import { Clock } from '../../common/clock';
-import { UnitOfWork } from '../../common/unit-of-work';
-import { PAT_OPTIONS, ResolvedOptions } from '../../personal-access-tokens.options';
+import { EntityManager, In, IsNull, Repository } from 'typeorm';
+import { Clock } from '../../core/clock';
+import { UnitOfWork } from '../../core/unit-of-work';
+import { PAT_OPTIONS, ResolvedOptions } from '../../core/personal-access-tokens.options';
+import { CompanionCredentials, CompanionCredentialStore } from '../../tokens/companion-credentials';
 import { generateTokenSecret, hasValidTokenFormat } from '../../tokens/token-format';
 import { TokenHasher } from '../../tokens/token-hasher';
 import { Session } from './session.entity';
@@ -15,16 +16,24 @@ export interface IssuedSession {
   expiresAt: Date;
 }
 
-/** Login sessions: issued at login, ended at logout, on deactivation, or when they expire. */
+/**
+ * Login sessions: issued at login, ended at logout, on deactivation, or when they expire. They are
+ * a companion credential of the user's tokens: governance ends them and the expiry job purges them.
+ */
 @Injectable()
-export class SessionsService {
+export class SessionsService implements OnModuleInit, CompanionCredentialStore {
   constructor(
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     @Inject(PAT_OPTIONS) private readonly options: ResolvedOptions,
     private readonly hasher: TokenHasher,
     private readonly unitOfWork: UnitOfWork,
     private readonly clock: Clock,
+    private readonly companions: CompanionCredentials,
   ) {}
+
+  onModuleInit(): void {
+    this.companions.register(this);
+  }
 
   async issue(userId: string): Promise<IssuedSession> {
     const now = this.clock.now();
@@ -56,7 +65,24 @@ export class SessionsService {
 
   async revokeAllForUser(userId: string): Promise<number> {
     const now = this.clock.now();
-    const result = await this.unitOfWork.run((manager) => manager.update(Session, { userId, revokedAt: IsNull() }, { revokedAt: now }));
+    return this.unitOfWork.run((manager) => this.endAllOf(manager, userId, now));
+  }
+
+  async endAllOf(manager: EntityManager, userId: string, now: Date): Promise<number> {
+    const result = await manager.update(Session, { userId, revokedAt: IsNull() }, { revokedAt: now });
     return result.affected ?? 0;
+  }
+
+  /** Expired or revoked: such a session can never be used again. */
+  async purgeDead(manager: EntityManager, now: Date, limit: number): Promise<number> {
+    const ids = await manager
+      .createQueryBuilder(Session, 's')
+      .select('s.id')
+      .where('s.expiresAt <= :now', { now })
+      .orWhere('s.revokedAt IS NOT NULL')
+      .limit(limit)
+      .getMany();
+    if (ids.length) await manager.delete(Session, { id: In(ids.map((s) => s.id)) });
+    return ids.length;
   }
 }

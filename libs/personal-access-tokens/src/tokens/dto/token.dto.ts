@@ -11,8 +11,8 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
-import { PageQueryDto } from '../../common/pagination.dto';
-import { Nullable, Optional, ToDate, Trim } from '../../common/validation';
+import { PageQueryDto } from '../../core/pagination.dto';
+import { Nullable, Optional, ToDate, Trim } from '../../core/validation';
 import { SCOPE_PATTERN } from '../../scopes/scope';
 import { EXPIRES_IN_CHOICES, type ExpiresIn } from '../token-expiry';
 import type { TokenStatus } from '../personal-access-token.entity';

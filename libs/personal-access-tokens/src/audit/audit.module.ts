@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditEvent } from './audit-event.entity';
+import { AuditQueryService } from './audit-query.service';
+import { AuditRetentionJob } from './audit-retention.job';
+import { AuditTrail } from './audit-trail';
+import { AuditWriter } from './audit-writer';
+import { MyAuditEventsController, AdminAuditEventsController } from './audit.controller';
+import { AuditInterceptor, AuditRouteGuard } from './audit.interceptor';
+
+/**
+ * The audit trail of every request (the host's routes too) and of system actions on tokens, its
+ * query API (`/user/me/audit-events`, `/admin/audit-events`) and retention. It is fed, and reaches
+ * into no other module: routes through the interceptor and the route metadata of `@AuditAction`,
+ * refusals through the exception filter's recorder, system actions through token events, writes
+ * through the unit of work's transaction hook. Import it before `AuthModule`, so that its route
+ * guard runs first and refusals are recorded under the route's action.
+ *
+ * @example
+ * imports: [PersonalAccessTokensCoreModule.forRoot({ peppers, userDirectory }), AuditModule, ScopesModule, TokensModule, AuthModule]
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([AuditEvent])],
+  controllers: [MyAuditEventsController, AdminAuditEventsController],
+  providers: [
+    AuditWriter,
+    AuditTrail,
+    AuditQueryService,
+    AuditRetentionJob,
+    // First of the global guards: it only notes the route, so that refusals are audited under its action.
+    { provide: APP_GUARD, useClass: AuditRouteGuard },
+    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+  ],
+  exports: [AuditWriter, AuditTrail, AuditQueryService, AuditRetentionJob],
+})
+export class AuditModule {}

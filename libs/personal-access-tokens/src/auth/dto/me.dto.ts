@@ -1,0 +1,23 @@
+import type { AuthMethod } from '../../scopes/principal';
+
+export class MeTokenDto {
+  id: string;
+  name: string;
+  scopes: string[];
+  expiresAt: Date | null;
+}
+
+/** The caller: who they are, what their role allows, and how this request authenticated. */
+export class MeResponseDto {
+  id: string;
+  email: string;
+  displayName: string;
+  role: string;
+  privileges: string[];
+  /** Scope grant patterns of the role. */
+  roleScopes: string[];
+  /** @example "personal_access_token" */
+  authMethod: AuthMethod;
+  /** The token of a PAT-authenticated request. */
+  token?: MeTokenDto;
+}

@@ -1,0 +1,48 @@
+import { IsString, Matches, MaxLength } from 'class-validator';
+import { SCOPE_PATTERN } from '../../../scopes/scope';
+import { Optional } from '../../../core/validation';
+
+/** RFC 7662 request, as JSON or `application/x-www-form-urlencoded`. */
+export class IntrospectTokenDto {
+  /** The token to ask about. @example "pat_8Gk2J0q1X3b5N7m9P1r3T5v7X9z1B3d5F7h9Jk3L2a" */
+  @IsString()
+  @MaxLength(4096)
+  token: string;
+
+  /** Accepted and ignored: only personal access tokens are introspected here. */
+  @Optional()
+  @IsString()
+  @MaxLength(100)
+  token_type_hint?: string;
+}
+
+/**
+ * RFC 7662 answer. For anything not usable (unknown, expired, revoked, malformed, owner
+ * inactive) it is exactly `{"active": false}`.
+ */
+export class IntrospectionResponseDto {
+  active: boolean;
+  /** The token's scopes that the owner's role still grants, space-separated. @example "reports:read user:read" */
+  scope?: string;
+  /** The owner's user id. */
+  sub?: string;
+  /** The owner's email. */
+  username?: string;
+  /** Expiry, seconds since the epoch; absent for a token that never expires. */
+  exp?: number;
+  /** When the current secret was issued, seconds since the epoch. */
+  iat?: number;
+  /** @example "Bearer" */
+  token_type?: string;
+  token_name?: string;
+  /** The token's id. */
+  jti?: string;
+}
+
+/** `GET /auth/verify?scope=...`: the scope the gateway requires for this location, if any. */
+export class VerifyQueryDto {
+  @Optional()
+  @IsString()
+  @Matches(SCOPE_PATTERN, { message: 'scope must look like resource:action or resource:action:entityId' })
+  scope?: string;
+}

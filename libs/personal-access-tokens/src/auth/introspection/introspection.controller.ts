@@ -1,0 +1,60 @@
+import { Body, Controller, Get, Header, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { AuditAction } from '../../core/audit.decorators';
+import { Auth, Public } from '../../scopes/auth.decorators';
+import { Principal } from '../../scopes/principal';
+import { ErrorResponseDto } from '../../core/error-response.dto';
+import { RequirePrivileges, RequireScopes } from '../../scopes/require-scopes.decorator';
+import { Privilege } from '../../scopes/privileges';
+import { IntrospectionResponseDto, IntrospectTokenDto, VerifyQueryDto } from './dto/introspection.dto';
+import { IntrospectionService } from './introspection.service';
+
+interface HeaderWriter {
+  header?: (name: string, value: string) => unknown;
+  setHeader?: (name: string, value: string) => unknown;
+}
+
+/** Token checks for other services and gateways. */
+@ApiTags('introspection')
+@Controller()
+export class IntrospectionController {
+  constructor(private readonly introspection: IntrospectionService) {}
+
+  /**
+   * RFC 7662 token introspection, for services holding the INTROSPECT_TOKENS privilege and a
+   * credential with `tokens:introspect`. Send `token` as JSON or as a form field. Anything not
+   * usable answers exactly `{"active": false}`. Asking does not count as a use of the token.
+   */
+  @Post('personal-access-tokens/introspect')
+  @AuditAction('personal_access_token.introspect', { target: null, readOnly: true })
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @RequirePrivileges(Privilege.IntrospectTokens)
+  @RequireScopes('tokens:introspect')
+  @ApiTooManyRequestsResponse({ description: 'Over the per-caller rate limit', type: ErrorResponseDto })
+  introspect(@Auth() principal: Principal, @Body() body: IntrospectTokenDto): Promise<IntrospectionResponseDto> {
+    return this.introspection.introspect(principal, body.token);
+  }
+
+  /**
+   * For a gateway's `auth_request`: checks the personal access token in the Authorization header
+   * and answers 200 with `X-User-Id`, `X-User-Email`, `X-Token-Id` and `X-Token-Scopes` (empty
+   * body), or 401 (403 for a missing `scope`) with an RFC 6750 `WWW-Authenticate` challenge.
+   */
+  @Get('auth/verify')
+  @AuditAction('auth.verify', { target: null })
+  @Public()
+  @ApiOkResponse({ description: 'The token is valid; identity in the X-User-* and X-Token-* headers' })
+  @ApiUnauthorizedResponse({ description: 'Missing, malformed, invalid, expired or revoked token', type: ErrorResponseDto })
+  async verify(
+    @Req() request: { headers: Record<string, string | string[] | undefined>; ip?: string },
+    @Res({ passthrough: true }) response: HeaderWriter,
+    @Query() query: VerifyQueryDto,
+  ): Promise<void> {
+    const headers = await this.introspection.verifyRequest(request, query.scope);
+    for (const [name, value] of Object.entries(headers)) {
+      if (response.header) response.header(name, value);
+      else response.setHeader?.(name, value);
+    }
+  }
+}

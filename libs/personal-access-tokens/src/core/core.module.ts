@@ -1,0 +1,51 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { ApiExceptionFilter, FailedRequestRecorder } from './api-exception.filter';
+import { Clock, SystemClock } from './clock';
+import { CORE_MODULE_OPTIONS, CoreConfigurableModuleClass } from './core.module-definition';
+import { DatabaseRateLimitStore } from './database-rate-limit.store';
+import { FailedRequestRelay } from './failed-request-relay';
+import { PAT_OPTIONS, PersonalAccessTokensModuleOptions, resolveOptions } from './personal-access-tokens.options';
+import { MemoryRateLimitStore, RateLimiter, RateLimitStore } from './rate-limiter';
+import { TokenEvents } from './token-events';
+import { UnitOfWork } from './unit-of-work';
+import { UserChanges } from './user-changes';
+import { createValidationPipe } from './validation';
+
+/**
+ * What every module of the library shares, and no feature: the resolved options, the clock, the
+ * unit of work, the rate-limit store, the token-event and user-change buses, the one exception
+ * filter and the validation pipe. Global, so that each feature module finds it; the user
+ * directory of a host with its own users is registered here too.
+ *
+ * @example
+ * PersonalAccessTokensCoreModule.forRoot({ peppers: [pepper], userDirectory: AccountsDirectory, imports: [TypeOrmModule.forFeature([Account])] })
+ */
+@Module({
+  providers: [
+    {
+      provide: PAT_OPTIONS,
+      inject: [CORE_MODULE_OPTIONS],
+      useFactory: (options: PersonalAccessTokensModuleOptions) => resolveOptions(options),
+    },
+    { provide: Clock, useClass: SystemClock },
+    UnitOfWork,
+    // Several instances share MySQL, so their limits must too; SQLite is one process.
+    {
+      provide: RateLimitStore,
+      inject: [DataSource, UnitOfWork],
+      useFactory: (dataSource: DataSource, unitOfWork: UnitOfWork) =>
+        dataSource.options.type === 'better-sqlite3' ? new MemoryRateLimitStore() : new DatabaseRateLimitStore(dataSource, unitOfWork),
+    },
+    RateLimiter,
+    TokenEvents,
+    UserChanges,
+    FailedRequestRelay,
+    { provide: FailedRequestRecorder, useExisting: FailedRequestRelay },
+    { provide: APP_FILTER, useClass: ApiExceptionFilter },
+    { provide: APP_PIPE, useFactory: createValidationPipe },
+  ],
+  exports: [PAT_OPTIONS, Clock, UnitOfWork, RateLimitStore, RateLimiter, TokenEvents, UserChanges, FailedRequestRelay],
+})
+export class PersonalAccessTokensCoreModule extends CoreConfigurableModuleClass {}

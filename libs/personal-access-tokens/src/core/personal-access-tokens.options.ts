@@ -1,0 +1,147 @@
+/** A product resource and the actions on it that tokens may be granted (`productScopes`). */
+export interface ScopeResourceDefinition {
+  resource: string;
+  description?: string;
+  actions: string[];
+}
+
+/** Rules every token must follow; all configurable. */
+export interface TokenPolicy {
+  /** Lifetime when a request names none. */
+  defaultLifetimeDays: number;
+  maxLifetimeDays: number;
+  /** Whether `expiresAt: null` (a token that never expires) is allowed. */
+  allowNoExpiry: boolean;
+  /** Live (active, unexpired) tokens one user may hold. */
+  maxActiveTokensPerUser: number;
+  /** Minimum time between two rotations of one token. */
+  rotationIntervalSeconds: number;
+}
+
+/** The scheduled expiry job (`ExpiryJob`). */
+export interface ExpiryJobOptions {
+  /** Cron expression of its schedule (default every minute), or `false` to only run it on demand. */
+  cron: string | false;
+  /** Rows changed per transaction (default 1000). */
+  batchSize: number;
+  /** Revoke active tokens not used (or, never used, created) for this many days; `null` (default) never. */
+  revokeUnusedAfterDays: number | null;
+}
+
+/** The webhook that receives token events, signed with HMAC-SHA256 (`WebhookDispatcher`). */
+export interface WebhookOptions {
+  url: string;
+  /** HMAC key of the `X-PAT-Signature` header. */
+  secret: string;
+  /** Attempts per event before it is given up (default 8), with exponential backoff between them. */
+  maxAttempts?: number;
+  /** Delay before the first retry (default 10 s); doubled after each failure, at most 1 hour. */
+  initialBackoffSeconds?: number;
+  /** Per-attempt timeout (default 10 s). */
+  timeoutMs?: number;
+}
+
+/** The audit trail (`AuditTrail`). */
+export interface AuditOptions {
+  /** Record requests and system actions (default true; off only for measurements and special cases). */
+  enabled: boolean;
+  /** Events older than this are purged by the retention job (default 365). */
+  retentionDays: number;
+  /** Cron expression of the retention job (default hourly), or `false` to only run it on demand. */
+  retentionCron: string | false;
+  /** Buffered read events are written at least this often (default 1000 ms). */
+  flushIntervalMs: number;
+  /** Read events held in memory at most; beyond that, requests wait for a flush (default 10000). */
+  maxBufferedEvents: number;
+}
+
+/**
+ * Options of `PersonalAccessTokensModule.forRoot`.
+ *
+ * @example
+ * PersonalAccessTokensModule.forRoot({
+ *   peppers: [process.env.TOKEN_PEPPER!],
+ *   productScopes: [{ resource: 'reports', actions: ['read', 'create'] }],
+ *   policy: { maxLifetimeDays: 180 },
+ * })
+ */
+export interface PersonalAccessTokensModuleOptions {
+  /** HMAC keys for token digests, current first; older ones keep their tokens working. */
+  peppers: string[];
+  /** Prefix of PAT secrets (default `pat_`). */
+  tokenPrefix?: string;
+  /** Prefix of login session secrets (default `pats_`). */
+  sessionTokenPrefix?: string;
+  /** Realm in `WWW-Authenticate` challenges. */
+  realm?: string;
+  /** The host product's own resources and actions, added to the scope catalog. */
+  productScopes?: ScopeResourceDefinition[];
+  policy?: Partial<TokenPolicy>;
+  /** Login session lifetime (default 12 hours). */
+  sessionTtlSeconds?: number;
+  /** `lastUsedAt` is written at most this often per token (default 60 s). */
+  lastUsedWriteIntervalSeconds?: number;
+  /**
+   * How long a verified PAT may be served from memory (default 0: off). Changes made through this
+   * instance apply at once anyway; this bounds how late other instances (and user stores outside
+   * the library) are seen.
+   */
+  verificationCacheTtlSeconds?: number;
+  /** Failed authentications allowed per client IP per window before 429 (default 50 per 5 minutes). */
+  failedAuthLimit?: { limit: number; windowSeconds: number };
+  expiry?: Partial<ExpiryJobOptions>;
+  /** Where token events are delivered; unset means no webhook. */
+  webhook?: WebhookOptions | null;
+  /** Introspection calls per caller per window (default 600 per minute). */
+  introspectionRateLimit?: { limit: number; windowSeconds: number };
+  /** Leaked-credential revocation calls per client IP per window (default 10 per minute). */
+  credentialRevocationRateLimit?: { limit: number; windowSeconds: number };
+  audit?: Partial<AuditOptions>;
+}
+
+export type ResolvedOptions = Required<Omit<PersonalAccessTokensModuleOptions, 'policy' | 'expiry' | 'webhook' | 'audit'>> & {
+  policy: TokenPolicy;
+  audit: AuditOptions;
+  expiry: ExpiryJobOptions;
+  webhook: Required<WebhookOptions> | null;
+};
+
+export const PAT_OPTIONS = Symbol('PersonalAccessTokensResolvedOptions');
+
+export const DEFAULT_POLICY: TokenPolicy = {
+  defaultLifetimeDays: 90,
+  maxLifetimeDays: 365,
+  allowNoExpiry: false,
+  maxActiveTokensPerUser: 100,
+  rotationIntervalSeconds: 3600,
+};
+
+export function resolveOptions(options: PersonalAccessTokensModuleOptions): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    peppers: options.peppers,
+    tokenPrefix: options.tokenPrefix ?? 'pat_',
+    sessionTokenPrefix: options.sessionTokenPrefix ?? 'pats_',
+    realm: options.realm ?? 'personal-access-tokens',
+    productScopes: options.productScopes ?? [],
+    policy: { ...DEFAULT_POLICY, ...options.policy },
+    sessionTtlSeconds: options.sessionTtlSeconds ?? 12 * 3600,
+    lastUsedWriteIntervalSeconds: options.lastUsedWriteIntervalSeconds ?? 60,
+    verificationCacheTtlSeconds: options.verificationCacheTtlSeconds ?? 0,
+    failedAuthLimit: options.failedAuthLimit ?? { limit: 50, windowSeconds: 300 },
+    expiry: { cron: '* * * * *', batchSize: 1000, revokeUnusedAfterDays: null, ...options.expiry },
+    webhook: options.webhook
+      ? { maxAttempts: 8, initialBackoffSeconds: 10, timeoutMs: 10_000, ...options.webhook }
+      : null,
+    introspectionRateLimit: options.introspectionRateLimit ?? { limit: 600, windowSeconds: 60 },
+    credentialRevocationRateLimit: options.credentialRevocationRateLimit ?? { limit: 10, windowSeconds: 60 },
+    audit: { enabled: true, retentionDays: 365, retentionCron: '0 * * * *', flushIntervalMs: 1000, maxBufferedEvents: 10_000, ...options.audit },
+  };
+  const prefixes = [resolved.tokenPrefix, resolved.sessionTokenPrefix];
+  if (prefixes.some((p) => !/^[a-z][a-z0-9]{0,15}_$/.test(p))) {
+    throw new Error('Token prefixes must be lowercase letters and digits ending in "_", such as "pat_"');
+  }
+  if (resolved.sessionTokenPrefix.startsWith(resolved.tokenPrefix) || resolved.tokenPrefix.startsWith(resolved.sessionTokenPrefix)) {
+    throw new Error('The session token prefix must not start with the PAT prefix (or the reverse)');
+  }
+  return resolved;
+}

@@ -1,0 +1,290 @@
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
+import { Brackets, DataSource, EntityManager, In, SelectQueryBuilder } from 'typeorm';
+import { Clock } from '../../core/clock';
+import { TokenEvents, TokenEventType } from '../../core/token-events';
+import { UnitOfWork } from '../../core/unit-of-work';
+import { PAT_OPTIONS, ResolvedOptions } from '../../core/personal-access-tokens.options';
+import { CompanionCredentials } from '../companion-credentials';
+import { PersonalAccessToken } from '../personal-access-token.entity';
+import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
+import { JobLock, JobLocks } from './job-lock';
+
+const DAY = 24 * 3600 * 1000;
+export const EXPIRY_JOB_NAME = 'personal-access-tokens-expiry';
+
+/** What one run of the expiry job did. */
+export interface ExpiryRunResult {
+  /** False when another run held the job's lease: that run does the work. */
+  ran: boolean;
+  expired: number;
+  notices: { '7d': number; '1d': number };
+  revokedUnused: number;
+  sessionsPurged: number;
+  /** Why the run stopped early (lease lost, shutdown); the next run finishes the work. */
+  interrupted?: string;
+}
+
+/** Stops a run between two batches; everything committed so far stays done. */
+class RunInterrupted extends Error {}
+
+type Tally = (count: number) => void;
+type TokenRow = Pick<PersonalAccessToken, 'id' | 'userId' | 'name' | 'expiresAt'>;
+
+const NOTICES = [
+  // 1 day first: a token already inside one day gets that notice only (its 7-day one is marked done).
+  { threshold: '1d', ms: DAY, column: 'expiryNotice1dFor', alsoMark: ['expiryNotice7dFor'] },
+  { threshold: '7d', ms: 7 * DAY, column: 'expiryNotice7dFor', alsoMark: [] },
+] as const;
+
+/**
+ * The scheduled bookkeeping of tokens: marks tokens past their expiry as `expired`, sends the
+ * 7-day and 1-day expiry notices, applies the optional "revoke unused tokens" policy, and deletes
+ * dead login sessions. Verification never waits for it: an expired token is refused anyway.
+ *
+ * Work goes in bounded batches (one transaction each) walking the `(status, expires_at)` index,
+ * and every state lives in the rows, so a run that stops half-way is simply finished by the
+ * next one. One run at a time, across instances, holds the job's lease row (renewed before every
+ * batch); each batch also locks the rows it changes and changes only rows still in the state it
+ * read, so even two runs at once (a lease that ran out) change each token once.
+ *
+ * @example
+ * const result = await app.get(ExpiryJob).run(); // on demand, e.g. in a test or a CLI
+ */
+@Injectable()
+export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(ExpiryJob.name);
+  private readonly locks: JobLocks;
+  private readonly mysql: boolean;
+  private readonly shutdown = new AbortController();
+  private cronJob?: CronJob;
+  private scheduledRun?: Promise<unknown>;
+
+  constructor(
+    dataSource: DataSource,
+    @Inject(PAT_OPTIONS) private readonly options: ResolvedOptions,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly clock: Clock,
+    private readonly events: TokenEvents,
+    private readonly webhooks: WebhookDispatcher,
+    private readonly companions: CompanionCredentials,
+    @Optional() private readonly schedulerRegistry?: SchedulerRegistry,
+  ) {
+    this.locks = new JobLocks(unitOfWork, clock);
+    this.mysql = dataSource.options.type !== 'better-sqlite3';
+  }
+
+  onApplicationBootstrap(): void {
+    const { cron } = this.options.expiry;
+    if (cron === false) return;
+    this.cronJob = CronJob.from({ cronTime: cron, onTick: () => this.tick(), start: true, timeZone: 'UTC' });
+    this.schedulerRegistry?.addCronJob(EXPIRY_JOB_NAME, this.cronJob as unknown as CronJob);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.cronJob?.stop();
+    this.shutdown.abort();
+    await this.scheduledRun;
+  }
+
+  /**
+   * One complete run, now. Answers `ran: false` at once if another run holds the lease; stops
+   * between batches when `signal` aborts or the lease is lost.
+   */
+  async run(options: { signal?: AbortSignal } = {}): Promise<ExpiryRunResult> {
+    const result: ExpiryRunResult = { ran: false, expired: 0, notices: { '7d': 0, '1d': 0 }, revokedUnused: 0, sessionsPurged: 0 };
+    const lock = await this.locks.tryAcquire('pat:expiry-job');
+    if (!lock) return result;
+    result.ran = true;
+    const checkpoint = () => this.checkpoint(lock, options.signal);
+    try {
+      // Counts are added batch by batch, so an interrupted run still reports what it did.
+      await this.expireDue(checkpoint, (n) => (result.expired += n));
+      for (const notice of NOTICES) await this.sendNotices(notice, checkpoint, (n) => (result.notices[notice.threshold] += n));
+      await this.revokeUnused(checkpoint, (n) => (result.revokedUnused += n));
+      await this.purgeSessions(checkpoint, (n) => (result.sessionsPurged += n));
+      await this.webhooks.purgeFinished(new Date(this.clock.now().getTime() - 7 * DAY));
+    } catch (error) {
+      if (!(error instanceof RunInterrupted)) throw error;
+      result.interrupted = error.message;
+      this.logger.warn({ message: 'Expiry job interrupted; the next run finishes it', reason: error.message });
+    } finally {
+      await lock.release();
+    }
+    if (result.expired || result.revokedUnused || result.sessionsPurged || result.notices['1d'] || result.notices['7d']) {
+      this.logger.log({ message: 'Expiry job ran', ...result });
+    }
+    return result;
+  }
+
+  private tick(): void {
+    if (this.scheduledRun) return;
+    this.scheduledRun = this.run({ signal: this.shutdown.signal })
+      .catch((error: unknown) => this.logger.error({ message: 'Expiry job failed', error: String(error) }))
+      .finally(() => (this.scheduledRun = undefined));
+  }
+
+  private async checkpoint(lock: JobLock, signal?: AbortSignal): Promise<void> {
+    // Between batches, let requests run: better-sqlite3 is synchronous, and a run chained only
+    // through promises would hold the event loop until it ends.
+    await setImmediate();
+    if (signal?.aborted) throw new RunInterrupted('stopped on request');
+    if (!(await lock.stillHeld())) throw new RunInterrupted('lost the job lease (another run took it, or the database is unreachable)');
+  }
+
+  /** Active tokens past expiresAt become expired, oldest expiry first. */
+  private async expireDue(checkpoint: () => Promise<void>, tally: Tally): Promise<void> {
+    const now = this.clock.now();
+    await this.inBatches(checkpoint, tally, 'token.expired', async (manager, limit) => {
+      const rows = await this.forUpdate(
+        this.tokenRows(manager).where("t.status = 'active'").andWhere('t.expiresAt <= :now', { now }).orderBy('t.expiresAt', 'ASC'),
+      )
+        .limit(limit)
+        .getMany();
+      if (rows.length) {
+        await manager
+          .createQueryBuilder()
+          .update(PersonalAccessToken)
+          .set({ status: 'expired' })
+          .where({ id: In(rows.map((r) => r.id)) })
+          .andWhere("status = 'active'")
+          .execute();
+      }
+      return rows.map((row) => ({ row, details: { expiresAt: row.expiresAt } }));
+    });
+  }
+
+  /** One notice per token, per threshold, per expiry date (a rotation's new expiry earns new notices). */
+  private async sendNotices(notice: (typeof NOTICES)[number], checkpoint: () => Promise<void>, tally: Tally): Promise<void> {
+    const now = this.clock.now();
+    const horizon = new Date(now.getTime() + notice.ms);
+    let after: TokenRow | undefined;
+    await this.inBatches(checkpoint, tally, 'token.expiring', async (manager, limit) => {
+      const builder = this.tokenRows(manager)
+        .where("t.status = 'active'")
+        .andWhere('t.expiresAt > :now', { now })
+        .andWhere('t.expiresAt <= :horizon', { horizon })
+        .andWhere(new Brackets((b) => b.where(`t.${notice.column} IS NULL`).orWhere(`t.${notice.column} <> t.expiresAt`)));
+      // Keyset pagination in index order: noticed rows are not scanned again by later batches.
+      if (after) {
+        const cursor = after;
+        builder.andWhere(
+          new Brackets((b) =>
+            b
+              .where('t.expiresAt > :afterExpiry', { afterExpiry: cursor.expiresAt })
+              .orWhere(new Brackets((c) => c.where('t.expiresAt = :afterExpiry').andWhere('t.id > :afterId', { afterId: cursor.id }))),
+          ),
+        );
+      }
+      const rows = await this.forUpdate(builder.orderBy('t.expiresAt', 'ASC').addOrderBy('t.id', 'ASC')).limit(limit).getMany();
+      if (rows.length) {
+        after = rows[rows.length - 1];
+        const marks = Object.fromEntries([notice.column, ...notice.alsoMark].map((column) => [column, () => 'expires_at']));
+        await manager
+          .createQueryBuilder()
+          .update(PersonalAccessToken)
+          .set(marks)
+          .where({ id: In(rows.map((r) => r.id)) })
+          .andWhere("status = 'active'")
+          .execute();
+      }
+      return rows.map((row) => ({ row, details: { threshold: notice.threshold, expiresAt: row.expiresAt } }));
+    });
+  }
+
+  /** The optional policy: revoke active tokens not used for N days (never used: since creation). */
+  private async revokeUnused(checkpoint: () => Promise<void>, tally: Tally): Promise<void> {
+    const days = this.options.expiry.revokeUnusedAfterDays;
+    if (!days) return;
+    const now = this.clock.now();
+    const cutoff = new Date(now.getTime() - days * DAY);
+    let afterId = '';
+    await this.inBatches(checkpoint, tally, 'token.revoked', async (manager, limit) => {
+      const rows = await this.forUpdate(
+        this.tokenRows(manager)
+          .where("t.status = 'active'")
+          .andWhere('t.id > :afterId', { afterId })
+          .andWhere(
+            new Brackets((b) =>
+              b
+                .where('t.lastUsedAt < :cutoff', { cutoff })
+                .orWhere(new Brackets((c) => c.where('t.lastUsedAt IS NULL').andWhere('t.createdAt < :cutoff', { cutoff }))),
+            ),
+          )
+          .orderBy('t.id', 'ASC'),
+      )
+        .limit(limit)
+        .getMany();
+      if (rows.length) {
+        afterId = rows[rows.length - 1].id;
+        await manager
+          .createQueryBuilder()
+          .update(PersonalAccessToken)
+          .set({ status: 'revoked', revokedAt: now })
+          .where({ id: In(rows.map((r) => r.id)) })
+          .andWhere("status = 'active'")
+          .execute();
+      }
+      return rows.map((row) => ({ row, details: { reason: 'unused', unusedForDays: days } }));
+    });
+  }
+
+  /** Login sessions (and any other companion credential) that can never be used again. */
+  private async purgeSessions(checkpoint: () => Promise<void>, tally: Tally): Promise<void> {
+    const now = this.clock.now();
+    for (const store of this.companions.all()) {
+      for (;;) {
+        await checkpoint();
+        const deleted = await this.unitOfWork.run((manager) => store.purgeDead(manager, now, this.options.expiry.batchSize));
+        tally(deleted);
+        if (deleted < this.options.expiry.batchSize) break;
+      }
+    }
+  }
+
+  /**
+   * Runs `batch` until it returns fewer rows than the batch size, each in its own transaction
+   * (the unit of work retries it on a deadlock or a certification failure), then publishes the batch's events (one per changed token) after its commit.
+   */
+  private async inBatches(
+    checkpoint: () => Promise<void>,
+    tally: Tally,
+    type: TokenEventType,
+    batch: (manager: EntityManager, limit: number) => Promise<Array<{ row: TokenRow; details: Record<string, unknown> }>>,
+  ): Promise<void> {
+    const limit = this.options.expiry.batchSize;
+    for (;;) {
+      await checkpoint();
+      const started = performance.now();
+      const changed = await this.unitOfWork.run((manager) => batch(manager, limit));
+      const occurredAt = this.clock.now();
+      await this.events.publishAll(
+        changed.map(({ row, details }) => ({
+          type,
+          occurredAt,
+          userId: row.userId,
+          tokenId: row.id,
+          tokenName: row.name,
+          actor: { type: 'system' as const },
+          details,
+        })),
+      );
+      tally(changed.length);
+      if (changed.length < limit) return;
+      // better-sqlite3 blocks the event loop while a batch runs: rest as long as it took, so that
+      // requests keep at least half of the process while a large sweep goes on.
+      if (!this.mysql) await sleep(performance.now() - started);
+    }
+  }
+
+  private tokenRows(manager: EntityManager): SelectQueryBuilder<PersonalAccessToken> {
+    return manager.createQueryBuilder(PersonalAccessToken, 't').select(['t.id', 't.userId', 't.name', 't.expiresAt']);
+  }
+
+  /** Row locks on MySQL so that what a batch read is exactly what it changes; SQLite writes are serialized anyway. */
+  private forUpdate<T extends SelectQueryBuilder<PersonalAccessToken>>(builder: T): T {
+    return this.mysql ? (builder.setLock('pessimistic_write') as T) : builder;
+  }
+}

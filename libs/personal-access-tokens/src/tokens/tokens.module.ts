@@ -1,0 +1,43 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
+import { ScopesModule } from '../scopes/scopes.module';
+import { AdminTokensController } from './admin/admin-tokens.controller';
+import { AdminTokensService } from './admin/admin-tokens.service';
+import { CompanionCredentials } from './companion-credentials';
+import { ExpiryJob } from './expiry/expiry-job';
+import { LeakedCredentialsController } from './leaked-credentials/leaked-credentials.controller';
+import { LeakedCredentialsService } from './leaked-credentials/leaked-credentials.service';
+import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
+import { PersonalAccessToken } from './personal-access-token.entity';
+import { RetiredTokenDigest } from './retired-token-digest.entity';
+import { TokenHasher } from './token-hasher';
+import { TokensController } from './tokens.controller';
+import { TokensService } from './tokens.service';
+import { WebhookDelivery } from './webhooks/webhook-delivery.entity';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
+
+/**
+ * Personal access tokens: entity, format, hasher, lifecycle (`/user/me/personal-access-tokens`,
+ * rotation and reuse detection), the expiry job, the webhook of token events, governance of
+ * everyone's tokens (`/admin/...`) and leaked-credential revocation. Users come from whichever
+ * `UserDirectory` the app registered; it needs no `UsersModule`.
+ *
+ * @example
+ * imports: [PersonalAccessTokensCoreModule.forRoot({ peppers, userDirectory: AccountsDirectory }), ScopesModule, TokensModule, AuthModule]
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery]), ScopesModule],
+  controllers: [TokensController, AdminTokensController, LeakedCredentialsController],
+  providers: [
+    { provide: TokenHasher, inject: [PAT_OPTIONS], useFactory: (options: ResolvedOptions) => new TokenHasher(options.peppers) },
+    CompanionCredentials,
+    TokensService,
+    AdminTokensService,
+    LeakedCredentialsService,
+    WebhookDispatcher,
+    ExpiryJob,
+  ],
+  exports: [TokenHasher, CompanionCredentials, TokensService, WebhookDispatcher, ExpiryJob],
+})
+export class TokensModule {}

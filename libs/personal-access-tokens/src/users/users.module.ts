@@ -1,0 +1,26 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { UserDirectory } from '../core/user-directory';
+import { AdminUsersController } from './admin-users.controller';
+import { DefaultUserDirectory } from './default-user-directory';
+import { Role } from './role.entity';
+import { RolesController } from './roles.controller';
+import { User } from './user.entity';
+import { UsersService } from './users.service';
+
+/**
+ * The library's own users and roles (`users`, `roles`, `/admin/users`, `/roles`) and the default
+ * `UserDirectory` over them. Global, so that the modules that look users up find the directory
+ * without importing this one; a host with its own users does not import it at all.
+ *
+ * @example
+ * imports: [PersonalAccessTokensCoreModule.forRoot({ peppers }), UsersModule, ScopesModule, TokensModule, AuthModule]
+ */
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature([User, Role])],
+  controllers: [AdminUsersController, RolesController],
+  providers: [UsersService, DefaultUserDirectory, { provide: UserDirectory, useExisting: DefaultUserDirectory }],
+  exports: [UsersService, UserDirectory],
+})
+export class UsersModule {}

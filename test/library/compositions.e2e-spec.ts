@@ -1,0 +1,187 @@
+import { INestApplication } from '@nestjs/common';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AuditEvent, AuditWriter, ExpiryJob, SessionsService, TokensService } from '../../libs/personal-access-tokens/src';
+import { testDatabases } from '../support/test-database';
+import { Account, composedHostAppModule, hostAppModule, QueryLog } from './host-app';
+
+const LIBRARY_TABLES = ['audit_events', 'users', 'roles'];
+
+const compositions = [
+  { composition: 'Scopes + Tokens + Auth', audit: false, absent: ['audit_events', 'users', 'roles'] },
+  { composition: 'Scopes + Tokens + Auth + Audit', audit: true, absent: ['users', 'roles'] },
+];
+// Express takes the core's options through forRootAsync.
+const adapters = [
+  { adapter: 'Fastify', create: () => new FastifyAdapter(), configuredAsync: false },
+  { adapter: 'Express (forRootAsync)', create: () => new ExpressAdapter(), configuredAsync: true },
+];
+const cases = testDatabases().flatMap((database) =>
+  compositions.flatMap((composition) => adapters.map((adapter) => ({ ...composition, ...adapter, database, on: database.name }))),
+);
+
+/** Statements naming one of these tables (as a whole word: `user_id` or `personal_access_tokens` do not count). */
+function queriesTo(queries: string[], tables: string[]): string[] {
+  const pattern = new RegExp(`(^|[^a-z_])(${tables.join('|')})([^a-z_]|$)`, 'i');
+  return queries.filter((query) => pattern.test(query));
+}
+
+describe.each(cases)(
+  'a host app composing $composition with its own users, $adapter on $on',
+  ({ database, create, configuredAsync, audit, absent }) => {
+    let app: INestApplication;
+    let drop: () => Promise<void>;
+    let session: string;
+    const queryLog = new QueryLog();
+    const pro: Account = { id: randomUUID(), email: 'pro@host.test', plan: 'pro', enabled: true };
+    const http = () => request(app.getHttpServer());
+
+    beforeAll(async () => {
+      const db = await database.create();
+      drop = db.drop;
+      const moduleRef = await Test.createTestingModule({
+        imports: [composedHostAppModule(db.config, queryLog, audit, configuredAsync)],
+      }).compile();
+      app = moduleRef.createNestApplication(create());
+      await app.init();
+      if (app.getHttpAdapter() instanceof FastifyAdapter) await (app.getHttpAdapter() as FastifyAdapter).getInstance().ready();
+      // The shared migrations created every table; the modules left out must work without theirs.
+      const dataSource = app.get(DataSource);
+      for (const table of ['audit_events', 'users', 'roles'].filter((t) => absent.includes(t)))
+        await dataSource.query(`DROP TABLE ${table}`);
+      queryLog.queries.length = 0;
+      await dataSource.getRepository(Account).insert(pro);
+      session = (await app.get(SessionsService).issue(pro.id)).secret;
+    });
+    afterAll(async () => {
+      await app?.close();
+      await drop?.();
+    });
+
+    it('mints a PAT over HTTP and checks it on the host routes, scope by scope, until it is revoked', async () => {
+      const created = await http()
+        .post('/user/me/personal-access-tokens')
+        .set('Authorization', `Bearer ${session}`)
+        .send({ name: 'report-bot', scopes: ['reports:read'], expiresIn: '7d' });
+      expect(created.status).toBe(201);
+      const { token, id } = created.body;
+      expect(token).toMatch(/^pat_/);
+
+      const anonymous = await http().get('/reports');
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer realm=/);
+      const allowed = await http().get('/reports').set('Authorization', `Bearer ${token}`);
+      expect(allowed.status).toBe(200);
+      expect(allowed.body).toEqual({ owner: 'pro@host.test', reports: ['q1', 'q2'] });
+      const refused = await http().post('/reports').set('Authorization', `Bearer ${token}`);
+      expect(refused.status).toBe(403);
+      expect(refused.headers['www-authenticate']).toMatch(/error="insufficient_scope", scope="reports:create"/);
+
+      const me = await http().get('/user/me').set('Authorization', `Bearer ${session}`);
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({ id: pro.id, email: 'pro@host.test', role: 'pro', authMethod: 'session' });
+
+      const revoked = await http().post(`/user/me/personal-access-tokens/${id}/revoke`).set('Authorization', `Bearer ${session}`);
+      expect(revoked.status).toBe(200);
+      expect((await http().get('/reports').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+    });
+
+    it('runs the expiry job over tokens and sessions alone', async () => {
+      await expect(app.get(ExpiryJob).run()).resolves.toMatchObject({ ran: true });
+    });
+
+    it('mounts no route of a module it did not import', async () => {
+      const auth = { Authorization: `Bearer ${session}` };
+      expect((await http().get('/admin/users').set(auth)).status).toBe(404);
+      expect((await http().get('/roles').set(auth)).status).toBe(404);
+      expect((await http().get('/user/me/audit-events').set(auth)).status).toBe(audit ? 200 : 404);
+    });
+
+    if (audit) {
+      it("records the host's own routes in the audit trail, with the user and the token name", async () => {
+        const created = await http()
+          .post('/user/me/personal-access-tokens')
+          .set('Authorization', `Bearer ${session}`)
+          .send({ name: 'audited-bot', scopes: ['reports:read'] });
+        expect(created.status).toBe(201);
+        const { token, id } = created.body;
+        expect((await http().get('/reports/42').set('Authorization', `Bearer ${token}`)).status).toBe(200);
+        expect((await http().post('/reports').set('Authorization', `Bearer ${token}`)).status).toBe(403);
+        await app.get(AuditWriter).flush(); // reads and refusals are written in batches
+
+        const trail = await http().get('/user/me/audit-events?limit=100').set('Authorization', `Bearer ${session}`);
+        expect(trail.status).toBe(200);
+        const byToken = trail.body.items.filter((event: { tokenId: string }) => event.tokenId === id);
+        const common = { actorUserId: pro.id, actorEmail: 'pro@host.test', tokenName: 'audited-bot', authMethod: 'personal_access_token' };
+        expect(byToken).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ ...common, action: 'GET /reports/:id', targetId: '42', outcome: 'success', statusCode: 200 }),
+            expect.objectContaining({ ...common, action: 'report.create', outcome: 'denied', statusCode: 403 }),
+          ]),
+        );
+        expect(byToken).toHaveLength(2);
+        const minted = trail.body.items.find(
+          (event: { action: string; targetId: string }) => event.action === 'personal_access_token.create' && event.targetId === id,
+        );
+        expect(minted).toMatchObject({ actorEmail: 'pro@host.test', authMethod: 'session', outcome: 'success' });
+      });
+    }
+
+    it(`never queries ${absent.join(', ')}`, () => {
+      expect(queryLog.queries.length).toBeGreaterThan(10);
+      expect(queriesTo(queryLog.queries, absent)).toEqual([]);
+      // The check would see them: the library's own tables do appear in the log.
+      expect(queriesTo(queryLog.queries, ['personal_access_tokens']).length).toBeGreaterThan(0);
+      if (audit)
+        expect(
+          queriesTo(
+            queryLog.queries,
+            LIBRARY_TABLES.filter((t) => !absent.includes(t)),
+          ).length,
+        ).toBeGreaterThan(0);
+    });
+  },
+);
+
+describe.each(testDatabases())('PersonalAccessTokensModule.forRoot({ routes: false }) on $name', (database) => {
+  let app: INestApplication;
+  let drop: () => Promise<void>;
+  const pro: Account = { id: randomUUID(), email: 'pro@host.test', plan: 'pro', enabled: true };
+  const http = () => request(app.getHttpServer());
+
+  beforeAll(async () => {
+    const db = await database.create();
+    drop = db.drop;
+    const moduleRef = await Test.createTestingModule({ imports: [hostAppModule(db.config, new QueryLog(), false, false)] }).compile();
+    app = moduleRef.createNestApplication(new FastifyAdapter());
+    await app.init();
+    await (app.getHttpAdapter() as FastifyAdapter).getInstance().ready();
+    await app.get(DataSource).getRepository(Account).insert(pro);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await drop?.();
+  });
+
+  it("mounts none of the library's routes, and still guards and audits the host's", async () => {
+    const { token, id } = await app
+      .get(TokensService)
+      .mint(pro.id, { name: 'headless', scopes: ['reports:read', 'personal_access_tokens:read'] });
+    const auth = { Authorization: `Bearer ${token}` };
+    for (const path of ['/user/me/personal-access-tokens', '/scopes', '/user/me', '/user/me/audit-events', '/auth/verify']) {
+      expect({ path, status: (await http().get(path).set(auth)).status }).toEqual({ path, status: 404 });
+    }
+    expect((await http().get('/reports')).status).toBe(401);
+    expect((await http().get('/reports').set(auth)).status).toBe(200);
+    await app.get(AuditWriter).flush();
+    const events = await app
+      .get(DataSource)
+      .getRepository(AuditEvent)
+      .find({ where: { tokenId: id, action: 'GET /reports' } });
+    expect(events).toEqual([expect.objectContaining({ outcome: 'success', tokenName: 'headless', actorEmail: 'pro@host.test' })]);
+  });
+});
