@@ -26,8 +26,11 @@ interface CallbackPool {
 
 const galera = new WeakMap<object, Promise<boolean>>();
 
-/** Whether the MySQL-family server is a Galera node (asked once per data source; false elsewhere). */
-function onGalera(manager: EntityManager): Promise<boolean> {
+/**
+ * Whether the MySQL-family server is a Galera node (asked once per data source; false elsewhere).
+ * The unit of work asks at start-up, so that no request waits for the answer.
+ */
+export function onGalera(manager: EntityManager): Promise<boolean> {
   const { connection } = manager;
   if (connection.options.type === 'better-sqlite3') return Promise.resolve(false);
   let known = galera.get(connection);

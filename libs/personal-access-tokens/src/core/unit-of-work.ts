@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, EntityManager } from 'typeorm';
 import { isLockWaitTimeout, isRetryableConflict } from './database-errors';
+import { onGalera } from './raw-entity';
 
 export interface UnitOfWorkOptions {
   /**
@@ -50,13 +51,18 @@ export interface TransactionHook {
  * outlasts the attempts reaches the caller (the API answers 503 with Retry-After).
  */
 @Injectable()
-export class UnitOfWork {
+export class UnitOfWork implements OnModuleInit {
   private readonly serialized: boolean;
   private queue: Promise<unknown> = Promise.resolve();
   private hook?: TransactionHook;
 
   constructor(private readonly dataSource: DataSource) {
     this.serialized = dataSource.options.type === 'better-sqlite3';
+  }
+
+  /** Learns once whether reads need Galera's causality wait (see `readRows`), before any request. */
+  async onModuleInit(): Promise<void> {
+    await onGalera(this.dataSource.manager);
   }
 
   async run<T>(work: (manager: EntityManager) => Promise<T>, options: UnitOfWorkOptions = {}): Promise<T> {
