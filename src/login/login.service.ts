@@ -3,6 +3,7 @@ import {
   attributeAuditActor,
   BadRequestError,
   DomainError,
+  PageLogin,
   Principal,
   RateLimiter,
   SessionsService,
@@ -24,7 +25,7 @@ class InvalidLoginError extends DomainError {
  * (failures only, so a flood of wrong guesses cannot lock the owner out from elsewhere for long).
  */
 @Injectable()
-export class LoginService {
+export class LoginService implements PageLogin {
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionsService,

@@ -69,3 +69,7 @@ export { AuditQueryService } from './audit/audit-query.service';
 export type { AuditOptions } from './core/personal-access-tokens.options';
 export { MIGRATIONS as PERSONAL_ACCESS_TOKENS_MIGRATIONS } from '../../../migrations';
 export { VerificationCache } from './auth/verification-cache';
+export { PersonalAccessTokensPageModule } from './page/page.module';
+export { PageLogin } from './page/page.options';
+export type { PersonalAccessTokensPageOptions, PageLoginResult } from './page/page.options';
+export { CookieCredentials } from './auth/cookie-credentials';
