@@ -20,7 +20,7 @@ module.exports = {
   roots: ['<rootDir>/libs', '<rootDir>/src', '<rootDir>/test', '<rootDir>/migrations'],
   testRegex: '\\.(spec|e2e-spec)\\.ts$',
   // Build output and the packed-library scratch app are not the project's sources.
-  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/libs/personal-access-tokens/dist/', '/\\.host-'],
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/libs/personal-access-tokens/dist/', '/\\.host-', '/\\.typed-client-'],
   transform: {
     '^.+\\.ts$': [
       'ts-jest',

@@ -1,11 +1,12 @@
 // The library's module graph, enforced on every relative import (ESLint rule `pat/module-graph`).
 //
 //   core <- scopes <- users
-//                  <- tokens <- auth
+//                  <- tokens <- auth <- page
 //                  <- audit
 //
 // core knows no feature; scopes knows principals and the route metadata; users, tokens and audit
-// build on scopes without knowing each other; auth, the join, builds on tokens. The files at the
+// build on scopes without knowing each other; auth, the join, builds on tokens; page, the optional
+// self-service page, is a client of them all and builds on auth (its session cookie). The files at the
 // library's root (index.ts, the composing module, entities.ts) may import any folder, and no
 // folder may import them. The service in src/ sees the library only through its index.ts, and
 // nothing in the library imports src/.
@@ -23,6 +24,7 @@ export const ALLOWED_IMPORTS = {
   tokens: ['core', 'scopes'],
   audit: ['core', 'scopes'],
   auth: ['core', 'scopes', 'tokens'],
+  page: ['core', 'scopes', 'tokens', 'auth'],
 };
 
 const ROOT_FILES = '(library root)';

@@ -4,6 +4,7 @@ import { ExpiryNoticesAndWebhooks1795400002000 } from './1795400002000-expiry-no
 import { RateLimitCounters1795400003000 } from './1795400003000-rate-limit-counters';
 import { TokenNameKey1795400004000 } from './1795400004000-token-name-key';
 import { AuditTargetIndex1795400004500 } from './1795400004500-audit-target-index';
+import { ClusterSafeLocks1795400005000 } from './1795400005000-cluster-safe-locks';
 
 /** Every migration, oldest first: listed explicitly so the app, the CLI and tests load the same set. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   RateLimitCounters1795400003000,
   TokenNameKey1795400004000,
   AuditTargetIndex1795400004500,
+  ClusterSafeLocks1795400005000,
 ];

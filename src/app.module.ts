@@ -1,12 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { PersonalAccessTokensModule } from '../libs/personal-access-tokens/src';
+import { PersonalAccessTokensModule, PersonalAccessTokensPageModule } from '../libs/personal-access-tokens/src';
 import { AdminBootstrapService } from './bootstrap/admin-bootstrap.service';
 import { AppConfig } from './config/app-config';
 import { APP_CONFIG } from './config/app-config.provider';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
+import { HomeController } from './home/home.controller';
 import { LoginController } from './login/login.controller';
 import { LoginService } from './login/login.service';
 
@@ -34,8 +35,10 @@ export class AppModule {
           verificationCacheTtlSeconds: config.verificationCacheTtlSeconds,
           audit: config.audit,
         }),
+        // The self-service page signs people in through the same LoginService (and limits) as POST /auth/login.
+        ...(config.page ? [PersonalAccessTokensPageModule.forRoot({ ...config.page, login: LoginService })] : []),
       ],
-      controllers: [HealthController, LoginController],
+      controllers: [HealthController, LoginController, HomeController],
       providers: [{ provide: APP_CONFIG, useValue: config }, LoginService, AdminBootstrapService],
     };
   }

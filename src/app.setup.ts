@@ -1,6 +1,6 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
@@ -8,6 +8,7 @@ import { Logger } from 'pino';
 import { AppConfig } from './config/app-config';
 import { requestLogger } from './logging/logger';
 import { TOKEN_SHAPED } from './logging/redact';
+import { createOpenApiDocument } from './openapi';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -114,18 +115,6 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   });
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Personal access tokens')
-      .setDescription(
-        'Issue, scope, rotate, revoke, expire and audit personal access tokens. Authenticate with ' +
-          '`Authorization: Bearer <token>` (or `ApiKey <token>`): a personal access token, or a session token from `POST /auth/login`.',
-      )
-      .setVersion('1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A personal access token or a session token' }, 'Bearer')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'Authorization', description: '`ApiKey <token>`' }, 'ApiKey')
-      .build(),
-  );
+  const document = createOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

@@ -26,6 +26,7 @@ describe('audit trail on the Express adapter', () => {
       LOG_LEVEL: 'error',
       EXPIRY_JOB_CRON: 'off',
       AUDIT_RETENTION_CRON: 'off',
+      PAGE_PATH: 'off',
     });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
     app = moduleRef.createNestApplication(new ExpressAdapter(), { logger: false });

@@ -32,6 +32,9 @@ const probes: Probe[] = [
   { file: `${LIB}/audit/probe.ts`, from: '../core/audit-context', refused: false },
   { file: `${LIB}/probe.ts`, from: './users/users.module', refused: false },
   { file: 'src/login/probe.ts', from: '../../libs/personal-access-tokens/src', refused: false },
+  { file: `${LIB}/auth/probe.ts`, from: '../page/page-session-cookie', refused: true },
+  { file: `${LIB}/page/probe.ts`, from: '../users/users.service', refused: true },
+  { file: `${LIB}/page/probe.ts`, from: '../auth/cookie-credentials', refused: false },
 ];
 
 /** Runs ESLint (the project's own config) in a child process: the config and rule are ES modules. */

@@ -38,6 +38,8 @@ export interface AppConfig {
   credentialRevocationRateLimit: { limit: number; windowSeconds: number };
   /** Audit events are kept this many days, then purged by a job on this cron schedule (UTC; false: not scheduled). */
   audit: { enabled: boolean; retentionDays: number; retentionCron: string | false };
+  /** The self-service page: where it is mounted (and, in tests, where its build is); absent or null: not served. */
+  page?: { path: string; assetsDir?: string } | null;
 }
 
 export class ConfigError extends Error {

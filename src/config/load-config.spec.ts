@@ -99,4 +99,13 @@ describe('loadAppConfig', () => {
     const problems = problemsOf({ DATA_DIR: dir, AUDIT_RETENTION_DAYS: '0', AUDIT_RETENTION_CRON: 'hourly' });
     for (const name of ['AUDIT_RETENTION_DAYS', 'AUDIT_RETENTION_CRON']) expect(problems.some((p) => p.startsWith(name))).toBe(true);
   });
+
+  it('serves the self-service page at /page unless told another path of its own, or off', () => {
+    const dir = dataDir();
+    expect(loadAppConfig({ DATA_DIR: dir }).page).toEqual({ path: '/page' });
+    expect(loadAppConfig({ DATA_DIR: dir, PAGE_PATH: '/self-service/tokens' }).page).toEqual({ path: '/self-service/tokens' });
+    expect(loadAppConfig({ DATA_DIR: dir, PAGE_PATH: 'off' }).page).toBeNull();
+    for (const path of ['page', '/docs', '/user/me', '/a//b', '/page/', '/p?x=1'])
+      expect(problemsOf({ DATA_DIR: dir, PAGE_PATH: path })).toEqual([expect.stringMatching(/^PAGE_PATH must be a path of its own/)]);
+  });
 });

@@ -58,6 +58,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       retentionDays: read.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
       retentionCron: readCron(read.string('AUDIT_RETENTION_CRON', '0 * * * *'), problems, 'AUDIT_RETENTION_CRON'),
     },
+    page: readPagePath(read.string('PAGE_PATH', '/page'), problems),
   };
   if (!/^[a-z][a-z0-9]{0,15}_$/.test(config.tokenPrefix))
     problems.push('TOKEN_PREFIX must be lowercase letters/digits ending in "_", e.g. pat_');
@@ -66,6 +67,15 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
   config.peppers = readPeppers(env, database, dataDir, problems);
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+function readPagePath(value: string, problems: string[]): AppConfig['page'] {
+  if (value === 'off') return null;
+  if (!/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(value) || /^\/(docs|docs-json|health|auth|user|admin|scopes|roles)(\/|$)/.test(value)) {
+    problems.push('PAGE_PATH must be a path of its own such as /page (not one of the API\'s), or off');
+    return null;
+  }
+  return { path: value };
 }
 
 /** Only what the TypeORM CLI needs: no pepper, no admin. */

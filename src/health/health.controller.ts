@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { DomainError, ErrorResponseDto, Public, SkipAudit } from '../../libs/personal-access-tokens/src';
+import { DomainError, Endpoint, ErrorResponseDto, Public, SkipAudit } from '../../libs/personal-access-tokens/src';
 import { HealthDto } from './health.dto';
 
 @ApiTags('health')
@@ -11,14 +11,22 @@ import { HealthDto } from './health.dto';
 export class HealthController {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Liveness: the process answers. */
+  /**
+   * Liveness
+   * @remarks The process answers.
+   */
   @Get()
+  @Endpoint({ operationId: 'getLiveness' })
   live(): HealthDto {
     return { status: 'ok' };
   }
 
-  /** Readiness: the database answers too. */
+  /**
+   * Readiness
+   * @remarks The process and the database answer.
+   */
   @Get('ready')
+  @Endpoint({ operationId: 'getReadiness' })
   @ApiServiceUnavailableResponse({ description: 'The database is unreachable', type: ErrorResponseDto })
   async ready(): Promise<HealthDto> {
     try {

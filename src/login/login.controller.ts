@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
-import { ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { AuditAction, Auth, ErrorResponseDto, Principal, Public, RequireScopes } from '../../libs/personal-access-tokens/src';
+import { ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { AuditAction, Auth, Endpoint, ErrorResponseDto, Principal, Public } from '../../libs/personal-access-tokens/src';
 import { LoginDto, LoginResponseDto } from './login.dto';
 import { LoginService } from './login.service';
 
@@ -9,22 +9,25 @@ import { LoginService } from './login.service';
 export class LoginController {
   constructor(private readonly login: LoginService) {}
 
-  /** Exchange email and password for a session token. Wrong email and wrong password look the same. */
+  /**
+   * Log in
+   * @remarks Exchange email and password for a session token. Wrong email and wrong password look the same.
+   */
   @Post('login')
   @AuditAction('auth.login', { target: null, bodyFields: ['email'] })
   @Public()
   @HttpCode(200)
+  @Endpoint({ operationId: 'login', errors: { 400: 'No email or password, or not strings', 429: 'Too many attempts; see Retry-After' } })
   @ApiUnauthorizedResponse({ description: 'Wrong email or password', type: ErrorResponseDto })
-  @ApiTooManyRequestsResponse({ description: 'Too many attempts; see Retry-After', type: ErrorResponseDto })
   create(@Body() body: LoginDto, @Ip() ip: string): Promise<LoginResponseDto> {
     return this.login.login(body, ip);
   }
 
-  /** End this session. */
+  /** Log out (end this session) */
   @Post('logout')
   @AuditAction('auth.logout', { target: 'session' })
   @HttpCode(204)
-  @RequireScopes()
+  @Endpoint({ operationId: 'logout', scopes: [] })
   logout(@Auth() principal: Principal): Promise<void> {
     return this.login.logout(principal);
   }

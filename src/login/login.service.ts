@@ -3,6 +3,7 @@ import {
   attributeAuditActor,
   BadRequestError,
   DomainError,
+  PageLogin,
   Principal,
   RateLimiter,
   SessionsService,
@@ -24,7 +25,7 @@ class InvalidLoginError extends DomainError {
  * (failures only, so a flood of wrong guesses cannot lock the owner out from elsewhere for long).
  */
 @Injectable()
-export class LoginService {
+export class LoginService implements PageLogin {
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
@@ -36,16 +37,16 @@ export class LoginService {
     const { perIp, failuresPerEmail, windowSeconds } = this.config.loginRateLimit;
     const byIp = await this.limiter.consume(`login:ip:${ip}`, perIp, windowSeconds);
     if (!byIp.allowed) throw new TooManyRequestsError(byIp.retryAfterSeconds, 'Too many login attempts; try again later');
+    // Every attempt is counted before the password is checked and a success is refunded, so that
+    // parallel guesses on several instances cannot all pass a check made before any was counted.
     const emailKey = `login:email:${input.email}`;
-    const byEmail = await this.limiter.check(emailKey, failuresPerEmail, windowSeconds);
+    const byEmail = await this.limiter.consume(emailKey, failuresPerEmail, windowSeconds);
     if (!byEmail.allowed)
       throw new TooManyRequestsError(byEmail.retryAfterSeconds, 'Too many failed logins for this account; try again later');
 
     const user = await this.users.authenticate(input.email, input.password);
-    if (!user) {
-      await this.limiter.consume(emailKey, failuresPerEmail, windowSeconds);
-      throw new InvalidLoginError();
-    }
+    if (!user) throw new InvalidLoginError();
+    await this.limiter.refund(emailKey, windowSeconds, byEmail);
     attributeAuditActor({ userId: user.id, email: user.email });
     const session = await this.sessions.issue(user.id);
     return { accessToken: session.secret, tokenType: 'Bearer', expiresAt: session.expiresAt };

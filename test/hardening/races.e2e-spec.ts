@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
-import { AuditWriter, ExpiryJob, TokenEvent, TokenEvents } from '../../libs/personal-access-tokens/src';
+import { AuditWriter, ExpiryJob, TokenEvent, TokenEvents, TokensService } from '../../libs/personal-access-tokens/src';
+import { CreateTokenDto } from '../../libs/personal-access-tokens/src/tokens/dto/token.dto';
 import { DAY, SECOND } from '../support/fake-clock';
 import { TestApp, TestUser } from '../support/test-app';
 import { TestDatabase, testDatabases } from '../support/test-database';
@@ -113,7 +114,7 @@ describeOnMariaDb('races on $name', (kind) => {
   });
 });
 
-describeOnMariaDb('two expiry runs at once on $name', (kind) => {
+describeOnMariaDb('two instances on one database ($name)', (kind) => {
   let database: TestDatabase;
   let first: TestApp;
   let second: TestApp;
@@ -128,6 +129,21 @@ describeOnMariaDb('two expiry runs at once on $name', (kind) => {
     await first?.close();
     await second?.close();
     await database.drop();
+  });
+
+  it('20 parallel creates over two instances sharing the database: the cap holds, and nothing answers 5xx', async () => {
+    const user = await first.createUser('member');
+    // Five short of the cap, so that 5 of the 20 fit.
+    const cap = first.config.policy.maxActiveTokensPerUser;
+    const tokens = first.app.get(TokensService);
+    for (let i = 0; i < cap - 5; i++) await tokens.mint(user.id, { name: `before-${i}`, scopes: ['user:read'] } as CreateTokenDto);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? second : first).post(BASE, { name: `both-${i}`, scopes: ['user:read'] }, { token: user.session }),
+      ),
+    );
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(5);
+    expect(answers.filter((a) => a.status !== 201 && !(a.status === 409 && a.body.code === 'token_limit_reached'))).toEqual([]);
   });
 
   it('change each row once: one expiry event per token, whichever instance ran', async () => {

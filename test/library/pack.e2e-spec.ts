@@ -17,7 +17,8 @@ describe('the packed library', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('installs from its tarball into a host app that compiles and runs', () => {
-    run(process.execPath, [join(root, 'node_modules/@nestjs/cli/bin/nest.js'), 'build', 'personal-access-tokens'], root);
+    // `npm pack` builds what it packs (the library's prepack script): no build output beforehand.
+    rmSync(join(library, 'dist'), { recursive: true, force: true });
     run('npm', ['pack', '--pack-destination', scratch], library);
     const tarball = readdirSync(scratch).find((file) => file.endsWith('.tgz'))!;
     expect(tarball).toMatch(/^pat-service-personal-access-tokens-.*\.tgz$/);

@@ -53,7 +53,11 @@ export class TestApp {
    * Starts the app on a fresh database of `source`'s kind (dropped on close), or on an existing
    * `TestDatabase` that the caller owns (several instances sharing one database).
    */
-  static async start(source: TestDatabaseKind | TestDatabase, overrides: Partial<AppConfig> = {}): Promise<TestApp> {
+  static async start(
+    source: TestDatabaseKind | TestDatabase,
+    overrides: Partial<AppConfig> = {},
+    clock: FakeClock = new FakeClock(),
+  ): Promise<TestApp> {
     const owned = 'create' in source ? await source.create() : undefined;
     const database = owned ?? (source as TestDatabase);
     const config: AppConfig = {
@@ -84,7 +88,6 @@ export class TestApp {
       audit: { enabled: true, retentionDays: 365, retentionCron: false },
       ...overrides,
     };
-    const clock = new FakeClock();
     const lines: string[] = [];
     const logger = createLogger(config.logLevel, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })

@@ -1,6 +1,8 @@
 import { AuditEvent } from './audit/audit-event.entity';
 import { Session } from './auth/sessions/session.entity';
+import { LockRow } from './core/lock-row.entity';
 import { RateLimitCounter } from './core/rate-limit-counter.entity';
+import { JobLease } from './tokens/expiry/job-lease.entity';
 import { PersonalAccessTokenScope } from './tokens/personal-access-token-scope.entity';
 import { PersonalAccessToken } from './tokens/personal-access-token.entity';
 import { RetiredTokenDigest } from './tokens/retired-token-digest.entity';
@@ -9,9 +11,9 @@ import { User } from './users/user.entity';
 import { WebhookDelivery } from './tokens/webhooks/webhook-delivery.entity';
 
 /** The entities of each module, for a host that composes the modules itself. */
-export const CORE_ENTITIES = [RateLimitCounter];
+export const CORE_ENTITIES = [RateLimitCounter, LockRow];
 export const USERS_ENTITIES = [User, Role];
-export const TOKENS_ENTITIES = [PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery];
+export const TOKENS_ENTITIES = [PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery, JobLease];
 export const AUTH_ENTITIES = [Session];
 export const AUDIT_ENTITIES = [AuditEvent];
 

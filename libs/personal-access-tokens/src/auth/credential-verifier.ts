@@ -59,12 +59,12 @@ export class CredentialVerifier {
       if (touch) this.tokens.recordUse(cached.token.id, ip);
       return cached;
     }
-    const generation = this.cache.begin();
+    const snapshot = this.cache.begin();
     const token = await this.tokens.verify(secret, ip, { touch });
     const user = await this.directory.findById(token.userId);
     if (!user?.active) throw new InvalidTokenError(this.options.realm, { userId: token.userId, tokenId: token.id, tokenName: token.name });
     const verified = { token, user };
-    if (key !== undefined) this.cache.set(key, verified, generation);
+    if (key !== undefined) this.cache.set(key, verified, snapshot);
     return verified;
   }
 }

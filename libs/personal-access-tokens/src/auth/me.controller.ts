@@ -1,18 +1,21 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../core/audit.decorators';
-import { RequireScopes } from '../scopes/require-scopes.decorator';
+import { Endpoint } from '../scopes/endpoint.decorator';
 import { MeResponseDto } from './dto/me.dto';
 import { Auth } from '../scopes/auth.decorators';
 import { Principal } from '../scopes/principal';
 
-@ApiTags('users')
+@ApiTags('auth')
 @Controller('user/me')
 export class MeController {
-  /** The caller, their role's privileges, and how this request authenticated (session or PAT). */
+  /**
+   * Get the calling user
+   * @remarks The caller, their role's privileges, and how this request authenticated (session or PAT).
+   */
   @Get()
   @AuditAction('user.read_self')
-  @RequireScopes('user:read')
+  @Endpoint({ operationId: 'getCurrentUser', scopes: ['user:read'] })
   me(@Auth() principal: Principal): MeResponseDto {
     const { user, token } = principal;
     return {

@@ -42,9 +42,13 @@ export class VerificationCache implements OnModuleInit {
     this.userChanges.subscribe((userId) => this.invalidateUser(userId));
   }
 
-  /** A snapshot to hand back to `set`: a change in between means the result may be stale. */
-  begin(): number {
-    return this.generation;
+  /**
+   * A snapshot to hand back to `set`: a change in between means the result may be stale. The
+   * entry ages from here, before the database was read, so that another instance's change is
+   * never seen more than the TTL late however long the read took.
+   */
+  begin(): { generation: number; at: number } {
+    return { generation: this.generation, at: this.clock.now().getTime() };
   }
 
   get(key: string): VerifiedCredential | undefined {
@@ -58,10 +62,10 @@ export class VerificationCache implements OnModuleInit {
     return entry.value;
   }
 
-  set(key: string, value: VerifiedCredential, generation: number): void {
-    if (this.ttlMs === 0 || generation !== this.generation) return;
+  set(key: string, value: VerifiedCredential, snapshot: { generation: number; at: number }): void {
+    if (this.ttlMs === 0 || snapshot.generation !== this.generation) return;
     if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { value, storedAt: this.clock.now().getTime() });
+    this.entries.set(key, { value, storedAt: snapshot.at });
   }
 
   invalidateTokens(tokenIds: ReadonlySet<string>): void {

@@ -28,7 +28,39 @@ const UNAVAILABLE_CODES = new Set([
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown } | undefined, depth = 0; current && depth < 4; depth++) {
     if (typeof current.code === 'string' && UNAVAILABLE_CODES.has(current.code)) return true;
-    if (typeof current.message === 'string' && /Queue limit reached|Pool is closed|connection is in closed state|Can't add new command when connection is in closed state/i.test(current.message)) return true;
+    if (typeof current.message === 'string' && /Queue limit reached|Pool is closed|connection is in closed state|Can't add new command when connection is in closed state|WSREP has not yet prepared node/i.test(current.message)) return true;
+    current = (current.driverError ?? current.cause) as typeof current;
+  }
+  return false;
+}
+
+/**
+ * Error numbers of a transaction the server rolled back so that it can be run again: MySQL and
+ * MariaDB (1213, 1205) and TiDB's optimistic transactions (9007 write conflict, 8002 a locking read
+ * that conflicted).
+ */
+const CONFLICT_ERRNOS = new Set([1213, 1205, 9007, 8002]);
+
+/**
+ * Whether a transaction was aborted by a conflict and may simply be run again: a deadlock
+ * (ER_LOCK_DEADLOCK 1213), a lock wait timeout (1205), or a Galera certification failure or
+ * brute-force abort (reported as 1213, "WSREP detected deadlock/conflict"). A lost connection is
+ * not one of them: whether its COMMIT took effect is unknown.
+ */
+export function isRetryableConflict(error: unknown): boolean {
+  for (let current = error as { code?: unknown; errno?: unknown; message?: unknown; driverError?: unknown; cause?: unknown } | undefined, depth = 0; current && depth < 4; depth++) {
+    if (current.code === 'ER_LOCK_DEADLOCK' || current.code === 'ER_LOCK_WAIT_TIMEOUT') return true;
+    if (typeof current.errno === 'number' && CONFLICT_ERRNOS.has(current.errno)) return true;
+    if (typeof current.message === 'string' && /WSREP detected deadlock\/conflict/i.test(current.message)) return true;
+    current = (current.driverError ?? current.cause) as typeof current;
+  }
+  return false;
+}
+
+/** Whether the conflict was a lock wait that timed out (1205): rerun once, not ten times, after so long a wait. */
+export function isLockWaitTimeout(error: unknown): boolean {
+  for (let current = error as { code?: unknown; errno?: unknown; driverError?: unknown; cause?: unknown } | undefined, depth = 0; current && depth < 4; depth++) {
+    if (current.code === 'ER_LOCK_WAIT_TIMEOUT' || current.errno === 1205) return true;
     current = (current.driverError ?? current.cause) as typeof current;
   }
   return false;

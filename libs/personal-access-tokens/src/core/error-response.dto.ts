@@ -1,3 +1,5 @@
+import { ApiProperty } from '@nestjs/swagger';
+
 /** One field that failed validation. */
 export class ErrorDetailDto {
   /** @example "scopes" */
@@ -9,6 +11,7 @@ export class ErrorDetailDto {
 /** The error body of every failed request. */
 export class ErrorResponseDto {
   /** @example 404 */
+  @ApiProperty({ type: 'integer' })
   statusCode: number;
   /** @example "Not Found" */
   error: string;

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 import { Optional } from './validation';
@@ -7,6 +8,7 @@ export const MAX_PAGE_SIZE = 100;
 /** `?page=1&pageSize=20`; pageSize is capped at 100. */
 export class PageQueryDto {
   /** 1-based page number. */
+  @ApiPropertyOptional({ type: 'integer' })
   @Optional()
   @Type(() => Number)
   @IsInt()
@@ -14,6 +16,7 @@ export class PageQueryDto {
   @Max(1_000_000)
   page: number = 1;
 
+  @ApiPropertyOptional({ type: 'integer' })
   @Optional()
   @Type(() => Number)
   @IsInt()

@@ -5,6 +5,8 @@ export interface RateLimitDecision {
   allowed: boolean;
   /** Seconds until the window resets (for Retry-After). */
   retryAfterSeconds: number;
+  /** The window the attempt was counted in (epoch ms), for `refund`. */
+  windowStart: number;
 }
 
 /**
@@ -51,13 +53,21 @@ export class RateLimiter {
   async consume(key: string, limit: number, windowSeconds: number): Promise<RateLimitDecision> {
     const { windowStart, retryAfterSeconds } = this.window(windowSeconds);
     const count = await this.store.increment(key, windowStart, windowSeconds, 1);
-    return { allowed: count <= limit, retryAfterSeconds };
+    return { allowed: count <= limit, retryAfterSeconds, windowStart };
+  }
+
+  /**
+   * Takes back an attempt that `consume` counted, in the window it was counted in: "count only
+   * failures" without a check-then-count race (count first, refund what turned out fine).
+   */
+  async refund(key: string, windowSeconds: number, decision: RateLimitDecision): Promise<void> {
+    await this.store.increment(key, decision.windowStart, windowSeconds, -1);
   }
 
   /** Whether `key` is already over `limit`, without counting. */
   async check(key: string, limit: number, windowSeconds: number): Promise<RateLimitDecision> {
     const { windowStart, retryAfterSeconds } = this.window(windowSeconds);
-    return { allowed: (await this.store.peek(key, windowStart)) < limit, retryAfterSeconds };
+    return { allowed: (await this.store.peek(key, windowStart)) < limit, retryAfterSeconds, windowStart };
   }
 
   private window(windowSeconds: number) {

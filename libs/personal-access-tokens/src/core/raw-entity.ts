@@ -24,14 +24,47 @@ interface CallbackPool {
   query(sql: string, values: unknown[], callback: (error: Error | null, rows: unknown) => void): void;
 }
 
+const galera = new WeakMap<object, Promise<boolean>>();
+
+/**
+ * Whether the MySQL-family server is a Galera node (asked once per data source; false elsewhere).
+ * The unit of work asks at start-up, so that no request waits for the answer.
+ */
+export function onGalera(manager: EntityManager): Promise<boolean> {
+  const { connection } = manager;
+  if (connection.options.type === 'better-sqlite3') return Promise.resolve(false);
+  let known = galera.get(connection);
+  if (!known) {
+    known = connection
+      .query('SELECT @@wsrep_on AS wsrep')
+      .then((rows: Array<{ wsrep: unknown }>) => Number(rows[0]?.wsrep) === 1)
+      .catch((error: { driverError?: { errno?: number } }) => {
+        // MySQL has no such variable (ER_UNKNOWN_SYSTEM_VARIABLE): not Galera. Anything else: ask again later.
+        if (error.driverError?.errno !== 1193) galera.delete(connection);
+        return false;
+      });
+    galera.set(connection, known);
+  }
+  return known;
+}
+
 /**
  * A read outside any transaction, for the per-request hot paths. On MySQL it goes straight to
  * mysql2's callback pool: TypeORM's query runner uses mysql2's promise wrapper, which captures a
  * stack trace on every query (8% of a PAT request's CPU in the benchmark profile). Logged like
- * any other query.
+ * any other query. `causal` (verification): on a Galera cluster, a change acknowledged by any node
+ * is seen (a revocation bites at once on every node, not after the node's apply lag).
  */
-export function readRows(manager: EntityManager, sql: string, values: unknown[]): Promise<Array<Record<string, unknown>>> {
+export async function readRows(
+  manager: EntityManager,
+  sql: string,
+  values: unknown[],
+  options: { causal?: boolean } = {},
+): Promise<Array<Record<string, unknown>>> {
   const { driver, logger } = manager.connection;
+  // A Galera node applies other nodes' commits shortly after they are acknowledged; a causal read
+  // first waits until this node has applied every commit the cluster had acknowledged.
+  if (options.causal && (await onGalera(manager))) sql = `SET STATEMENT wsrep_sync_wait = 1 FOR ${sql}`;
   const pool = (driver as unknown as { pool?: CallbackPool }).pool;
   if (manager.queryRunner || !pool || typeof pool.query !== 'function') return manager.query(sql, values);
   logger.logQuery(sql, values);

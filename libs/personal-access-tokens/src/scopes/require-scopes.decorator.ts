@@ -1,6 +1,14 @@
 import { applyDecorators } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiExtension,
+  ApiForbiddenResponse,
+  ApiSecurity,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { ErrorResponseDto } from '../core/error-response.dto';
 
 export interface ScopeRequirement {
@@ -16,7 +24,7 @@ export const PRIVILEGE_REQUIREMENT = Reflector.createDecorator<string[]>();
 
 /**
  * Declares the scopes a route needs, checked by the global `ScopesGuard` against the token's
- * scopes AND the caller's role, and documents them (and the 401/403 answers) in Swagger.
+ * scopes AND the caller's role, and documents them (and the 400/401/403/429 answers of the guards) in Swagger.
  * With no scopes, any authenticated caller may use the route; a route without this decorator is
  * closed to personal access tokens.
  *
@@ -32,9 +40,19 @@ export function RequireScopes(...args: Array<string | Omit<ScopeRequirement, 'sc
     ApiBearerAuth('Bearer'),
     ApiSecurity('ApiKey'),
     ApiExtension('x-required-scopes', shown),
+    ApiBadRequestResponse({ description: 'A malformed Authorization header (RFC 6750 `invalid_request`)', type: ErrorResponseDto }),
     ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked credential (RFC 6750)', type: ErrorResponseDto }),
-    ApiForbiddenResponse({
-      description: shown.length ? `Requires scope ${shown.join(' and ')}` : 'The caller may not do this',
+    // With no scopes, any authenticated caller may use the route: no 403 of the scopes guard.
+    ...(shown.length
+      ? [
+          ApiForbiddenResponse({
+            description: `Requires scope ${shown.join(' and ')} (RFC 6750 \`insufficient_scope\`)`,
+            type: ErrorResponseDto,
+          }),
+        ]
+      : []),
+    ApiTooManyRequestsResponse({
+      description: 'Too many failed authentications from this address; see Retry-After',
       type: ErrorResponseDto,
     }),
   );
@@ -47,5 +65,9 @@ export function RequireScopes(...args: Array<string | Omit<ScopeRequirement, 'sc
  * @RequirePrivileges(Privilege.ManageUsers) @RequireScopes('admin:write') @Post('admin/users') create() {}
  */
 export function RequirePrivileges(...privileges: string[]): MethodDecorator & ClassDecorator {
-  return applyDecorators(PRIVILEGE_REQUIREMENT(privileges), ApiExtension('x-required-privileges', privileges));
+  return applyDecorators(
+    PRIVILEGE_REQUIREMENT(privileges),
+    ApiExtension('x-required-privileges', privileges),
+    ApiForbiddenResponse({ description: `Requires the role privilege ${privileges.join(' and ')}`, type: ErrorResponseDto }),
+  );
 }

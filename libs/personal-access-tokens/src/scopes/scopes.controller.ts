@@ -6,17 +6,20 @@ import { Principal } from './principal';
 import { ScopeCatalogDto } from './dto/scope.dto';
 import { isGranted } from './scope';
 import { ScopeCatalog } from './scope-catalog';
-import { RequireScopes } from './require-scopes.decorator';
+import { Endpoint } from './endpoint.decorator';
 
-@ApiTags('personal access tokens')
+@ApiTags('scopes')
 @Controller('scopes')
 export class ScopesController {
   constructor(private readonly catalog: ScopeCatalog) {}
 
-  /** Every scope, and whether you may grant it, so a form can offer only what will be accepted. */
+  /**
+   * List the scope catalog
+   * @remarks Every scope, and whether you may grant it, so a form can offer only what will be accepted.
+   */
   @Get()
   @AuditAction('scope.list', { target: null })
-  @RequireScopes()
+  @Endpoint({ operationId: 'listScopes', scopes: [] })
   list(@Auth() principal: Principal): ScopeCatalogDto {
     const grants = (scope: string) =>
       isGranted(scope, principal.user.scopes) && (!principal.token || isGranted(scope, principal.token.scopes));

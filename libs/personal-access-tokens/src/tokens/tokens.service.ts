@@ -334,7 +334,7 @@ export class TokensService {
   async verify(secret: string, ip?: string, options: { touch?: boolean } = {}): Promise<VerifiedToken> {
     if (!hasValidTokenFormat(secret, this.options.tokenPrefix)) throw new InvalidTokenError(this.options.realm);
     const digests = this.hasher.candidateDigests(secret);
-    const found = await this.findWithScopes(`t.digest IN (${digests.map(() => '?').join(', ')})`, digests);
+    const found = await this.findWithScopes(`t.digest IN (${digests.map(() => '?').join(', ')})`, digests, { causal: true });
     if (!found) return this.refuseUnknown(digests);
     const { token, scopes } = found;
     // SQL compared under the column's collation; confirm byte for byte, in constant time.
@@ -456,13 +456,18 @@ export class TokensService {
   }
 
   /** One token and its scopes in one plain query: verification and `/self` run this per request. */
-  private async findWithScopes(where: string, params: unknown[]): Promise<{ token: PersonalAccessToken; scopes: string[] } | null> {
+  private async findWithScopes(
+    where: string,
+    params: unknown[],
+    options: { causal?: boolean } = {},
+  ): Promise<{ token: PersonalAccessToken; scopes: string[] } | null> {
     const manager = this.tokens.manager;
     const rows = await readRows(
       manager,
       `SELECT t.*, s.scope AS scope_granted FROM ${tableOf(manager, PersonalAccessToken)} t ` +
         `LEFT JOIN ${tableOf(manager, PersonalAccessTokenScope)} s ON s.token_id = t.id WHERE ${where}`,
       params,
+      options,
     );
     if (rows.length === 0) return null;
     const scopes = rows.map((row) => row.scope_granted).filter((scope): scope is string => typeof scope === 'string');

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../core/audit.decorators';
-import { RequireScopes } from '../scopes/require-scopes.decorator';
+import { Endpoint } from '../scopes/endpoint.decorator';
 import { RoleResponseDto } from './dto/user.dto';
 import { UsersService } from './users.service';
 
@@ -10,10 +10,13 @@ import { UsersService } from './users.service';
 export class RolesController {
   constructor(private readonly users: UsersService) {}
 
-  /** The roles, their privileges and the scopes each may grant. */
+  /**
+   * List roles
+   * @remarks The roles, their privileges and the scopes each may grant.
+   */
   @Get()
   @AuditAction('role.list')
-  @RequireScopes('user:read')
+  @Endpoint({ operationId: 'listRoles', scopes: ['user:read'] })
   list(): Promise<RoleResponseDto[]> {
     return this.users.listRoles();
   }

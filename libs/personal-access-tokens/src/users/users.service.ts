@@ -69,10 +69,16 @@ export class UsersService {
     if (changes.displayName !== undefined) patch.displayName = changes.displayName;
     if (changes.active !== undefined) patch.active = changes.active;
     if (role) patch.roleId = role.id;
-    const result = await this.unitOfWork.run(async (manager) => {
-      if (patch.active === false || role) await this.keepAnAdministrator(manager, id, patch);
-      return manager.update(User, { id }, patch);
-    });
+    const mayRemoveAnAdministrator = patch.active === false || role !== undefined;
+    const result = await this.unitOfWork.run(
+      async (manager) => {
+        if (mayRemoveAnAdministrator) await this.keepAnAdministrator(manager, id, patch);
+        return manager.update(User, { id }, patch);
+      },
+      // Row locks are local to a Galera node: two demotions on two nodes lock the same rows there
+      // and write different ones. Both write this lock row too, so certification lets one through.
+      mayRemoveAnAdministrator ? { lock: 'pat:administrators' } : {},
+    );
     if (!result.affected) throw new UserNotFoundError();
     this.userChanges.changed(id);
     return this.get(id);
@@ -102,6 +108,7 @@ export class UsersService {
    * only created on an empty table, so nobody could undo it). The active administrators' rows are
    * locked (FOR UPDATE, in id order) before they are counted: of two administrators demoting each
    * other at once, the second sees the first's change and is refused. SQLite runs one write at a time.
+   * On a cluster the caller's lock row orders them (see `update`).
    */
   private async keepAnAdministrator(manager: EntityManager, id: string, patch: Partial<User>): Promise<void> {
     const roles = await manager.find(Role);

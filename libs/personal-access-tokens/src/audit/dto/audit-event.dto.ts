@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Optional, ToDate, ToId } from '../../core/validation';
@@ -6,6 +6,7 @@ import type { AuditAuthMethod, AuditOutcome } from '../audit-event.entity';
 
 const DATE_MESSAGE = 'must be an ISO 8601 date-time with a time zone, such as 2026-12-31T23:59:59Z';
 export const AUDIT_OUTCOMES = ['success', 'denied', 'error'] as const;
+const AUDIT_AUTH_METHODS: AuditAuthMethod[] = ['session', 'personal_access_token', 'none', 'system'];
 export const AUDIT_FORMATS = ['json', 'ndjson', 'csv'] as const;
 export const MAX_AUDIT_PAGE = 200;
 
@@ -50,6 +51,7 @@ export class AuditEventQueryDto {
   @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor is not one this API handed out' })
   cursor?: string;
 
+  @ApiPropertyOptional({ type: 'integer' })
   @Optional()
   @Type(() => Number)
   @IsInt()
@@ -58,6 +60,7 @@ export class AuditEventQueryDto {
   limit: number = 50;
 
   /** `json` pages (default); `ndjson` or `csv` stream every matching event (no cursor, no limit). */
+  @ApiPropertyOptional({ enum: AUDIT_FORMATS })
   @Optional()
   @IsIn(AUDIT_FORMATS)
   format: (typeof AUDIT_FORMATS)[number] = 'json';
@@ -73,21 +76,28 @@ export class AdminAuditEventQueryDto extends AuditEventQueryDto {
 
 /** One entry of the audit trail. Never a secret, a digest or a request body. */
 export class AuditEventDto {
+  @ApiProperty({ format: 'uuid' })
   id: string;
   occurredAt: Date;
   /** The user who acted; null for the system or an unidentified caller. */
+  @ApiProperty({ format: 'uuid', nullable: true })
   actorUserId: string | null;
   actorEmail: string | null;
   /** Whose trail this is: the caller, or the owner of the token a system action touched. */
+  @ApiProperty({ format: 'uuid', nullable: true })
   subjectUserId: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true })
   tokenId: string | null;
   tokenName: string | null;
+  @ApiProperty({ enum: AUDIT_AUTH_METHODS })
   authMethod: AuditAuthMethod;
   /** @example "personal_access_token.create" */
   action: string;
   targetType: string | null;
   targetId: string | null;
+  @ApiProperty({ enum: AUDIT_OUTCOMES })
   outcome: AuditOutcome;
+  @ApiProperty({ type: 'integer', nullable: true })
   statusCode: number | null;
   ip: string | null;
   userAgent: string | null;

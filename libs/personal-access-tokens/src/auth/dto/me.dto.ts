@@ -1,6 +1,8 @@
+import { ApiProperty } from '@nestjs/swagger';
 import type { AuthMethod } from '../../scopes/principal';
 
 export class MeTokenDto {
+  @ApiProperty({ format: 'uuid' })
   id: string;
   name: string;
   scopes: string[];
@@ -9,6 +11,7 @@ export class MeTokenDto {
 
 /** The caller: who they are, what their role allows, and how this request authenticated. */
 export class MeResponseDto {
+  @ApiProperty({ format: 'uuid' })
   id: string;
   email: string;
   displayName: string;

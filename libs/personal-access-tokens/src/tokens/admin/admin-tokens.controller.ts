@@ -1,11 +1,11 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../../core/audit.decorators';
 import { Auth } from '../../scopes/auth.decorators';
 import { Principal } from '../../scopes/principal';
-import { ErrorResponseDto } from '../../core/error-response.dto';
 import { ParseIdPipe } from '../../core/parse-id.pipe';
-import { RequirePrivileges, RequireScopes } from '../../scopes/require-scopes.decorator';
+import { RequirePrivileges } from '../../scopes/require-scopes.decorator';
+import { Endpoint } from '../../scopes/endpoint.decorator';
 import { TokenPageDto, TokenResponseDto } from '../dto/token.dto';
 import { Privilege } from '../../scopes/privileges';
 import { AdminTokensService } from './admin-tokens.service';
@@ -14,37 +14,48 @@ import { AdminListTokensQueryDto, UserCredentialsRevokedDto } from './dto/admin-
 const uuid = new ParseIdPipe();
 
 /** Everyone's tokens, for administrators (privilege MANAGE_ALL_ACCESS_TOKENS). */
-@ApiTags('admin')
+@ApiTags('tokens')
 @Controller('admin')
 @RequirePrivileges(Privilege.ManageAllTokens)
 export class AdminTokensController {
   constructor(private readonly admin: AdminTokensService) {}
 
-  /** All tokens of the organisation, newest first, with filters. Never contains a secret. */
+  /**
+   * List every user's personal access tokens (administrators)
+   * @remarks All tokens of the organisation, newest first, with filters. Never contains a secret.
+   */
   @Get('personal-access-tokens')
   @AuditAction('personal_access_token.admin_list', { target: null })
-  @RequireScopes('admin:read')
-  @ApiBadRequestResponse({ description: 'Invalid filter', type: ErrorResponseDto })
+  @Endpoint({ operationId: 'adminListPersonalAccessTokens', scopes: ['admin:read'], errors: { 400: 'Invalid filter or page' } })
   list(@Query() query: AdminListTokensQueryDto): Promise<TokenPageDto> {
     return this.admin.list(query);
   }
 
-  /** Revoke any user's token at once; the owner is notified through the webhook. */
+  /**
+   * Revoke any user's personal access token (administrators)
+   * @remarks At once; the owner is notified through the webhook.
+   */
   @Post('personal-access-tokens/:id/revoke')
   @AuditAction('personal_access_token.admin_revoke', { target: 'personal_access_token' })
   @HttpCode(200)
-  @RequireScopes('admin:write')
-  @ApiNotFoundResponse({ description: 'No such token', type: ErrorResponseDto })
+  @Endpoint({
+    operationId: 'adminRevokePersonalAccessToken',
+    scopes: ['admin:write'],
+    uuidParams: ['id'],
+    errors: { 404: 'No such token' },
+  })
   revoke(@Auth() principal: Principal, @Param('id', uuid) id: string): Promise<TokenResponseDto> {
     return this.admin.revoke(principal.user.id, id);
   }
 
-  /** Revoke all of a user's tokens and end their login sessions; the account itself stays. */
+  /**
+   * Revoke all of a user's credentials (administrators)
+   * @remarks Revokes every token of the user and ends their login sessions; the account itself stays.
+   */
   @Post('users/:id/personal-access-tokens/revoke')
   @AuditAction('user.revoke_all_credentials', { target: 'user' })
   @HttpCode(200)
-  @RequireScopes('admin:write')
-  @ApiNotFoundResponse({ description: 'No such user', type: ErrorResponseDto })
+  @Endpoint({ operationId: 'adminRevokeUserCredentials', scopes: ['admin:write'], uuidParams: ['id'], errors: { 404: 'No such user' } })
   revokeAllForUser(@Auth() principal: Principal, @Param('id', uuid) id: string): Promise<UserCredentialsRevokedDto> {
     return this.admin.revokeAllForUser(principal.user.id, id);
   }

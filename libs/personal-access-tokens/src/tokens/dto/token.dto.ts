@@ -1,16 +1,5 @@
-import { ApiHideProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  ArrayUnique,
-  Equals,
-  IsArray,
-  IsDate,
-  IsIn,
-  IsString,
-  Length,
-  Matches,
-  MaxLength,
-} from 'class-validator';
+import { ApiHideProperty, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayUnique, Equals, IsArray, IsDate, IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../core/pagination.dto';
 import { Nullable, Optional, ToDate, Trim } from '../../core/validation';
 import { SCOPE_PATTERN } from '../../scopes/scope';
@@ -21,9 +10,11 @@ const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
 const DATE_MESSAGE = 'must be an ISO 8601 date-time with a time zone, such as 2026-12-31T23:59:59Z';
 const SCOPE_MESSAGE = 'each scope must look like resource:action or resource:action:entityId';
 export const MAX_SCOPES_PER_TOKEN = 50;
+const SCOPE_ITEM = { type: 'string', pattern: SCOPE_PATTERN.source } as const;
 
 export class CreateTokenDto {
   /** Unique among your tokens, so audit entries name it unambiguously. @example "ci-deploy" */
+  @ApiProperty({ pattern: NO_CONTROL_CHARACTERS.source })
   @Trim()
   @IsString()
   @Length(1, 100)
@@ -41,6 +32,7 @@ export class CreateTokenDto {
    * you (it can read itself at `/self`, as a GitHub token without scopes reads public data).
    * @example ["personal_access_tokens:read"]
    */
+  @ApiProperty({ type: 'array', items: SCOPE_ITEM, maxItems: MAX_SCOPES_PER_TOKEN })
   @IsArray()
   @ArrayMaxSize(MAX_SCOPES_PER_TOKEN)
   @ArrayUnique()
@@ -63,6 +55,7 @@ export class CreateTokenDto {
 const EXPIRY_IMMUTABLE = 'cannot be changed: expirations cannot be extended; rotate or regenerate the token instead';
 
 export class UpdateTokenDto {
+  @ApiPropertyOptional({ pattern: NO_CONTROL_CHARACTERS.source })
   @Optional()
   @Trim()
   @IsString()
@@ -77,6 +70,7 @@ export class UpdateTokenDto {
   description?: string | null;
 
   /** Replaces the token's scopes (possibly with none); checked against your role again. */
+  @ApiPropertyOptional({ type: 'array', items: SCOPE_ITEM, maxItems: MAX_SCOPES_PER_TOKEN })
   @Optional()
   @IsArray()
   @ArrayMaxSize(MAX_SCOPES_PER_TOKEN)
@@ -139,10 +133,12 @@ export class TokenFiltersDto extends PageQueryDto {
 }
 
 export class ListTokensQueryDto extends TokenFiltersDto {
+  @ApiPropertyOptional({ enum: TOKEN_SORT_FIELDS })
   @Optional()
   @IsIn(TOKEN_SORT_FIELDS)
   sort: (typeof TOKEN_SORT_FIELDS)[number] = 'createdAt';
 
+  @ApiPropertyOptional({ enum: ['asc', 'desc'] })
   @Optional()
   @IsIn(['asc', 'desc'])
   order: 'asc' | 'desc' = 'desc';
@@ -150,6 +146,7 @@ export class ListTokensQueryDto extends TokenFiltersDto {
 
 export class AddScopeDto {
   /** @example "reports:read" */
+  @ApiProperty({ pattern: SCOPE_PATTERN.source })
   @IsString()
   @Matches(SCOPE_PATTERN, { message: 'scope must look like resource:action or resource:action:entityId' })
   scope: string;
@@ -157,7 +154,9 @@ export class AddScopeDto {
 
 /** A token's metadata. Never its secret or digest. */
 export class TokenResponseDto {
+  @ApiProperty({ format: 'uuid' })
   id: string;
+  @ApiProperty({ format: 'uuid' })
   userId: string;
   name: string;
   description: string | null;
@@ -180,12 +179,16 @@ export class CreatedTokenResponseDto extends TokenResponseDto {
 
 export class TokenPageDto {
   items: TokenResponseDto[];
+  @ApiProperty({ type: 'integer' })
   total: number;
+  @ApiProperty({ type: 'integer' })
   page: number;
+  @ApiProperty({ type: 'integer' })
   pageSize: number;
 }
 
 export class TokenScopesDto {
+  @ApiProperty({ format: 'uuid' })
   tokenId: string;
   scopes: string[];
 }

@@ -17,13 +17,13 @@ export const EXPIRY_JOB_NAME = 'personal-access-tokens-expiry';
 
 /** What one run of the expiry job did. */
 export interface ExpiryRunResult {
-  /** False when another instance held the job's lock: that instance does the work. */
+  /** False when another run held the job's lease: that run does the work. */
   ran: boolean;
   expired: number;
   notices: { '7d': number; '1d': number };
   revokedUnused: number;
   sessionsPurged: number;
-  /** Why the run stopped early (lock lost, shutdown); the next run finishes the work. */
+  /** Why the run stopped early (lease lost, shutdown); the next run finishes the work. */
   interrupted?: string;
 }
 
@@ -46,8 +46,9 @@ const NOTICES = [
  *
  * Work goes in bounded batches (one transaction each) walking the `(status, expires_at)` index,
  * and every state lives in the rows, so a run that stops half-way is simply finished by the
- * next one. On MySQL/MariaDB one instance at a time runs it, holding a named lock on a
- * dedicated connection, checked before every batch; on SQLite (one process) nothing extra.
+ * next one. One run at a time, across instances, holds the job's lease row (renewed before every
+ * batch); each batch also locks the rows it changes and changes only rows still in the state it
+ * read, so even two runs at once (a lease that ran out) change each token once.
  *
  * @example
  * const result = await app.get(ExpiryJob).run(); // on demand, e.g. in a test or a CLI
@@ -71,7 +72,7 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly companions: CompanionCredentials,
     @Optional() private readonly schedulerRegistry?: SchedulerRegistry,
   ) {
-    this.locks = new JobLocks(dataSource);
+    this.locks = new JobLocks(unitOfWork, clock);
     this.mysql = dataSource.options.type !== 'better-sqlite3';
   }
 
@@ -89,8 +90,8 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * One complete run, now. Answers `ran: false` at once if another instance is running it; stops
-   * between batches when `signal` aborts or the lock is lost.
+   * One complete run, now. Answers `ran: false` at once if another run holds the lease; stops
+   * between batches when `signal` aborts or the lease is lost.
    */
   async run(options: { signal?: AbortSignal } = {}): Promise<ExpiryRunResult> {
     const result: ExpiryRunResult = { ran: false, expired: 0, notices: { '7d': 0, '1d': 0 }, revokedUnused: 0, sessionsPurged: 0 };
@@ -130,7 +131,7 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
     // through promises would hold the event loop until it ends.
     await setImmediate();
     if (signal?.aborted) throw new RunInterrupted('stopped on request');
-    if (!(await lock.stillHeld())) throw new RunInterrupted('lost the job lock (its database connection dropped)');
+    if (!(await lock.stillHeld())) throw new RunInterrupted('lost the job lease (another run took it, or the database is unreachable)');
   }
 
   /** Active tokens past expiresAt become expired, oldest expiry first. */
@@ -245,7 +246,7 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * Runs `batch` until it returns fewer rows than the batch size, each in its own transaction
-   * (retried on a deadlock), then publishes the batch's events (one per changed token) after its commit.
+   * (the unit of work retries it on a deadlock or a certification failure), then publishes the batch's events (one per changed token) after its commit.
    */
   private async inBatches(
     checkpoint: () => Promise<void>,
@@ -257,7 +258,7 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
     for (;;) {
       await checkpoint();
       const started = performance.now();
-      const changed = await this.withDeadlockRetry(() => this.unitOfWork.run((manager) => batch(manager, limit)));
+      const changed = await this.unitOfWork.run((manager) => batch(manager, limit));
       const occurredAt = this.clock.now();
       await this.events.publishAll(
         changed.map(({ row, details }) => ({
@@ -285,16 +286,5 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
   /** Row locks on MySQL so that what a batch read is exactly what it changes; SQLite writes are serialized anyway. */
   private forUpdate<T extends SelectQueryBuilder<PersonalAccessToken>>(builder: T): T {
     return this.mysql ? (builder.setLock('pessimistic_write') as T) : builder;
-  }
-
-  private async withDeadlockRetry<T>(work: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await work();
-      } catch (error) {
-        const code = (error as { driverError?: { code?: string } }).driverError?.code ?? (error as { code?: string }).code;
-        if (code !== 'ER_LOCK_DEADLOCK' || attempt >= 3) throw error;
-      }
-    }
   }
 }

@@ -1,6 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
-import { DataSource, QueryRunner } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { LessThanOrEqual } from 'typeorm';
+import { Clock } from '../../core/clock';
+import { isUniqueViolation } from '../../core/database-errors';
+import { UnitOfWork } from '../../core/unit-of-work';
+import { JobLease } from './job-lease.entity';
 
 /** A held job lock: ask before each unit of work whether it is still held, release at the end. */
 export interface JobLock {
@@ -8,67 +12,76 @@ export interface JobLock {
   release(): Promise<void>;
 }
 
-const NO_LOCK: JobLock = { stillHeld: async () => true, release: async () => undefined };
+/** How long a lease lasts without renewal: a holder that died frees the job after this. */
+export const JOB_LEASE_SECONDS = 60;
 
 /**
- * Cluster-wide "one runner at a time" for background jobs. On MySQL/MariaDB a `GET_LOCK` held by
- * a dedicated connection: the server frees it when that connection dies, so the lock is treated
- * as lost as soon as the connection no longer answers as its holder. Lock names are server-wide,
- * so each is qualified with the database: two deployments sharing a server do not block each
- * other. On SQLite (one process, one connection) there is nothing to coordinate.
+ * Cluster-wide "one runner at a time" for background jobs: a lease row per job (`job_leases`),
+ * taken by a conditional update (free or past its `leaseUntil`), or by inserting the row the first
+ * time (its primary key lets one insert win). The holder renews it before every unit of work; a
+ * renewal that finds another holder, or cannot reach the database, means the lease is lost. Every
+ * step is a row write, which a Galera cluster certifies (two takers on different nodes: one
+ * commits, the other is aborted, retried, and then sees the lease taken), unlike `GET_LOCK`.
+ * Times come from the clock; instances' clocks should agree to well within the lease.
  */
 export class JobLocks {
   private readonly logger = new Logger(JobLocks.name);
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly clock: Clock,
+  ) {}
 
-  /** The lock, or null when another connection holds it (never waits). */
+  /** The lock, or null when another run holds it (never waits). */
   async tryAcquire(job: string): Promise<JobLock | null> {
-    if (this.dataSource.options.type === 'better-sqlite3') return NO_LOCK;
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    let name: string;
-    try {
-      name = await this.lockName(runner, job);
-      const [row] = await runner.query('SELECT GET_LOCK(?, 0) AS acquired', [name]);
-      if (Number(row?.acquired) !== 1) {
-        await runner.release();
-        return null;
-      }
-    } catch (error) {
-      await runner.release().catch(() => undefined);
-      throw error;
-    }
+    const holder = randomUUID();
+    const acquired = await this.unitOfWork
+      .run(
+        async (manager) => {
+          const now = this.clock.now();
+          const leaseUntil = this.leaseFrom(now);
+          const taken = await manager.update(JobLease, { name: job, leaseUntil: LessThanOrEqual(now) }, { holder, leaseUntil });
+          if (taken.affected === 1) return true;
+          if (await manager.exists(JobLease, { where: { name: job } })) return false;
+          await manager.insert(JobLease, { name: job, holder, leaseUntil });
+          return true;
+        },
+        { bookkeeping: true },
+      )
+      .catch((error: unknown) => {
+        // Another instance inserted the job's first lease at the same moment: it holds it.
+        if (isUniqueViolation(error)) return false;
+        throw error;
+      });
+    if (!acquired) return null;
     return {
-      stillHeld: () => this.holds(runner, name),
+      stillHeld: () => this.renew(job, holder),
       release: async () => {
         try {
-          await runner.query('SELECT RELEASE_LOCK(?)', [name]);
+          await this.unitOfWork.run(
+            (manager) => manager.update(JobLease, { name: job, holder }, { holder: null, leaseUntil: this.clock.now() }),
+            { bookkeeping: true },
+          );
         } catch (error) {
-          this.logger.warn({
-            message: 'Could not release job lock (its connection is gone, so the server already did)',
-            lock: name,
-            error: String(error),
-          });
-        } finally {
-          await runner.release().catch(() => undefined);
+          this.logger.warn({ message: 'Could not release job lease (it runs out by itself)', job, error: String(error) });
         }
       },
     };
   }
 
-  /** `<job>:<16 hex of the database name's SHA-1>`: within the 64 characters MySQL allows. */
-  async lockName(runner: QueryRunner, job: string): Promise<string> {
-    const [{ db }] = await runner.query('SELECT DATABASE() AS db');
-    return `${job}:${createHash('sha1').update(String(db)).digest('hex').slice(0, 16)}`;
-  }
-
-  private async holds(runner: QueryRunner, name: string): Promise<boolean> {
+  private async renew(job: string, holder: string): Promise<boolean> {
     try {
-      const [row] = await runner.query('SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS held', [name]);
-      return Number(row?.held) === 1;
+      const renewed = await this.unitOfWork.run(
+        (manager) => manager.update(JobLease, { name: job, holder }, { leaseUntil: this.leaseFrom(this.clock.now()) }),
+        { bookkeeping: true },
+      );
+      return renewed.affected === 1;
     } catch {
       return false;
     }
+  }
+
+  private leaseFrom(now: Date): Date {
+    return new Date(now.getTime() + JOB_LEASE_SECONDS * 1000);
   }
 }

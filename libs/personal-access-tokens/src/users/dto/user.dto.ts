@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsEmail, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { Optional } from '../../core/validation';
@@ -48,6 +49,7 @@ export class UpdateUserDto {
 }
 
 export class UserResponseDto {
+  @ApiProperty({ format: 'uuid' })
   id: string;
   email: string;
   displayName: string;
@@ -59,8 +61,11 @@ export class UserResponseDto {
 
 export class UserPageDto {
   items: UserResponseDto[];
+  @ApiProperty({ type: 'integer' })
   total: number;
+  @ApiProperty({ type: 'integer' })
   page: number;
+  @ApiProperty({ type: 'integer' })
   pageSize: number;
 }
 

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength } from 'class-validator';
 import { SCOPE_PATTERN } from '../../../scopes/scope';
 import { Optional } from '../../../core/validation';
@@ -25,22 +26,27 @@ export class IntrospectionResponseDto {
   /** The token's scopes that the owner's role still grants, space-separated. @example "reports:read user:read" */
   scope?: string;
   /** The owner's user id. */
+  @ApiPropertyOptional({ format: 'uuid' })
   sub?: string;
   /** The owner's email. */
   username?: string;
   /** Expiry, seconds since the epoch; absent for a token that never expires. */
+  @ApiPropertyOptional({ type: 'integer' })
   exp?: number;
   /** When the current secret was issued, seconds since the epoch. */
+  @ApiPropertyOptional({ type: 'integer' })
   iat?: number;
   /** @example "Bearer" */
   token_type?: string;
   token_name?: string;
   /** The token's id. */
+  @ApiPropertyOptional({ format: 'uuid' })
   jti?: string;
 }
 
 /** `GET /auth/verify?scope=...`: the scope the gateway requires for this location, if any. */
 export class VerifyQueryDto {
+  @ApiPropertyOptional({ pattern: SCOPE_PATTERN.source })
   @Optional()
   @IsString()
   @Matches(SCOPE_PATTERN, { message: 'scope must look like resource:action or resource:action:entityId' })

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsDate, IsUUID } from 'class-validator';
 import { Optional, ToDate, ToId } from '../../../core/validation';
 import { TokenFiltersDto } from '../../dto/token.dto';
@@ -36,9 +37,12 @@ export class AdminListTokensQueryDto extends TokenFiltersDto {
 
 /** What revoking all of a user's credentials did. */
 export class UserCredentialsRevokedDto {
+  @ApiProperty({ format: 'uuid' })
   userId: string;
   /** Tokens that were active or expired and are now revoked. */
+  @ApiProperty({ type: 'integer' })
   revokedTokens: number;
   /** Login sessions ended. */
+  @ApiProperty({ type: 'integer' })
   endedSessions: number;
 }

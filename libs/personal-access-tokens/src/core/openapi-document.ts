@@ -1,0 +1,71 @@
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { getSchemaPath } from '@nestjs/swagger';
+import { ErrorResponseDto } from './error-response.dto';
+
+type Operation = OpenAPIObject['paths'][string]['get'] & object;
+type Responses = Operation['responses'];
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+/** Methods whose body the HTTP server reads (and so may refuse) whatever the route declares. */
+const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete']);
+
+/** Answers of the HTTP server itself, by the shape of the request rather than by the route. */
+const SERVER_ERRORS = {
+  unparsableBody: [400, 'The body is not valid for its content type (such as malformed JSON)'],
+  bodyTooLarge: [413, 'The body is over the size limit'],
+  unsupportedMediaType: [415, 'The body is of a content type the API does not read (send application/json)'],
+  paramTooLong: [414, 'A path parameter is too long'],
+  headersTooLarge: [431, 'The request headers are too large'],
+  unavailable: [503, 'The database is unreachable, or this instance is shutting down; retry after Retry-After'],
+} as const;
+
+/**
+ * Completes a Swagger document with what the CLI plugin and route decorators cannot say:
+ * public routes (`@Public()`, documented with no security) get `security: []`; every route gets
+ * the refusals of the HTTP server itself (a body it cannot read or that is too large, a path
+ * parameter too long, headers too large, 503 while the database is down or the instance drains);
+ * and request bodies say `additionalProperties: false`,
+ * since the global ValidationPipe (`forbidNonWhitelisted`) refuses unknown fields.
+ *
+ * @example
+ * const document = finishOpenApiDocument(SwaggerModule.createDocument(app, config));
+ */
+export function finishOpenApiDocument(document: OpenAPIObject): OpenAPIObject {
+  const bodies = new Set<string>();
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      operation.security ??= [];
+      const errors: Array<readonly [number, string]> = [SERVER_ERRORS.headersTooLarge, SERVER_ERRORS.unavailable];
+      if (BODY_METHODS.has(method))
+        errors.push(SERVER_ERRORS.unparsableBody, SERVER_ERRORS.bodyTooLarge, SERVER_ERRORS.unsupportedMediaType);
+      if (path.includes('{')) errors.push(SERVER_ERRORS.paramTooLong);
+      for (const [status, description] of errors) addError(operation.responses, status, description);
+      operation.responses = sortedByStatus(operation.responses);
+      const body = operation.requestBody && 'content' in operation.requestBody ? operation.requestBody.content : {};
+      for (const media of Object.values(body)) {
+        const ref = media.schema && '$ref' in media.schema ? media.schema.$ref : undefined;
+        if (ref) bodies.add(ref.split('/').pop()!);
+      }
+    }
+  }
+  for (const name of bodies) {
+    const schema = document.components?.schemas?.[name];
+    if (schema && !('$ref' in schema)) schema.additionalProperties = false;
+  }
+  return document;
+}
+
+function addError(responses: Responses, status: number, description: string): void {
+  const existing = responses[status];
+  if (existing && 'description' in existing) {
+    if (!existing.description.includes(description)) existing.description = `${existing.description}\n\n${description}`;
+    return;
+  }
+  responses[status] = { description, content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponseDto) } } } };
+}
+
+function sortedByStatus(responses: Responses): Responses {
+  return Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
+}

@@ -1,0 +1,60 @@
+import { Controller, Get, Inject, NotFoundException, Param, Res, StreamableFile, Type } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { SkipAudit } from '../core/audit.decorators';
+import { Public } from '../scopes/auth.decorators';
+import { PAGE_ASSETS } from './page.tokens';
+import { PageAssets, PageFile, SECURITY_HEADERS } from './page-assets';
+
+/**
+ * Serves the built page under `path`: the same `index.html` for each of the page's own routes
+ * (the page routes in the browser), and the files under `assets/`. Public (the page asks for a
+ * sign-in itself) and left out of the audit trail, like the API docs.
+ */
+export function createPageAssetsController(path: string): Type<unknown> {
+  @ApiExcludeController()
+  @Public()
+  @SkipAudit()
+  @Controller(path)
+  class PageAssetsController {
+    constructor(
+      @Inject(PAGE_ASSETS) private readonly assets: PageAssets,
+      private readonly adapterHost: HttpAdapterHost,
+    ) {}
+
+    @Get()
+    tokens(@Res({ passthrough: true }) response: object): StreamableFile {
+      return this.send(response, this.assets.index, 'no-store');
+    }
+
+    @Get('tokens/new')
+    create(@Res({ passthrough: true }) response: object): StreamableFile {
+      return this.send(response, this.assets.index, 'no-store');
+    }
+
+    @Get('tokens/:id')
+    detail(@Res({ passthrough: true }) response: object): StreamableFile {
+      return this.send(response, this.assets.index, 'no-store');
+    }
+
+    @Get('admin')
+    admin(@Res({ passthrough: true }) response: object): StreamableFile {
+      return this.send(response, this.assets.index, 'no-store');
+    }
+
+    @Get('assets/:file')
+    asset(@Param('file') file: string, @Res({ passthrough: true }) response: object): StreamableFile {
+      const found = this.assets.files.get(file);
+      if (!found) throw new NotFoundException();
+      return this.send(response, found, 'public, max-age=31536000, immutable');
+    }
+
+    private send(response: object, file: PageFile, cacheControl: string): StreamableFile {
+      const adapter = this.adapterHost.httpAdapter;
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) adapter.setHeader(response, name, value);
+      adapter.setHeader(response, 'Cache-Control', cacheControl);
+      return new StreamableFile(file.body, { type: file.contentType, length: file.body.length });
+    }
+  }
+  return PageAssetsController;
+}

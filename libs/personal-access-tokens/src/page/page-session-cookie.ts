@@ -1,0 +1,127 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { createHmac } from 'node:crypto';
+import { CookieCredentials } from '../auth/cookie-credentials';
+import { CredentialReading } from '../auth/credentials';
+import { safeEqualDigest } from '../tokens/token-hasher';
+import { Clock } from '../core/clock';
+import { ForbiddenError } from '../core/domain-error';
+import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
+import { PAGE_OPTIONS, ResolvedPageOptions } from './page.options';
+
+/** Methods that change nothing; every other one must prove it comes from the page itself. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const CSRF_HEADER = 'x-csrf-token';
+
+interface CookieRequest {
+  method?: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** https behind a trusted proxy too (Fastify's and Express's own reading of X-Forwarded-Proto). */
+  protocol?: string;
+  /** The host the client asked for, X-Forwarded-Host included behind a trusted proxy (Fastify and Express). */
+  host?: string;
+}
+
+export class CrossSiteRequestError extends ForbiddenError {
+  constructor(reason: string) {
+    super('cross_site_request', `This request did not come from the page itself (${reason}); reload the page and try again`);
+  }
+}
+
+function header(request: CookieRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The value of one cookie in a `Cookie` header, or undefined. */
+export function readCookie(request: CookieRequest, name: string): string | undefined {
+  for (const part of (header(request, 'cookie') ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * The page's session: a login session secret in an HttpOnly, SameSite=Strict cookie (Secure over
+ * HTTPS), which the page's script can never read. A request carrying it that changes anything
+ * must also show that the page made it: an `Origin` of this very host, and an `X-CSRF-Token`
+ * bound to the session (HMAC of the secret under the server's pepper, handed to the page by
+ * `GET <path>/api/session`). A form posted from another site has neither (and, with SameSite,
+ * no cookie either).
+ */
+@Injectable()
+export class PageSessionCookie extends CookieCredentials {
+  private patOptions?: ResolvedOptions;
+
+  constructor(
+    @Inject(PAGE_OPTIONS) private readonly options: ResolvedPageOptions,
+    private readonly moduleRef: ModuleRef,
+  ) {
+    super();
+  }
+
+  /** The library's options, from wherever `PersonalAccessTokensModule` was imported. */
+  private get pat(): ResolvedOptions {
+    this.patOptions ??= this.moduleRef.get<ResolvedOptions>(PAT_OPTIONS, { strict: false });
+    return this.patOptions;
+  }
+
+  read(request: CookieRequest): CredentialReading {
+    const secret = this.secretOf(request);
+    if (secret === undefined) return { kind: 'missing' };
+    if (!SAFE_METHODS.has((request.method ?? 'GET').toUpperCase())) this.assertSameOrigin(request, secret);
+    return { kind: 'token', token: secret };
+  }
+
+  /** The session secret in the cookie; a cookie holding anything else (a PAT, say) counts as none. */
+  secretOf(request: CookieRequest): string | undefined {
+    const value = readCookie(request, this.options.cookieName);
+    return value && value.startsWith(this.pat.sessionTokenPrefix) && /^[A-Za-z0-9_]{1,256}$/.test(value) ? value : undefined;
+  }
+
+  csrfTokenFor(secret: string): string {
+    return this.csrfCandidates(secret)[0];
+  }
+
+  /** Refuses a state-changing request that another origin could have sent. */
+  assertSameOrigin(request: CookieRequest, secret?: string): void {
+    const origin = header(request, 'origin');
+    const host = typeof request.host === 'string' && request.host ? request.host : header(request, 'host');
+    if (!origin || !host) throw new CrossSiteRequestError('no Origin header');
+    let originHost: string;
+    try {
+      originHost = new URL(origin).host;
+    } catch {
+      throw new CrossSiteRequestError('unreadable Origin header');
+    }
+    if (originHost !== host) throw new CrossSiteRequestError('sent from another origin');
+    if (secret === undefined) return;
+    const given = header(request, CSRF_HEADER) ?? '';
+    if (!this.csrfCandidates(secret).some((expected) => safeEqualDigest(given, expected))) {
+      throw new CrossSiteRequestError('missing or wrong X-CSRF-Token');
+    }
+  }
+
+  /** Set-Cookie for a new session. */
+  issue(secret: string, expiresAt: Date, request: CookieRequest): string {
+    const now = this.moduleRef.get(Clock, { strict: false }).now();
+    const maxAge = Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000));
+    return this.serialize(secret, maxAge, request);
+  }
+
+  /** Set-Cookie that removes the session cookie. */
+  clear(request: CookieRequest): string {
+    return this.serialize('', 0, request);
+  }
+
+  private serialize(value: string, maxAgeSeconds: number, request: CookieRequest): string {
+    const secure = request.protocol === 'https' ? '; Secure' : '';
+    return `${this.options.cookieName}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure}`;
+  }
+
+  /** One per pepper, current first, so that a pepper rotation does not break open pages. */
+  private csrfCandidates(secret: string): string[] {
+    return this.pat.peppers.map((pepper) => createHmac('sha256', pepper).update(`page-csrf\0${secret}`).digest('base64url'));
+  }
+}

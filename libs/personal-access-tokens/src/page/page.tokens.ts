@@ -1,0 +1,2 @@
+/** The built page, loaded once at start-up (`PageAssets`). */
+export const PAGE_ASSETS = Symbol('PersonalAccessTokensPageAssets');

@@ -1,0 +1,129 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, type CreatedToken, type ScopeEntry, type Session } from './api';
+import { explain, type FieldErrors } from './errors';
+import { follow, href } from './router';
+import { Alert, defaultExpiration, ExpirationField, expirationBody, Field, ScopePicker, type Expiration } from './ui';
+
+export function useScopeCatalog(): { catalog: ScopeEntry[] | null; error: string } {
+  const [catalog, setCatalog] = useState<ScopeEntry[] | null>(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    api<{ items: ScopeEntry[] }>('GET', '/scopes').then(
+      (result) => setCatalog(result.items),
+      (failure) => setError(explain(failure).message),
+    );
+  }, []);
+  return { catalog, error };
+}
+
+export function CreateToken({ session, onCreated }: { session: Session; onCreated: (token: CreatedToken) => void }) {
+  const { catalog, error: catalogError } = useScopeCatalog();
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [expiration, setExpiration] = useState<Expiration>(() => defaultExpiration(session.policy));
+  const [scopes, setScopes] = useState<string[]>([]);
+  const [error, setError] = useState('');
+  const [fields, setFields] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+  const canCreate = session.user.privileges.includes('GENERATE_PERSONAL_ACCESS_TOKENS');
+  /** A change to a field takes its error away (and the summary with the last one). */
+  const edit =
+    <T,>(field: string, set: (value: T) => void) =>
+    (value: T) => {
+      set(value);
+      if (!fields[field]) return;
+      const { [field]: _fixed, ...rest } = fields;
+      setFields(rest);
+      if (Object.keys(rest).length === 0) setError('');
+    };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const problems: FieldErrors = {};
+    if (!name.trim()) problems.name = 'Give the token a name you will recognize, such as dx-cli-laptop.';
+    if (scopes.length === 0) problems.scopes = 'Choose at least one scope.';
+    if (expiration.choice === 'custom' && !expiration.date) problems.expiration = 'Pick the date the token expires.';
+    setFields(problems);
+    if (Object.keys(problems).length) {
+      setError('Please correct the highlighted fields.');
+      return;
+    }
+    setBusy(true);
+    setError('');
+    try {
+      const body = {
+        name: name.trim(),
+        ...(description.trim() && { description: description.trim() }),
+        scopes,
+        ...expirationBody(expiration),
+      };
+      onCreated(await api<CreatedToken>('POST', '/user/me/personal-access-tokens', body));
+    } catch (failure) {
+      const explained = explain(failure);
+      setError(explained.message);
+      setFields(explained.fields);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <p className="breadcrumb">
+        <a href={href('/')} onClick={follow('/')}>
+          ← Your tokens
+        </a>
+      </p>
+      <h1 tabIndex={-1}>Create a personal access token</h1>
+      {!canCreate && (
+        <Alert kind="info">Your role ({session.user.role}) may not create tokens. Ask an administrator for another role.</Alert>
+      )}
+      <form className="card form" onSubmit={submit} noValidate>
+        <Alert kind="error">{error || catalogError}</Alert>
+        <Field label="Name" hint="A label you will recognize later, such as dx-cli-laptop. Unique among your tokens." error={fields.name}>
+          {(props) => (
+            <input
+              {...props}
+              value={name}
+              onChange={(event) => edit('name', setName)(event.target.value)}
+              maxLength={100}
+              required
+              autoComplete="off"
+            />
+          )}
+        </Field>
+        <Field label="Description (optional)" hint="What the token is for, and where it is stored." error={fields.description}>
+          {(props) => (
+            <textarea
+              {...props}
+              value={description}
+              onChange={(event) => edit('description', setDescription)(event.target.value)}
+              maxLength={500}
+              rows={2}
+            />
+          )}
+        </Field>
+        <ExpirationField
+          policy={session.policy}
+          value={expiration}
+          onChange={edit('expiration', setExpiration)}
+          error={fields.expiration}
+          allowNever
+        />
+        {catalog === null ? (
+          <p role="status">Loading scopes…</p>
+        ) : (
+          <ScopePicker catalog={catalog} value={scopes} onChange={edit('scopes', setScopes)} error={fields.scopes} />
+        )}
+        <div className="actions">
+          <button type="submit" className="button primary" disabled={busy || !canCreate}>
+            {busy ? 'Creating…' : 'Create token'}
+          </button>
+          <a className="button" href={href('/')} onClick={follow('/')}>
+            Cancel
+          </a>
+        </div>
+      </form>
+    </>
+  );
+}

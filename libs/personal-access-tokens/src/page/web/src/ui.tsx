@@ -1,0 +1,446 @@
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import type { Policy, ScopeEntry, TokenStatus } from './api';
+import { formatDate } from './format';
+
+export function StatusBadge({ status }: { status: TokenStatus }) {
+  const label = { active: 'Active', expired: 'Expired', revoked: 'Revoked' }[status];
+  return <span className={`badge badge-${status}`}>{label}</span>;
+}
+
+/** A message for the whole form or view; errors are announced at once. */
+export function Alert({ kind, children }: { kind: 'error' | 'success' | 'info'; children: ReactNode }) {
+  if (!children) return null;
+  return (
+    <div className={`alert alert-${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
+      {children}
+    </div>
+  );
+}
+
+/** A labelled field with its hint and its error (tied to the control through aria-describedby). */
+export function Field({
+  label,
+  hint,
+  error,
+  children,
+}: {
+  label: string;
+  hint?: ReactNode;
+  error?: string;
+  children: (props: { id: string; 'aria-describedby'?: string; 'aria-invalid'?: boolean }) => ReactNode;
+}) {
+  const id = useId();
+  const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  return (
+    <div className={`field${error ? ' field-invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {hint && (
+        <div className="hint" id={`${id}-hint`}>
+          {hint}
+        </div>
+      )}
+      {children({ id, 'aria-describedby': described || undefined, 'aria-invalid': error ? true : undefined })}
+      {error && (
+        <div className="field-error" id={`${id}-error`}>
+          {error}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** A modal dialog (the browser's own: focus is kept inside, Escape closes it). */
+export function Dialog({ title, open, onClose, children }: { title: string; open: boolean; onClose: () => void; children: ReactNode }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+  return (
+    <dialog ref={ref} aria-labelledby={titleId} onClose={onClose} className="dialog">
+      {open && (
+        <>
+          <h2 id={titleId}>{title}</h2>
+          {children}
+        </>
+      )}
+    </dialog>
+  );
+}
+
+/** Asks before something that cannot be undone. */
+export function ConfirmDialog({
+  open,
+  title,
+  body,
+  confirmLabel,
+  onConfirm,
+  onClose,
+  busy,
+  error,
+}: {
+  open: boolean;
+  title: string;
+  body: ReactNode;
+  confirmLabel: string;
+  onConfirm: () => void;
+  onClose: () => void;
+  busy?: boolean;
+  error?: string;
+}) {
+  return (
+    <Dialog title={title} open={open} onClose={onClose}>
+      <p>{body}</p>
+      <Alert kind="error">{error}</Alert>
+      <div className="actions">
+        <button type="button" className="button danger" onClick={onConfirm} disabled={busy}>
+          {busy ? 'Working…' : confirmLabel}
+        </button>
+        <button type="button" className="button" onClick={onClose} autoFocus>
+          Cancel
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+const DAY = 86_400_000;
+const LIFETIMES: { value: string; label: string; days: number }[] = [
+  { value: '1h', label: '1 hour', days: 1 / 24 },
+  { value: '1d', label: '1 day', days: 1 },
+  { value: '7d', label: '7 days', days: 7 },
+  { value: '30d', label: '30 days', days: 30 },
+  { value: '60d', label: '60 days', days: 60 },
+  { value: '90d', label: '90 days', days: 90 },
+];
+
+export interface Expiration {
+  choice: string;
+  /** yyyy-mm-dd, for `custom`. */
+  date: string;
+}
+
+function isoDay(date: Date): string {
+  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
+  return local.toISOString().slice(0, 10);
+}
+
+/** The policy's default lifetime, as one of the choices when it is one, else as a custom date. */
+export function defaultExpiration(policy: Policy): Expiration {
+  const days = Math.min(policy.defaultLifetimeDays, policy.maxLifetimeDays);
+  const match = LIFETIMES.find((lifetime) => lifetime.days === days);
+  return match ? { choice: match.value, date: '' } : { choice: 'custom', date: isoDay(new Date(Date.now() + days * DAY)) };
+}
+
+/** The request body's expiry fields for a choice. */
+export function expirationBody(expiration: Expiration): { expiresIn?: string; expiresAt?: string | null } {
+  if (expiration.choice === 'never') return { expiresAt: null };
+  if (expiration.choice === 'custom') {
+    // The end of the chosen day, in the person's own time zone.
+    return { expiresAt: expiration.date ? new Date(`${expiration.date}T23:59:59`).toISOString() : '' };
+  }
+  return { expiresIn: expiration.choice };
+}
+
+/**
+ * Expiration: the lifetimes the policy permits, a custom date up to its maximum, and "No
+ * expiration" only where the policy allows tokens that never expire.
+ */
+export function ExpirationField({
+  policy,
+  value,
+  onChange,
+  error,
+  allowNever,
+  label = 'Expiration',
+}: {
+  policy: Policy;
+  value: Expiration;
+  onChange: (value: Expiration) => void;
+  error?: string;
+  allowNever: boolean;
+  label?: string;
+}) {
+  const choices = LIFETIMES.filter((lifetime) => lifetime.days <= policy.maxLifetimeDays);
+  const defaultChoice = defaultExpiration(policy).choice;
+  const expiresOn = (() => {
+    const lifetime = LIFETIMES.find((entry) => entry.value === value.choice);
+    if (lifetime) return `Expires ${lifetime.days < 1 ? 'in one hour' : `on ${formatDate(new Date(Date.now() + lifetime.days * DAY))}`}.`;
+    if (value.choice === 'never') return 'The token never expires. Revoke it when it is no longer needed.';
+    return value.date ? `Expires at the end of ${formatDate(new Date(`${value.date}T23:59:59`))}.` : 'Pick a date.';
+  })();
+  const dateId = useId();
+  return (
+    <Field label={label} hint={`${expiresOn} At most ${policy.maxLifetimeDays} days.`} error={error}>
+      {(props) => (
+        <div className="expiration">
+          <select {...props} value={value.choice} onChange={(event) => onChange({ ...value, choice: event.target.value })}>
+            {choices.map((lifetime) => (
+              <option key={lifetime.value} value={lifetime.value}>
+                {lifetime.label}
+                {lifetime.value === defaultChoice ? ' (default)' : ''}
+              </option>
+            ))}
+            <option value="custom">Custom date…</option>
+            {allowNever && policy.allowNoExpiry && <option value="never">No expiration</option>}
+          </select>
+          {value.choice === 'custom' && (
+            <>
+              <label htmlFor={dateId} className="visually-hidden">
+                Expiration date
+              </label>
+              <input
+                id={dateId}
+                type="date"
+                value={value.date}
+                min={isoDay(new Date(Date.now() + DAY))}
+                max={isoDay(new Date(Date.now() + policy.maxLifetimeDays * DAY))}
+                onChange={(event) => onChange({ ...value, date: event.target.value })}
+                aria-invalid={error ? true : undefined}
+                required
+              />
+            </>
+          )}
+        </div>
+      )}
+    </Field>
+  );
+}
+
+/** `reports:read` -> resource and action; catalog scopes are never per entity. */
+function split(scope: string): [string, string] {
+  const [resource, action] = scope.split(':');
+  return [resource, action];
+}
+
+/** The grantable part of the catalog, grouped by resource, in catalog order. */
+export function groupScopes(catalog: ScopeEntry[]): { resource: string; scopes: ScopeEntry[] }[] {
+  const groups = new Map<string, ScopeEntry[]>();
+  for (const entry of catalog) {
+    if (!entry.grantable) continue;
+    const [resource] = split(entry.scope);
+    groups.set(resource, [...(groups.get(resource) ?? []), entry]);
+  }
+  return [...groups].map(([resource, scopes]) => ({ resource, scopes }));
+}
+
+const ENTITY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * Scopes by resource, with a checkbox per operation, offering only what the person's role may
+ * grant; and scopes for one entity (`reports:read:42`) built from the same grantable operations.
+ */
+export function ScopePicker({
+  catalog,
+  value,
+  onChange,
+  error,
+}: {
+  catalog: ScopeEntry[];
+  value: string[];
+  onChange: (scopes: string[]) => void;
+  error?: string;
+}) {
+  const groups = groupScopes(catalog);
+  const grantable = groups.flatMap((group) => group.scopes.map((entry) => entry.scope));
+  const [base, setBase] = useState(grantable[0] ?? '');
+  const [entity, setEntity] = useState('');
+  const [entityError, setEntityError] = useState('');
+  const errorId = useId();
+  const toggle = (scope: string, on: boolean) => onChange(on ? [...value, scope] : value.filter((s) => s !== scope));
+  const perEntity = value.filter((scope) => scope.split(':').length === 3);
+  const addEntity = () => {
+    const id = entity.trim();
+    if (!ENTITY_ID.test(id)) {
+      setEntityError('An entity id is 1 to 64 letters, digits, ".", "_" or "-".');
+      return;
+    }
+    const scope = `${base}:${id}`;
+    setEntityError('');
+    setEntity('');
+    if (!value.includes(scope)) onChange([...value, scope]);
+  };
+  return (
+    <fieldset className={`scopes${error ? ' field-invalid' : ''}`} aria-describedby={error ? errorId : undefined}>
+      <legend>Scopes</legend>
+      <p className="hint">Only the scopes your role may grant are listed. A token can do only what its scopes allow.</p>
+      {groups.length === 0 && <p>Your role may not grant any scope.</p>}
+      <div className="scope-groups">
+        {groups.map((group) => (
+          <fieldset key={group.resource} className="scope-group">
+            <legend>{group.resource}</legend>
+            {group.scopes.map((entry) => (
+              <label key={entry.scope} className="check">
+                <input
+                  type="checkbox"
+                  checked={value.includes(entry.scope)}
+                  onChange={(event) => toggle(entry.scope, event.target.checked)}
+                />
+                <span>
+                  <code>{split(entry.scope)[1]}</code> <span className="muted">{entry.description}</span>
+                </span>
+              </label>
+            ))}
+          </fieldset>
+        ))}
+      </div>
+      {grantable.length > 0 && (
+        <fieldset className="scope-group entity-scopes">
+          <legend>For one entity only</legend>
+          <p className="hint">For example reports:read:42 opens report 42 and no other.</p>
+          <EntityScopeInputs
+            grantable={grantable}
+            base={base}
+            setBase={setBase}
+            entity={entity}
+            setEntity={setEntity}
+            error={entityError}
+            onAdd={addEntity}
+          />
+          {perEntity.length > 0 && (
+            <ul className="chips" aria-label="Scopes for one entity">
+              {perEntity.map((scope) => (
+                <li key={scope} className="chip">
+                  <code>{scope}</code>
+                  <button type="button" className="icon-button" aria-label={`Remove ${scope}`} onClick={() => toggle(scope, false)}>
+                    ×
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </fieldset>
+      )}
+      {error && (
+        <div className="field-error" id={errorId}>
+          {error}
+        </div>
+      )}
+    </fieldset>
+  );
+}
+
+/** Operation + entity id + Add, shared by the create form and the detail page's Add Scope. */
+export function EntityScopeInputs({
+  grantable,
+  base,
+  setBase,
+  entity,
+  setEntity,
+  error,
+  onAdd,
+  addLabel = 'Add',
+}: {
+  grantable: string[];
+  base: string;
+  setBase: (value: string) => void;
+  entity: string;
+  setEntity: (value: string) => void;
+  error?: string;
+  onAdd: () => void;
+  addLabel?: string;
+}) {
+  const id = useId();
+  return (
+    <div className="entity-row">
+      <div className="field">
+        <label htmlFor={`${id}-base`}>Operation</label>
+        <select id={`${id}-base`} value={base} onChange={(event) => setBase(event.target.value)}>
+          {grantable.map((scope) => (
+            <option key={scope} value={scope}>
+              {scope}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className={`field${error ? ' field-invalid' : ''}`}>
+        <label htmlFor={`${id}-entity`}>Entity id</label>
+        <input
+          id={`${id}-entity`}
+          value={entity}
+          onChange={(event) => setEntity(event.target.value)}
+          onKeyDown={(event) => {
+            if (event.key === 'Enter') {
+              event.preventDefault();
+              onAdd();
+            }
+          }}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? `${id}-entity-error` : undefined}
+          placeholder="42"
+        />
+        {error && (
+          <div className="field-error" id={`${id}-entity-error`}>
+            {error}
+          </div>
+        )}
+      </div>
+      <button type="button" className="button" onClick={onAdd}>
+        {addLabel}
+      </button>
+    </div>
+  );
+}
+
+/** A progress bar with its label, for exports. */
+export function Progress({ label, value, max }: { label: string; value?: number; max?: number }) {
+  const id = useId();
+  return (
+    <div className="progress" role="status">
+      <span id={id}>{label}</span>
+      <progress aria-labelledby={id} value={value} max={max} />
+    </div>
+  );
+}
+
+/**
+ * The secret, shown once: kept only in the page's memory (never in storage, a cookie or the URL),
+ * with a copy button and the lines to use it. Gone on reload.
+ */
+export function SecretPanel({ secret, onDone }: { secret: string; onDone: () => void }) {
+  const [copied, setCopied] = useState('');
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => ref.current?.focus(), []);
+  const copy = async (text: string, what: string) => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied(`${what} copied to the clipboard.`);
+    } catch {
+      setCopied('Copying is not allowed here: select the text and copy it by hand.');
+    }
+  };
+  return (
+    <div className="secret" ref={ref} tabIndex={-1} aria-labelledby="secret-title">
+      <h2 id="secret-title">Copy your new token now</h2>
+      <p>This is the only time it is shown. Store it somewhere safe, such as a password manager or your CI's secret store.</p>
+      <div className="secret-row">
+        <code className="secret-value" data-testid="secret">
+          {secret}
+        </code>
+        <button type="button" className="button primary" onClick={() => copy(secret, 'Token')}>
+          Copy token
+        </button>
+      </div>
+      <p className="usage-title">Use it in the Authorization header:</p>
+      <pre className="usage">
+        <code>Authorization: Bearer {secret}</code>
+        {'\n'}
+        <code>Authorization: ApiKey {secret}</code>
+      </pre>
+      <div className="actions">
+        <button type="button" className="button" onClick={() => copy(`Authorization: Bearer ${secret}`, 'Header line')}>
+          Copy header line
+        </button>
+        <button type="button" className="button" onClick={onDone}>
+          I have stored it
+        </button>
+      </div>
+      <p role="status" className="muted">
+        {copied}
+      </p>
+    </div>
+  );
+}
