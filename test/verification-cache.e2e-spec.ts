@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { TokensService } from '../libs/personal-access-tokens/src/tokens/tokens.service';
 import { SECOND } from './support/fake-clock';
 import { TestApp, TestUser } from './support/test-app';
 import { testDatabases } from './support/test-database';
@@ -25,7 +26,7 @@ describe.each(testDatabases())('verification cache on $name', (database) => {
   it('serves a repeated PAT request without asking the database', async () => {
     const { token } = await t.mintToken(alice.session, { scopes: ['user:read'] });
     expect(await use(token)).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 20)); // the last-used write
+    await t.app.get(TokensService).settled(); // the last-used write, made after the answer
     const before = sqlLines(t);
     expect(await use(token)).toBe(200);
     expect(sqlLines(t)).toBe(before);

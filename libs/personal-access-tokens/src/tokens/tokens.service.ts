@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Brackets, EntityManager, In, Not, Repository } from 'typeorm';
@@ -63,10 +63,12 @@ export type TokenActor = Pick<Principal, 'user' | 'token'>;
  * the unit of work's lock.
  */
 @Injectable()
-export class TokensService {
+export class TokensService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(TokensService.name);
   /** When this instance last wrote lastUsedAt per token: most requests skip the write entirely. */
   private readonly lastUsedWrites = new Map<string, number>();
+  /** Bookkeeping writes still in flight, drained before shutdown closes the connection. */
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(
     @InjectRepository(PersonalAccessToken) private readonly tokens: Repository<PersonalAccessToken>,
@@ -405,9 +407,26 @@ export class TokensService {
 
   /** Bookkeeping writes that must not slow down or fail the request that caused them. */
   private background(what: string, work: (manager: EntityManager) => Promise<unknown>): void {
-    this.unitOfWork.run(work, { bookkeeping: true }).catch((error: unknown) => {
-      this.logger.warn({ message: `Could not ${what}`, error: error instanceof Error ? error.message : String(error) });
-    });
+    const write: Promise<void> = this.unitOfWork
+      .run(work, { bookkeeping: true })
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.logger.warn({ message: `Could not ${what}`, error: error instanceof Error ? error.message : String(error) });
+        },
+      )
+      .finally(() => this.pending.delete(write));
+    this.pending.add(write);
+  }
+
+  /** Resolves once every bookkeeping write started so far (last use, digest re-keying) has finished. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+
+  /** Runs before TypeORM closes its connections, so a use recorded just before shutdown is not lost. */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.settled();
   }
 
   private publish(
