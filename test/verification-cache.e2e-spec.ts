@@ -32,6 +32,15 @@ describe.each(testDatabases())('verification cache on $name', (database) => {
     expect(sqlLines(t)).toBe(before);
   });
 
+  it('verifies concurrent first requests for one token with one lookup', async () => {
+    const { token } = await t.mintToken(alice.session, { scopes: ['user:read'] });
+    const lookups = () => t.logs.filter((line) => line.includes('"context":"SQL"') && line.includes('scope_granted')).length;
+    const before = lookups();
+    const statuses = await Promise.all(Array.from({ length: 20 }, () => use(token)));
+    expect(statuses).toEqual(Array(20).fill(200));
+    expect(lookups() - before).toBe(1);
+  });
+
   it.each([
     ['revoke', (id: string) => t.post(`${BASE}/${id}/revoke`, {}, { token: alice.session })],
     ['delete', (id: string) => t.delete(`${BASE}/${id}`, { token: alice.session })],

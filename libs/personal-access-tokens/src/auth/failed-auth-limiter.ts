@@ -39,14 +39,16 @@ export class FailedAuthLimiter {
   /**
    * Runs `verify` for a credential from `ip` under the limit: refused with 429 while the address is
    * blocked (unless the credential verified here recently), an invalid credential counted.
-   * `verify` gets the credential's digest, computed once here, to use as its own cache key.
+   * `verify` gets the credential's digest, computed at most once per request (and not at all for
+   * a look-alike refused on its checksum), to use as its own cache key.
    */
-  async guard<T>(ip: string, secret: string, verify: (digest: string) => Promise<T>): Promise<T> {
-    const digest = this.hasher.digest(secret);
-    this.assertAllowed(ip, digest);
+  async guard<T>(ip: string, secret: string, verify: (digestOf: () => string) => Promise<T>): Promise<T> {
+    let digest: string | undefined;
+    const digestOf = () => (digest ??= this.hasher.digest(secret));
+    this.assertAllowed(ip, digestOf);
     try {
-      const verified = await verify(digest);
-      this.remember(digest);
+      const verified = await verify(digestOf);
+      this.remember(digestOf());
       return verified;
     } catch (error) {
       if (error instanceof InvalidTokenError) await this.recordFailure(ip);
@@ -54,8 +56,8 @@ export class FailedAuthLimiter {
     }
   }
 
-  /** `digest` is the credential's `TokenHasher` digest: the limiter never holds a secret. */
-  assertAllowed(ip: string, digest: string): void {
+  /** `digestOf` gives the credential's `TokenHasher` digest: the limiter never holds a secret. */
+  assertAllowed(ip: string, digestOf: () => string): void {
     const until = this.blockedUntil.get(ip);
     if (until === undefined) return;
     const now = this.clock.now().getTime();
@@ -63,7 +65,7 @@ export class FailedAuthLimiter {
       this.blockedUntil.delete(ip);
       return;
     }
-    if ((this.knownGood.get(digest) ?? 0) > now) return;
+    if ((this.knownGood.get(digestOf()) ?? 0) > now) return;
     throw this.tooMany(Math.ceil((until - now) / 1000));
   }
 
