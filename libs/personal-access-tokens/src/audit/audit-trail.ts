@@ -113,7 +113,10 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     this.unitOfWork.useTransactionHook(this);
     // Sees a create's insert inside its transaction, before the event joins it.
     this.dataSource.subscribers.push({ afterInsert: (event: InsertEvent<unknown>) => this.noteInsert(event) });
-    this.events.subscribeBatch((events) => this.recordSystemEvents(events));
+    // A publisher that recorded its events inside its own transaction (the expiry job) had them
+    // written there by the recorder; the others' are written after their commit.
+    this.events.subscribeBatch((events, { recorded }) => (recorded ? undefined : this.recordSystemEvents(events)));
+    this.events.subscribeRecorder((manager, events) => this.recordSystemEventsWithin(manager, events));
   }
 
   private noteInsert(event: InsertEvent<unknown>): void {
@@ -231,16 +234,27 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
 
   /**
    * Expiry, reuse detection, leaked-token revocation, and whatever someone other than the owner
-   * did to a token (an administrator revoking it): recorded with the owner as subject.
+   * did to a token (an administrator revoking it): recorded with the owner as subject, one
+   * multi-row write per batch, in a transaction of its own.
    */
-  /** One multi-row write per batch (an expiry run publishes hundreds of events at once). */
   async recordSystemEvents(events: TokenEvent[]): Promise<void> {
+    const rows = await this.systemEventRows(events);
+    if (rows.length) await this.writer.write(...rows);
+  }
+
+  /** The same, inside the transaction that changed the tokens (the expiry job's thousands at once). */
+  async recordSystemEventsWithin(manager: EntityManager, events: TokenEvent[]): Promise<void> {
+    const rows = await this.systemEventRows(events);
+    if (rows.length) await this.writer.insert(manager, rows, { large: true });
+  }
+
+  private async systemEventRows(events: TokenEvent[]): Promise<AuditEvent[]> {
     const rows: AuditEvent[] = [];
     for (const event of events) {
       const row = await this.systemEventRow(event);
       if (row) rows.push(row);
     }
-    if (rows.length) await this.writer.write(...rows);
+    return rows;
   }
 
   private async systemEventRow(event: TokenEvent): Promise<AuditEvent | undefined> {

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShu
 import { randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../core/database-errors';
+import { insertRows } from '../core/raw-entity';
 import { UnitOfWork } from '../core/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { AuditEvent } from './audit-event.entity';
@@ -72,34 +73,13 @@ export class AuditWriter implements OnModuleInit, BeforeApplicationShutdown, OnA
     }
   }
 
-  /** Writes inside the caller's transaction. */
-  async insert(manager: EntityManager, events: AuditEvent[]): Promise<void> {
-    for (let i = 0; i < events.length; i += ROWS_PER_INSERT) {
-      const rows = events.slice(i, i + ROWS_PER_INSERT);
-      const values: unknown[] = [];
-      for (const row of rows) values.push(...this.values(manager, row));
-      await manager.query(this.insertStatement(manager, rows.length), values);
-    }
-  }
-
   /**
-   * A plain multi-row INSERT: TypeORM's insert builder costs more CPU than the database does for
-   * a buffer of audit rows. Values go through the driver's own conversion, as with the builder.
+   * Writes inside the caller's transaction, as plain multi-row INSERTs. A request's buffer goes in
+   * statements of `ROWS_PER_INSERT` (the same few statement texts, which SQLite keeps prepared);
+   * `large` batches (a job's events) in as few statements as the parameter limit allows.
    */
-  private insertStatement(manager: EntityManager, rows: number): string {
-    const { driver } = manager.connection;
-    const metadata = manager.connection.getMetadata(AuditEvent);
-    const columns = metadata.columns.map((column) => driver.escape(column.databaseName)).join(', ');
-    const placeholders = `(${metadata.columns.map(() => '?').join(', ')})`;
-    return `INSERT INTO ${driver.escape(metadata.tableName)} (${columns}) VALUES ${Array(rows).fill(placeholders).join(', ')}`;
-  }
-
-  private values(manager: EntityManager, row: AuditEvent): unknown[] {
-    const { driver } = manager.connection;
-    const columns = manager.connection.getMetadata(AuditEvent).columns;
-    const values = new Array<unknown>(columns.length);
-    for (let i = 0; i < columns.length; i++) values[i] = driver.preparePersistentValue(columns[i].getEntityValue(row), columns[i]) ?? null;
-    return values;
+  async insert(manager: EntityManager, events: AuditEvent[], options: { large?: boolean } = {}): Promise<void> {
+    await insertRows(manager, AuditEvent, events, { rowsPerStatement: options.large ? undefined : ROWS_PER_INSERT });
   }
 
   async update(id: string, changes: Partial<AuditEvent>): Promise<void> {
