@@ -101,8 +101,13 @@ describe.each(testDatabases())('expiry job on $name', (database) => {
   });
 
   it('a batch stopped between marking its tokens and writing their events changes nothing; the next run records each token once', async () => {
-    const due = [];
-    for (let i = 0; i < 5; i++) due.push(await mint(at(HOUR + i * MINUTE)));
+    const due: string[] = [];
+    const expiries = new Map<string, string>();
+    for (let i = 0; i < 5; i++) {
+      const expiresAt = at(HOUR + i * MINUTE);
+      due.push(await mint(expiresAt));
+      expiries.set(due[i], expiresAt.toISOString());
+    }
     t.clock.advance(2 * HOUR);
     // The second batch fails after its UPDATE and its audit rows, before its commit: as if the
     // process had stopped there (the audit trail's recorder ran first, this one throws).
@@ -116,9 +121,9 @@ describe.each(testDatabases())('expiry job on $name', (database) => {
       t.app
         .get(DataSource)
         .query(
-          "SELECT token_id, token_name, subject_user_id FROM audit_events WHERE action = 'personal_access_token.expired' AND subject_user_id = ?",
+          "SELECT token_id, token_name, subject_user_id, auth_method, details FROM audit_events WHERE action = 'personal_access_token.expired' AND subject_user_id = ?",
           [user.id],
-        ) as Promise<Array<{ token_id: string; token_name: string; subject_user_id: string }>>;
+        ) as Promise<Array<{ token_id: string; token_name: string; subject_user_id: string; auth_method: string; details: string }>>;
     const statuses = await Promise.all(due.map((id) => storedStatus(t, id)));
     expect(statuses.filter((s) => s === 'expired')).toHaveLength(2);
     expect((await expiredEvents()).map((e) => e.token_id).sort()).toEqual(due.filter((_, i) => statuses[i] === 'expired').sort());
@@ -132,7 +137,9 @@ describe.each(testDatabases())('expiry job on $name', (database) => {
         (r: { id: string; name: string }) => [r.id, r.name],
       ),
     );
-    expect(recorded.every((e) => e.token_name === names.get(e.token_id))).toBe(true);
+    expect(recorded.every((e) => e.token_name === names.get(e.token_id) && e.auth_method === 'system')).toBe(true);
+    // The same details the event carries: its token's expiry, as JSON writes a date.
+    expect(recorded.map((e) => JSON.parse(e.details))).toEqual(recorded.map((e) => ({ expiresAt: expiries.get(e.token_id) })));
     expect(tokenIdsOf(ofType(events, 'token.expired'))).toEqual([...due].sort());
   });
 

@@ -2,7 +2,8 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShu
 import { randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../core/database-errors';
-import { insertRows } from '../core/raw-entity';
+import { insertRows, tableOf } from '../core/raw-entity';
+import type { TokenEventSource } from '../core/token-events';
 import { UnitOfWork } from '../core/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { AuditEvent } from './audit-event.entity';
@@ -80,6 +81,35 @@ export class AuditWriter implements OnModuleInit, BeforeApplicationShutdown, OnA
    */
   async insert(manager: EntityManager, events: AuditEvent[], options: { large?: boolean } = {}): Promise<void> {
     await insertRows(manager, AuditEvent, events, { rowsPerStatement: options.large ? undefined : ROWS_PER_INSERT });
+  }
+
+  /**
+   * Writes one system event per row of each source (see `TokenEventSource`) inside the caller's
+   * transaction, as `INSERT ... SELECT`. Ids keep the time-ordered layout: the batch's milliseconds
+   * and random bits, then a 48-bit counter over the batch in place of the last random ones.
+   */
+  async insertSelected(
+    manager: EntityManager,
+    sources: TokenEventSource[],
+    event: { occurredAt: Date; action: string; targetType: string },
+  ): Promise<void> {
+    const { driver } = manager.connection;
+    const occurredAt = manager.connection.getMetadata(AuditEvent).findColumnWithPropertyName('occurredAt')!;
+    const prefix = timeOrderedId(event.occurredAt.getTime()).slice(0, 24);
+    const counter =
+      manager.connection.options.type === 'better-sqlite3'
+        ? `? || substr('000000000000' || printf('%x', ? + row_number() OVER ()), -12)`
+        : `CONCAT(?, LPAD(LOWER(HEX(? + ROW_NUMBER() OVER ())), 12, '0'))`;
+    let offset = 0;
+    for (const source of sources) {
+      await manager.query(
+        `INSERT INTO ${tableOf(manager, AuditEvent)} (id, occurred_at, subject_user_id, token_id, token_name, auth_method, action, ` +
+          `target_type, target_id, outcome, details) SELECT ${counter}, ?, s.user_id, s.token_id, s.token_name, 'system', ?, ?, ` +
+          `s.token_id, 'success', s.details FROM (${source.sql}) s`,
+        [prefix, offset, driver.preparePersistentValue(event.occurredAt, occurredAt), event.action, event.targetType, ...source.parameters],
+      );
+      offset += source.rows;
+    }
   }
 
   async update(id: string, changes: Partial<AuditEvent>): Promise<void> {

@@ -24,7 +24,7 @@ export interface ExpiryJobOptions {
   cron: string | false;
   /**
    * Tokens changed per transaction, together with their audit events and webhook deliveries;
-   * `null` (default): 1000 on SQLite, 3000 on MySQL/MariaDB (`DEFAULT_EXPIRY_BATCH_SIZE`). On a
+   * `null` (default): 250 on SQLite, 3000 on MySQL/MariaDB (`DEFAULT_EXPIRY_BATCH_SIZE`). On a
    * Galera cluster, keep it at a few thousand: the cluster certifies a transaction's rows as a whole.
    */
   batchSize: number | null;

@@ -39,8 +39,25 @@ export interface TokenEventPublication {
 
 export type TokenEventListener = (event: TokenEvent) => void | Promise<void>;
 export type TokenEventBatchListener = (events: TokenEvent[], publication: TokenEventPublication) => void | Promise<void>;
-/** Writes a batch of events durably with the manager of the transaction that made the change. */
-export type TokenEventRecorder = (manager: EntityManager, events: TokenEvent[]) => Promise<void>;
+/**
+ * A batch's events as SQL, for a recorder that writes them set-based (`INSERT ... SELECT`) rather
+ * than shipping every row's values: `sql` selects one row per event of its part of the batch,
+ * with the columns `token_id`, `user_id` (the owner), `token_name` and `details` (the event's
+ * details as JSON text). Offered only for a batch whose events share their type and `occurredAt`
+ * and whose actor is the system; the sources together cover the batch, each event once.
+ */
+export interface TokenEventSource {
+  sql: string;
+  parameters: unknown[];
+  /** How many events (rows) it selects. */
+  rows: number;
+}
+
+/**
+ * Writes a batch of events durably with the manager of the transaction that made the change;
+ * `sources`, when the publisher offers them, are the same events as SQL (see `TokenEventSource`).
+ */
+export type TokenEventRecorder = (manager: EntityManager, events: TokenEvent[], sources?: TokenEventSource[]) => Promise<void>;
 
 /**
  * In-process publication of token events: the audit trail, webhooks and the verification cache
@@ -86,9 +103,9 @@ export class TokenEvents {
    * A recorder's error propagates, so that the transaction rolls back with the change. Publish the
    * same events with `publishAll(events, { recorded: true })` once it has committed.
    */
-  async record(manager: EntityManager, events: TokenEvent[]): Promise<void> {
+  async record(manager: EntityManager, events: TokenEvent[], sources?: TokenEventSource[]): Promise<void> {
     if (events.length === 0) return;
-    for (const recorder of this.recorders) await recorder(manager, events);
+    for (const recorder of this.recorders) await recorder(manager, events, sources);
   }
 
   publish(event: TokenEvent): Promise<void> {
