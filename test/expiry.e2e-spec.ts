@@ -100,6 +100,49 @@ describe.each(testDatabases())('expiry job on $name', (database) => {
     for (const id of due) expect(await storedStatus(t, id)).toBe('expired');
   });
 
+  it('a batch stopped between marking its tokens and writing their events changes nothing; the next run records each token once', async () => {
+    const due: string[] = [];
+    const expiries = new Map<string, string>();
+    for (let i = 0; i < 5; i++) {
+      const expiresAt = at(HOUR + i * MINUTE);
+      due.push(await mint(expiresAt));
+      expiries.set(due[i], expiresAt.toISOString());
+    }
+    t.clock.advance(2 * HOUR);
+    // The second batch fails after its UPDATE and its audit rows, before its commit: as if the
+    // process had stopped there (the audit trail's recorder ran first, this one throws).
+    let batches = 0;
+    const unsubscribe = t.app.get(TokenEvents).subscribeRecorder(async () => {
+      if (++batches === 2) throw new Error('stopped mid-batch');
+    });
+    await expect(job.run()).rejects.toThrow('stopped mid-batch');
+    unsubscribe();
+    const expiredEvents = () =>
+      t.app
+        .get(DataSource)
+        .query(
+          "SELECT token_id, token_name, subject_user_id, auth_method, details FROM audit_events WHERE action = 'personal_access_token.expired' AND subject_user_id = ?",
+          [user.id],
+        ) as Promise<Array<{ token_id: string; token_name: string; subject_user_id: string; auth_method: string; details: string }>>;
+    const statuses = await Promise.all(due.map((id) => storedStatus(t, id)));
+    expect(statuses.filter((s) => s === 'expired')).toHaveLength(2);
+    expect((await expiredEvents()).map((e) => e.token_id).sort()).toEqual(due.filter((_, i) => statuses[i] === 'expired').sort());
+
+    expect(await job.run()).toMatchObject({ ran: true, expired: 3 });
+    for (const id of due) expect(await storedStatus(t, id)).toBe('expired');
+    const recorded = await expiredEvents();
+    expect(recorded.map((e) => e.token_id).sort()).toEqual([...due].sort());
+    const names = new Map(
+      (await t.app.get(DataSource).query('SELECT id, name FROM personal_access_tokens WHERE user_id = ?', [user.id])).map(
+        (r: { id: string; name: string }) => [r.id, r.name],
+      ),
+    );
+    expect(recorded.every((e) => e.token_name === names.get(e.token_id) && e.auth_method === 'system')).toBe(true);
+    // The same details the event carries: its token's expiry, as JSON writes a date.
+    expect(recorded.map((e) => JSON.parse(e.details))).toEqual(recorded.map((e) => ({ expiresAt: expiries.get(e.token_id) })));
+    expect(tokenIdsOf(ofType(events, 'token.expired'))).toEqual([...due].sort());
+  });
+
   it('stops when another run takes its lease, which runs out if its holder dies; the next run finishes', async () => {
     const due = [];
     for (let i = 0; i < 5; i++) due.push(await mint(at(HOUR + i * MINUTE)));

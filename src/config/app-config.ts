@@ -31,7 +31,7 @@ export interface AppConfig {
   failedAuthLimit: { limit: number; windowSeconds: number };
   bodyLimitBytes: number;
   /** The expiry job: cron schedule in UTC (false: not scheduled), batch size, unused-token policy. */
-  expiryJob: { cron: string | false; batchSize: number; revokeUnusedAfterDays: number | null };
+  expiryJob: { cron: string | false; batchSize: number | null; revokeUnusedAfterDays: number | null };
   /** Token events are POSTed here, signed with the secret; null: no webhook. */
   webhook: { url: string; secret: string; maxAttempts: number } | null;
   introspectionRateLimit: { limit: number; windowSeconds: number };

@@ -71,7 +71,7 @@ describe('loadAppConfig', () => {
 
   it('schedules the expiry job by cron (or not at all) and needs a secret with a webhook', () => {
     const dir = dataDir();
-    expect(loadAppConfig({ DATA_DIR: dir }).expiryJob).toEqual({ cron: '* * * * *', batchSize: 1000, revokeUnusedAfterDays: null });
+    expect(loadAppConfig({ DATA_DIR: dir }).expiryJob).toEqual({ cron: '* * * * *', batchSize: null, revokeUnusedAfterDays: null });
     expect(loadAppConfig({ DATA_DIR: dir }).webhook).toBeNull();
     const configured = loadAppConfig({
       DATA_DIR: dir,

@@ -47,7 +47,8 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 128 * 1024, 1024, 10 * 1024 * 1024),
     expiryJob: {
       cron: readCron(read.string('EXPIRY_JOB_CRON', '* * * * *'), problems),
-      batchSize: read.int('EXPIRY_JOB_BATCH_SIZE', 1000, 1, 10_000),
+      // Unset: the database's default (`DEFAULT_EXPIRY_BATCH_SIZE`).
+      batchSize: read.int('EXPIRY_JOB_BATCH_SIZE', 0, 1, 10_000) || null,
       revokeUnusedAfterDays: read.int('PAT_REVOKE_UNUSED_AFTER_DAYS', 0, 0, 3650) || null,
     },
     webhook: readWebhook(read, problems),

@@ -9,7 +9,7 @@ import { FailedRequestRelay } from '../core/failed-request-relay';
 import { DomainError } from '../core/domain-error';
 import { requestIdOf } from '../core/request-id';
 import { RouteMetadataCache, RouteTarget } from '../core/route-metadata';
-import { TokenEvent, TokenEvents } from '../core/token-events';
+import { TokenEvent, TokenEvents, TokenEventSource } from '../core/token-events';
 import { TransactionHook, TransactionParticipation, UnitOfWork } from '../core/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { UserDirectory } from '../core/user-directory';
@@ -113,7 +113,10 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     this.unitOfWork.useTransactionHook(this);
     // Sees a create's insert inside its transaction, before the event joins it.
     this.dataSource.subscribers.push({ afterInsert: (event: InsertEvent<unknown>) => this.noteInsert(event) });
-    this.events.subscribeBatch((events) => this.recordSystemEvents(events));
+    // A publisher that recorded its events inside its own transaction (the expiry job) had them
+    // written there by the recorder; the others' are written after their commit.
+    this.events.subscribeBatch((events, { recorded }) => (recorded ? undefined : this.recordSystemEvents(events)));
+    this.events.subscribeRecorder((manager, events, sources) => this.recordSystemEventsWithin(manager, events, sources));
   }
 
   private noteInsert(event: InsertEvent<unknown>): void {
@@ -231,16 +234,41 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
 
   /**
    * Expiry, reuse detection, leaked-token revocation, and whatever someone other than the owner
-   * did to a token (an administrator revoking it): recorded with the owner as subject.
+   * did to a token (an administrator revoking it): recorded with the owner as subject, one
+   * multi-row write per batch, in a transaction of its own.
    */
-  /** One multi-row write per batch (an expiry run publishes hundreds of events at once). */
   async recordSystemEvents(events: TokenEvent[]): Promise<void> {
+    const rows = await this.systemEventRows(events);
+    if (rows.length) await this.writer.write(...rows);
+  }
+
+  /**
+   * The same, inside the transaction that changed the tokens (the expiry job's thousands at once):
+   * from the publisher's SQL sources when it offers them (`INSERT ... SELECT`: no row's values go
+   * through the driver twice), else as multi-row inserts.
+   */
+  async recordSystemEventsWithin(manager: EntityManager, events: TokenEvent[], sources?: TokenEventSource[]): Promise<void> {
+    if (sources && events.length) {
+      const [first] = events;
+      const action = this.actionOf(first);
+      await this.writer.insertSelected(manager, sources, { occurredAt: first.occurredAt, action, targetType: 'personal_access_token' });
+      return;
+    }
+    const rows = await this.systemEventRows(events);
+    if (rows.length) await this.writer.insert(manager, rows, { large: true });
+  }
+
+  private actionOf(event: TokenEvent): string {
+    return `personal_access_token.${event.type.replace(/^token\./, '')}`;
+  }
+
+  private async systemEventRows(events: TokenEvent[]): Promise<AuditEvent[]> {
     const rows: AuditEvent[] = [];
     for (const event of events) {
       const row = await this.systemEventRow(event);
       if (row) rows.push(row);
     }
-    if (rows.length) await this.writer.write(...rows);
+    return rows;
   }
 
   private async systemEventRow(event: TokenEvent): Promise<AuditEvent | undefined> {
@@ -258,7 +286,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
       tokenId: event.tokenId,
       tokenName: event.tokenName,
       authMethod: 'system',
-      action: `personal_access_token.${event.type.replace(/^token\./, '')}`,
+      action: this.actionOf(event),
       targetType: 'personal_access_token',
       targetId: event.tokenId,
       outcome: 'success',

@@ -2,6 +2,8 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShu
 import { randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../core/database-errors';
+import { insertRows, tableOf } from '../core/raw-entity';
+import type { TokenEventSource } from '../core/token-events';
 import { UnitOfWork } from '../core/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { AuditEvent } from './audit-event.entity';
@@ -72,34 +74,42 @@ export class AuditWriter implements OnModuleInit, BeforeApplicationShutdown, OnA
     }
   }
 
-  /** Writes inside the caller's transaction. */
-  async insert(manager: EntityManager, events: AuditEvent[]): Promise<void> {
-    for (let i = 0; i < events.length; i += ROWS_PER_INSERT) {
-      const rows = events.slice(i, i + ROWS_PER_INSERT);
-      const values: unknown[] = [];
-      for (const row of rows) values.push(...this.values(manager, row));
-      await manager.query(this.insertStatement(manager, rows.length), values);
-    }
+  /**
+   * Writes inside the caller's transaction, as plain multi-row INSERTs. A request's buffer goes in
+   * statements of `ROWS_PER_INSERT` (the same few statement texts, which SQLite keeps prepared);
+   * `large` batches (a job's events) in as few statements as the parameter limit allows.
+   */
+  async insert(manager: EntityManager, events: AuditEvent[], options: { large?: boolean } = {}): Promise<void> {
+    await insertRows(manager, AuditEvent, events, { rowsPerStatement: options.large ? undefined : ROWS_PER_INSERT });
   }
 
   /**
-   * A plain multi-row INSERT: TypeORM's insert builder costs more CPU than the database does for
-   * a buffer of audit rows. Values go through the driver's own conversion, as with the builder.
+   * Writes one system event per row of each source (see `TokenEventSource`) inside the caller's
+   * transaction, as `INSERT ... SELECT`. Ids keep the time-ordered layout: the batch's milliseconds
+   * and random bits, then a 48-bit counter over the batch in place of the last random ones.
    */
-  private insertStatement(manager: EntityManager, rows: number): string {
+  async insertSelected(
+    manager: EntityManager,
+    sources: TokenEventSource[],
+    event: { occurredAt: Date; action: string; targetType: string },
+  ): Promise<void> {
     const { driver } = manager.connection;
-    const metadata = manager.connection.getMetadata(AuditEvent);
-    const columns = metadata.columns.map((column) => driver.escape(column.databaseName)).join(', ');
-    const placeholders = `(${metadata.columns.map(() => '?').join(', ')})`;
-    return `INSERT INTO ${driver.escape(metadata.tableName)} (${columns}) VALUES ${Array(rows).fill(placeholders).join(', ')}`;
-  }
-
-  private values(manager: EntityManager, row: AuditEvent): unknown[] {
-    const { driver } = manager.connection;
-    const columns = manager.connection.getMetadata(AuditEvent).columns;
-    const values = new Array<unknown>(columns.length);
-    for (let i = 0; i < columns.length; i++) values[i] = driver.preparePersistentValue(columns[i].getEntityValue(row), columns[i]) ?? null;
-    return values;
+    const occurredAt = manager.connection.getMetadata(AuditEvent).findColumnWithPropertyName('occurredAt')!;
+    const prefix = timeOrderedId(event.occurredAt.getTime()).slice(0, 24);
+    const counter =
+      manager.connection.options.type === 'better-sqlite3'
+        ? `? || substr('000000000000' || printf('%x', ? + row_number() OVER ()), -12)`
+        : `CONCAT(?, LPAD(LOWER(HEX(? + ROW_NUMBER() OVER ())), 12, '0'))`;
+    let offset = 0;
+    for (const source of sources) {
+      await manager.query(
+        `INSERT INTO ${tableOf(manager, AuditEvent)} (id, occurred_at, subject_user_id, token_id, token_name, auth_method, action, ` +
+          `target_type, target_id, outcome, details) SELECT ${counter}, ?, s.user_id, s.token_id, s.token_name, 'system', ?, ?, ` +
+          `s.token_id, 'success', s.details FROM (${source.sql}) s`,
+        [prefix, offset, driver.preparePersistentValue(event.occurredAt, occurredAt), event.action, event.targetType, ...source.parameters],
+      );
+      offset += source.rows;
+    }
   }
 
   async update(id: string, changes: Partial<AuditEvent>): Promise<void> {

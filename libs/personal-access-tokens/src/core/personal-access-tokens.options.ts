@@ -22,8 +22,12 @@ export interface TokenPolicy {
 export interface ExpiryJobOptions {
   /** Cron expression of its schedule (default every minute), or `false` to only run it on demand. */
   cron: string | false;
-  /** Rows changed per transaction (default 1000). */
-  batchSize: number;
+  /**
+   * Tokens changed per transaction, together with their audit events and webhook deliveries;
+   * `null` (default): 250 on SQLite, 3000 on MySQL/MariaDB (`DEFAULT_EXPIRY_BATCH_SIZE`). On a
+   * Galera cluster, keep it at a few thousand: the cluster certifies a transaction's rows as a whole.
+   */
+  batchSize: number | null;
   /** Revoke active tokens not used (or, never used, created) for this many days; `null` (default) never. */
   revokeUnusedAfterDays: number | null;
 }
@@ -128,7 +132,7 @@ export function resolveOptions(options: PersonalAccessTokensModuleOptions): Reso
     lastUsedWriteIntervalSeconds: options.lastUsedWriteIntervalSeconds ?? 60,
     verificationCacheTtlSeconds: options.verificationCacheTtlSeconds ?? 0,
     failedAuthLimit: options.failedAuthLimit ?? { limit: 50, windowSeconds: 300 },
-    expiry: { cron: '* * * * *', batchSize: 1000, revokeUnusedAfterDays: null, ...options.expiry },
+    expiry: { cron: '* * * * *', batchSize: null, revokeUnusedAfterDays: null, ...options.expiry },
     webhook: options.webhook
       ? { maxAttempts: 8, initialBackoffSeconds: 10, timeoutMs: 10_000, ...options.webhook }
       : null,

@@ -26,6 +26,12 @@ export interface DirectoryUser {
 export interface UserDirectory {
   /** The user with this id, active or not; `null` when there is none. */
   findById(id: string): Promise<DirectoryUser | null>;
+  /**
+   * Optional: the users with these ids that exist, in any order, in one look-up. Jobs that touch
+   * many users' tokens at once (the expiry job's webhook deliveries) use it when it is there, and
+   * `findById` per user otherwise.
+   */
+  findByIds?(ids: readonly string[]): Promise<DirectoryUser[]>;
 }
 
 export const UserDirectory = Symbol('UserDirectory');

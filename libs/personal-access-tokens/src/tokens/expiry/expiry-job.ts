@@ -4,7 +4,8 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { Brackets, DataSource, EntityManager, In, SelectQueryBuilder } from 'typeorm';
 import { Clock } from '../../core/clock';
-import { TokenEvents, TokenEventType } from '../../core/token-events';
+import { tableOf } from '../../core/raw-entity';
+import { TokenEvent, TokenEvents, TokenEventSource, TokenEventType } from '../../core/token-events';
 import { UnitOfWork } from '../../core/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../../core/personal-access-tokens.options';
 import { CompanionCredentials } from '../companion-credentials';
@@ -32,6 +33,24 @@ class RunInterrupted extends Error {}
 
 type Tally = (count: number) => void;
 type TokenRow = Pick<PersonalAccessToken, 'id' | 'userId' | 'name' | 'expiresAt'>;
+type Changed = Array<{ row: TokenRow; details: Record<string, unknown> }>;
+
+/**
+ * Tokens per transaction unless configured. SQLite holds the event loop for a whole transaction
+ * (better-sqlite3 is synchronous), so its batches stay short: a batch's commit writes a page of
+ * each index per owner it touches (and, past 1000 pages, checkpoints the WAL), about 80 µs per
+ * token at a million tokens, so 250 hold the loop for some 20 ms. On MySQL each batch costs round
+ * trips and a commit, and larger ones go faster. 3000 tokens with their audit events and webhook
+ * deliveries is a write set of at most 9000 rows, which a Galera cluster certifies comfortably.
+ */
+export const DEFAULT_EXPIRY_BATCH_SIZE = { sqlite: 250, mysql: 3000 } as const;
+/** Ids per `IN (...)` list: MariaDB turns longer lists into a subquery over a temporary table. */
+const IDS_PER_STATEMENT = 1000;
+/**
+ * On SQLite, the rest after each batch, as a multiple of the time the batch took: requests keep
+ * two thirds of the event loop while a large sweep goes on.
+ */
+const SQLITE_REST_RATIO = 2;
 
 const NOTICES = [
   // 1 day first: a token already inside one day gets that notice only (its 7-day one is marked done).
@@ -46,7 +65,10 @@ const NOTICES = [
  *
  * Work goes in bounded batches (one transaction each) walking the `(status, expires_at)` index,
  * and every state lives in the rows, so a run that stops half-way is simply finished by the
- * next one. One run at a time, across instances, holds the job's lease row (renewed before every
+ * next one. Each batch is set-based: one statement marks its tokens, and the audit trail and the
+ * webhook outbox write their rows for the whole batch as multi-row inserts inside the same
+ * transaction (`TokenEvents.record`), so a token never changes without its events, nor gets
+ * them twice. One run at a time, across instances, holds the job's lease row (renewed before every
  * batch); each batch also locks the rows it changes and changes only rows still in the state it
  * read, so even two runs at once (a lease that ran out) change each token once.
  *
@@ -58,6 +80,7 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ExpiryJob.name);
   private readonly locks: JobLocks;
   private readonly mysql: boolean;
+  private readonly batchSize: number;
   private readonly shutdown = new AbortController();
   private cronJob?: CronJob;
   private scheduledRun?: Promise<unknown>;
@@ -74,6 +97,7 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
   ) {
     this.locks = new JobLocks(unitOfWork, clock);
     this.mysql = dataSource.options.type !== 'better-sqlite3';
+    this.batchSize = options.expiry.batchSize ?? DEFAULT_EXPIRY_BATCH_SIZE[this.mysql ? 'mysql' : 'sqlite'];
   }
 
   onApplicationBootstrap(): void {
@@ -137,23 +161,82 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
   /** Active tokens past expiresAt become expired, oldest expiry first. */
   private async expireDue(checkpoint: () => Promise<void>, tally: Tally): Promise<void> {
     const now = this.clock.now();
-    await this.inBatches(checkpoint, tally, 'token.expired', async (manager, limit) => {
-      const rows = await this.forUpdate(
-        this.tokenRows(manager).where("t.status = 'active'").andWhere('t.expiresAt <= :now', { now }).orderBy('t.expiresAt', 'ASC'),
-      )
-        .limit(limit)
-        .getMany();
-      if (rows.length) {
-        await manager
-          .createQueryBuilder()
-          .update(PersonalAccessToken)
-          .set({ status: 'expired' })
-          .where({ id: In(rows.map((r) => r.id)) })
-          .andWhere("status = 'active'")
-          .execute();
-      }
-      return rows.map((row) => ({ row, details: { expiresAt: row.expiresAt } }));
+    await this.inBatches(
+      checkpoint,
+      tally,
+      'token.expired',
+      async (manager, limit) => {
+        const rows = await this.markExpired(manager, now, limit);
+        return rows.map((row) => ({ row, details: { expiresAt: row.expiresAt } }));
+      },
+      undefined,
+      (manager, changed) => this.expiredSources(manager, changed),
+    );
+  }
+
+  /**
+   * The expired batch as SQL over the token rows (`TokenEventSource`), so that the audit trail
+   * writes its events with `INSERT ... SELECT`. The details are the JSON of `{ expiresAt }`, as
+   * `JSON.stringify` writes a date.
+   */
+  private expiredSources(manager: EntityManager, changed: Changed): TokenEventSource[] {
+    const table = tableOf(manager, PersonalAccessToken);
+    const expiresAt = this.mysql
+      ? `CONCAT(DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(expires_at) / 1000), 3, '0'), 'Z')`
+      : `strftime('%Y-%m-%dT%H:%M:%fZ', expires_at)`;
+    const details = this.mysql ? `CONCAT('{"expiresAt":"', ${expiresAt}, '"}')` : `'{"expiresAt":"' || ${expiresAt} || '"}'`;
+    const sources: TokenEventSource[] = [];
+    for (let i = 0; i < changed.length; i += IDS_PER_STATEMENT) {
+      const ids = changed.slice(i, i + IDS_PER_STATEMENT).map(({ row }) => row.id);
+      sources.push({
+        sql: `SELECT id AS token_id, user_id, name AS token_name, ${details} AS details FROM ${table} WHERE id IN (${ids.map(() => '?').join(', ')})`,
+        parameters: ids,
+        rows: ids.length,
+      });
+    }
+    return sources;
+  }
+
+  /**
+   * Marks up to `limit` due tokens expired and answers them. SQLite: one `UPDATE ... RETURNING`.
+   * MySQL (no `UPDATE ... RETURNING`): the due rows read with row locks in index order, then one
+   * UPDATE per thousand ids, which still requires `active` (the locks make it so: a concurrent run
+   * waits for this one's commit, then reads these rows as expired).
+   */
+  private async markExpired(manager: EntityManager, now: Date, limit: number): Promise<TokenRow[]> {
+    const { driver } = manager.connection;
+    const metadata = manager.connection.getMetadata(PersonalAccessToken);
+    const expiresAt = metadata.findColumnWithPropertyName('expiresAt')!;
+    const table = tableOf(manager, PersonalAccessToken);
+    const due = `status = 'active' AND expires_at <= ?`;
+    const parameters = [driver.preparePersistentValue(now, expiresAt), limit];
+    const toRow = (r: Record<string, unknown>): TokenRow => ({
+      id: String(r.id),
+      userId: String(r.user_id),
+      name: String(r.name),
+      expiresAt: r.expires_at === null ? null : (driver.prepareHydratedValue(r.expires_at, expiresAt) as Date),
     });
+    if (!this.mysql) {
+      const rows: Array<Record<string, unknown>> = await manager.query(
+        `UPDATE ${table} SET status = 'expired' WHERE id IN (SELECT id FROM ${table} WHERE ${due} ORDER BY expires_at LIMIT ?) ` +
+          `RETURNING id, user_id, name, expires_at`,
+        parameters,
+      );
+      return rows.map(toRow);
+    }
+    // The index is named: with nearly every row due, the optimizer may otherwise prefer a full scan, locking every row it reads.
+    const rows: Array<Record<string, unknown>> = await manager.query(
+      `SELECT id, user_id, name, expires_at FROM ${table} FORCE INDEX (IDX_pat_status_expires) WHERE ${due} ORDER BY expires_at LIMIT ? FOR UPDATE`,
+      parameters,
+    );
+    for (let i = 0; i < rows.length; i += IDS_PER_STATEMENT) {
+      const ids = rows.slice(i, i + IDS_PER_STATEMENT).map((r) => r.id);
+      await manager.query(
+        `UPDATE ${table} SET status = 'expired' WHERE status = 'active' AND id IN (${ids.map(() => '?').join(', ')})`,
+        ids,
+      );
+    }
+    return rows.map(toRow);
   }
 
   /** One notice per token, per threshold, per expiry date (a rotation's new expiry earns new notices). */
@@ -161,37 +244,43 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
     const now = this.clock.now();
     const horizon = new Date(now.getTime() + notice.ms);
     let after: TokenRow | undefined;
-    await this.inBatches(checkpoint, tally, 'token.expiring', async (manager, limit) => {
-      const builder = this.tokenRows(manager)
-        .where("t.status = 'active'")
-        .andWhere('t.expiresAt > :now', { now })
-        .andWhere('t.expiresAt <= :horizon', { horizon })
-        .andWhere(new Brackets((b) => b.where(`t.${notice.column} IS NULL`).orWhere(`t.${notice.column} <> t.expiresAt`)));
-      // Keyset pagination in index order: noticed rows are not scanned again by later batches.
-      if (after) {
-        const cursor = after;
-        builder.andWhere(
-          new Brackets((b) =>
-            b
-              .where('t.expiresAt > :afterExpiry', { afterExpiry: cursor.expiresAt })
-              .orWhere(new Brackets((c) => c.where('t.expiresAt = :afterExpiry').andWhere('t.id > :afterId', { afterId: cursor.id }))),
-          ),
-        );
-      }
-      const rows = await this.forUpdate(builder.orderBy('t.expiresAt', 'ASC').addOrderBy('t.id', 'ASC')).limit(limit).getMany();
-      if (rows.length) {
-        after = rows[rows.length - 1];
-        const marks = Object.fromEntries([notice.column, ...notice.alsoMark].map((column) => [column, () => 'expires_at']));
-        await manager
-          .createQueryBuilder()
-          .update(PersonalAccessToken)
-          .set(marks)
-          .where({ id: In(rows.map((r) => r.id)) })
-          .andWhere("status = 'active'")
-          .execute();
-      }
-      return rows.map((row) => ({ row, details: { threshold: notice.threshold, expiresAt: row.expiresAt } }));
-    });
+    const advance = (changed: Changed) => (after = changed[changed.length - 1]?.row ?? after);
+    await this.inBatches(
+      checkpoint,
+      tally,
+      'token.expiring',
+      async (manager, limit) => {
+        const builder = this.tokenRows(manager)
+          .where("t.status = 'active'")
+          .andWhere('t.expiresAt > :now', { now })
+          .andWhere('t.expiresAt <= :horizon', { horizon })
+          .andWhere(new Brackets((b) => b.where(`t.${notice.column} IS NULL`).orWhere(`t.${notice.column} <> t.expiresAt`)));
+        // Keyset pagination in index order: noticed rows are not scanned again by later batches.
+        if (after) {
+          const cursor = after;
+          builder.andWhere(
+            new Brackets((b) =>
+              b
+                .where('t.expiresAt > :afterExpiry', { afterExpiry: cursor.expiresAt })
+                .orWhere(new Brackets((c) => c.where('t.expiresAt = :afterExpiry').andWhere('t.id > :afterId', { afterId: cursor.id }))),
+            ),
+          );
+        }
+        const rows = await this.forUpdate(builder.orderBy('t.expiresAt', 'ASC').addOrderBy('t.id', 'ASC')).limit(limit).getMany();
+        if (rows.length) {
+          const marks = Object.fromEntries([notice.column, ...notice.alsoMark].map((column) => [column, () => 'expires_at']));
+          await manager
+            .createQueryBuilder()
+            .update(PersonalAccessToken)
+            .set(marks)
+            .where({ id: In(rows.map((r) => r.id)) })
+            .andWhere("status = 'active'")
+            .execute();
+        }
+        return rows.map((row) => ({ row, details: { threshold: notice.threshold, expiresAt: row.expiresAt } }));
+      },
+      advance,
+    );
   }
 
   /** The optional policy: revoke active tokens not used for N days (never used: since creation). */
@@ -201,34 +290,40 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
     const now = this.clock.now();
     const cutoff = new Date(now.getTime() - days * DAY);
     let afterId = '';
-    await this.inBatches(checkpoint, tally, 'token.revoked', async (manager, limit) => {
-      const rows = await this.forUpdate(
-        this.tokenRows(manager)
-          .where("t.status = 'active'")
-          .andWhere('t.id > :afterId', { afterId })
-          .andWhere(
-            new Brackets((b) =>
-              b
-                .where('t.lastUsedAt < :cutoff', { cutoff })
-                .orWhere(new Brackets((c) => c.where('t.lastUsedAt IS NULL').andWhere('t.createdAt < :cutoff', { cutoff }))),
-            ),
-          )
-          .orderBy('t.id', 'ASC'),
-      )
-        .limit(limit)
-        .getMany();
-      if (rows.length) {
-        afterId = rows[rows.length - 1].id;
-        await manager
-          .createQueryBuilder()
-          .update(PersonalAccessToken)
-          .set({ status: 'revoked', revokedAt: now })
-          .where({ id: In(rows.map((r) => r.id)) })
-          .andWhere("status = 'active'")
-          .execute();
-      }
-      return rows.map((row) => ({ row, details: { reason: 'unused', unusedForDays: days } }));
-    });
+    const advance = (changed: Changed) => (afterId = changed[changed.length - 1]?.row.id ?? afterId);
+    await this.inBatches(
+      checkpoint,
+      tally,
+      'token.revoked',
+      async (manager, limit) => {
+        const rows = await this.forUpdate(
+          this.tokenRows(manager)
+            .where("t.status = 'active'")
+            .andWhere('t.id > :afterId', { afterId })
+            .andWhere(
+              new Brackets((b) =>
+                b
+                  .where('t.lastUsedAt < :cutoff', { cutoff })
+                  .orWhere(new Brackets((c) => c.where('t.lastUsedAt IS NULL').andWhere('t.createdAt < :cutoff', { cutoff }))),
+              ),
+            )
+            .orderBy('t.id', 'ASC'),
+        )
+          .limit(limit)
+          .getMany();
+        if (rows.length) {
+          await manager
+            .createQueryBuilder()
+            .update(PersonalAccessToken)
+            .set({ status: 'revoked', revokedAt: now })
+            .where({ id: In(rows.map((r) => r.id)) })
+            .andWhere("status = 'active'")
+            .execute();
+        }
+        return rows.map((row) => ({ row, details: { reason: 'unused', unusedForDays: days } }));
+      },
+      advance,
+    );
   }
 
   /** Login sessions (and any other companion credential) that can never be used again. */
@@ -237,45 +332,54 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
     for (const store of this.companions.all()) {
       for (;;) {
         await checkpoint();
-        const deleted = await this.unitOfWork.run((manager) => store.purgeDead(manager, now, this.options.expiry.batchSize));
+        const deleted = await this.unitOfWork.run((manager) => store.purgeDead(manager, now, this.batchSize));
         tally(deleted);
-        if (deleted < this.options.expiry.batchSize) break;
+        if (deleted < this.batchSize) break;
       }
     }
   }
 
   /**
    * Runs `batch` until it returns fewer rows than the batch size, each in its own transaction
-   * (the unit of work retries it on a deadlock or a certification failure), then publishes the batch's events (one per changed token) after its commit.
+   * (the unit of work retries it on a deadlock or a certification failure). The batch's events
+   * (one per changed token) are recorded inside that transaction (from `sourcesOf`'s SQL when
+   * given), and published after its commit; `advance` (a keyset cursor) learns what a committed
+   * batch changed.
    */
   private async inBatches(
     checkpoint: () => Promise<void>,
     tally: Tally,
     type: TokenEventType,
-    batch: (manager: EntityManager, limit: number) => Promise<Array<{ row: TokenRow; details: Record<string, unknown> }>>,
+    batch: (manager: EntityManager, limit: number) => Promise<Changed>,
+    advance?: (changed: Changed) => void,
+    sourcesOf?: (manager: EntityManager, changed: Changed) => TokenEventSource[],
   ): Promise<void> {
-    const limit = this.options.expiry.batchSize;
+    const limit = this.batchSize;
     for (;;) {
       await checkpoint();
       const started = performance.now();
-      const changed = await this.unitOfWork.run((manager) => batch(manager, limit));
-      const occurredAt = this.clock.now();
-      await this.events.publishAll(
-        changed.map(({ row, details }) => ({
+      const { changed, events } = await this.unitOfWork.run(async (manager) => {
+        const changed = await batch(manager, limit);
+        const occurredAt = this.clock.now();
+        const events = changed.map(({ row, details }): TokenEvent => ({
           type,
           occurredAt,
           userId: row.userId,
           tokenId: row.id,
           tokenName: row.name,
-          actor: { type: 'system' as const },
+          actor: { type: 'system' },
           details,
-        })),
-      );
+        }));
+        await this.events.record(manager, events, sourcesOf?.(manager, changed));
+        return { changed, events };
+      });
+      advance?.(changed);
+      await this.events.publishAll(events, { recorded: true });
       tally(changed.length);
       if (changed.length < limit) return;
-      // better-sqlite3 blocks the event loop while a batch runs: rest as long as it took, so that
-      // requests keep at least half of the process while a large sweep goes on.
-      if (!this.mysql) await sleep(performance.now() - started);
+      // better-sqlite3 blocks the event loop while a batch runs: rest longer than it took, so that
+      // requests keep most of the process while a large sweep goes on.
+      if (!this.mysql) await sleep(SQLITE_REST_RATIO * (performance.now() - started));
     }
   }
 

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { In, LessThan, LessThanOrEqual, Repository } from 'typeorm';
+import { EntityManager, In, LessThan, LessThanOrEqual, Repository } from 'typeorm';
 import { Clock } from '../../core/clock';
+import { insertRows } from '../../core/raw-entity';
 import { TokenEvent, TokenEvents, TokenEventType } from '../../core/token-events';
 import { UnitOfWork } from '../../core/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../../core/personal-access-tokens.options';
@@ -40,8 +41,6 @@ export interface WebhookRunResult {
 
 const BATCH = 50;
 const MAX_BACKOFF_SECONDS = 3600;
-/** Rows per INSERT: well under SQLite's bound-parameter limit. */
-const INSERT_CHUNK = 500;
 const POLL_INTERVAL_MS = 5000;
 
 /**
@@ -60,7 +59,7 @@ export class WebhookDispatcher implements OnModuleInit, OnApplicationBootstrap, 
   private chain: Promise<unknown> = Promise.resolve();
   private passQueued = false;
   private poller?: NodeJS.Timeout;
-  private unsubscribe?: () => void;
+  private unsubscribe: Array<() => void> = [];
 
   constructor(
     @InjectRepository(WebhookDelivery) private readonly deliveries: Repository<WebhookDelivery>,
@@ -72,7 +71,12 @@ export class WebhookDispatcher implements OnModuleInit, OnApplicationBootstrap, 
   ) {}
 
   onModuleInit(): void {
-    if (this.options.webhook) this.unsubscribe = this.events.subscribeBatch((events) => this.enqueue(events));
+    if (!this.options.webhook) return;
+    this.unsubscribe = [
+      // Events their publisher recorded inside its own transaction are in the outbox already.
+      this.events.subscribeBatch((events, { recorded }) => (recorded ? this.kickFor(events) : this.enqueue(events))),
+      this.events.subscribeRecorder((manager, events) => this.store(manager, events)),
+    ];
   }
 
   onApplicationBootstrap(): void {
@@ -84,18 +88,25 @@ export class WebhookDispatcher implements OnModuleInit, OnApplicationBootstrap, 
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.poller);
-    this.unsubscribe?.();
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
     await this.chain;
   }
 
   /** Stores the events the webhook wants for delivery (multi-row inserts) and starts delivering at once. */
   async enqueue(events: TokenEvent[]): Promise<void> {
-    const wanted = events.filter((event) => WEBHOOK_EVENT_TYPES.includes(event.type));
-    if (!this.options.webhook || wanted.length === 0) return;
-    const emails = new Map<string, string | null>();
-    for (const userId of new Set(wanted.map((event) => event.userId))) {
-      emails.set(userId, (await this.directory.findById(userId))?.email ?? null);
-    }
+    if (!this.wanted(events).length) return;
+    await this.unitOfWork.run((manager) => this.store(manager, events));
+    this.kick();
+  }
+
+  /**
+   * Writes the outbox rows of the events the webhook wants with `manager`, inside the caller's
+   * transaction: multi-row inserts, the owners' emails looked up in one go when the directory can.
+   */
+  async store(manager: EntityManager, events: TokenEvent[]): Promise<void> {
+    const wanted = this.wanted(events);
+    if (wanted.length === 0) return;
+    const emails = await this.emailsOf([...new Set(wanted.map((event) => event.userId))]);
     const now = this.clock.now();
     const deliveries = wanted.map((event): WebhookDelivery => {
       const id = randomUUID();
@@ -120,11 +131,25 @@ export class WebhookDispatcher implements OnModuleInit, OnApplicationBootstrap, 
         lastError: null,
       };
     });
-    await this.unitOfWork.run(async (manager) => {
-      for (let i = 0; i < deliveries.length; i += INSERT_CHUNK)
-        await manager.insert(WebhookDelivery, deliveries.slice(i, i + INSERT_CHUNK));
-    });
-    this.kick();
+    await insertRows(manager, WebhookDelivery, deliveries);
+  }
+
+  private wanted(events: TokenEvent[]): TokenEvent[] {
+    return this.options.webhook ? events.filter((event) => WEBHOOK_EVENT_TYPES.includes(event.type)) : [];
+  }
+
+  private kickFor(events: TokenEvent[]): void {
+    if (this.wanted(events).length) this.kick();
+  }
+
+  private async emailsOf(userIds: string[]): Promise<Map<string, string | null>> {
+    const emails = new Map<string, string | null>();
+    if (this.directory.findByIds) {
+      for (const user of await this.directory.findByIds(userIds)) emails.set(user.id, user.email);
+    } else {
+      for (const userId of userIds) emails.set(userId, (await this.directory.findById(userId))?.email ?? null);
+    }
+    return emails;
   }
 
   /** Attempts every delivery that is due now; passes of one instance never overlap. */
