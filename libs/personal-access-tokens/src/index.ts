@@ -74,5 +74,6 @@ export { MIGRATIONS as PERSONAL_ACCESS_TOKENS_MIGRATIONS } from '../../../migrat
 export { VerificationCache } from './auth/verification-cache';
 export { PersonalAccessTokensPageModule } from './page/page.module';
 export { PageLogin } from './page/page.options';
+export { PageSignInDto } from './page/dto/page-session.dto';
 export type { PersonalAccessTokensPageOptions, PageLoginResult } from './page/page.options';
 export { CookieCredentials } from './auth/cookie-credentials';
