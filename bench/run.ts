@@ -113,7 +113,8 @@ function buildBaseline(commit: string): { dist: string; source: string } {
   const archive = execFileSync('git', ['archive', '--format=tar', commit], { cwd: ROOT, maxBuffer: 1 << 30 });
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  execFileSync(join(ROOT, 'node_modules/.bin/nest'), ['build'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The commit's own build script: since the self-service page landed it builds the page's assets too.
+  execFileSync('npm', ['run', 'build'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   return { dist: join(dir, 'dist'), source: git('rev-parse', '--short', commit) };
 }
 

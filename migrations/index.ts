@@ -5,6 +5,7 @@ import { RateLimitCounters1795400003000 } from './1795400003000-rate-limit-count
 import { TokenNameKey1795400004000 } from './1795400004000-token-name-key';
 import { AuditTargetIndex1795400004500 } from './1795400004500-audit-target-index';
 import { ClusterSafeLocks1795400005000 } from './1795400005000-cluster-safe-locks';
+import { DropAuditActorIndex1795400005500 } from './1795400005500-drop-audit-actor-index';
 
 /** Every migration, oldest first: listed explicitly so the app, the CLI and tests load the same set. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   TokenNameKey1795400004000,
   AuditTargetIndex1795400004500,
   ClusterSafeLocks1795400005000,
+  DropAuditActorIndex1795400005500,
 ];

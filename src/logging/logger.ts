@@ -1,5 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { DestinationStream, Logger } from 'pino';
+import { maskTokens } from './redact';
 
 /**
  * Standard output, written in blocks of 4 KB (and at least every 250 ms) instead of one write per
@@ -76,7 +77,10 @@ export class PinoNestLogger implements LoggerService {
     // Nest passes the context (a class name) last, and for errors a stack before it.
     const context = typeof params[params.length - 1] === 'string' ? (params.pop() as string) : undefined;
     const stack = typeof params[0] === 'string' ? params[0] : undefined;
-    if (typeof message === 'object' && message !== null) {
+    if (message instanceof Error) {
+      // Nest hands a failed start-up its Error itself, whose fields are not enumerable.
+      this.logger[level]({ context, error: maskTokens(message.message), stack: maskTokens(message.stack ?? '') }, maskTokens(message.message));
+    } else if (typeof message === 'object' && message !== null) {
       this.logger[level]({ context, ...(message as object), ...(stack && { stack }) });
     } else {
       this.logger[level]({ context, ...(stack && { stack }) }, String(message));

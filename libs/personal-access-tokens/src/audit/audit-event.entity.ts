@@ -11,7 +11,6 @@ export type AuditOutcome = 'success' | 'denied' | 'error';
  * system actions on a token. Never a secret, a digest or a request body.
  */
 @Entity({ name: 'audit_events' })
-@Index('IDX_audit_actor_time', ['actorUserId', 'occurredAt'])
 @Index('IDX_audit_token_time', ['tokenId', 'occurredAt'])
 @Index('IDX_audit_target_time', ['targetId', 'occurredAt'])
 @Index('IDX_audit_subject_time', ['subjectUserId', 'occurredAt'])

@@ -25,12 +25,15 @@ export class BearerAuthGuard implements CanActivate {
     @Inject(PAT_OPTIONS) protected readonly options: ResolvedOptions,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous on public routes: Nest skips its promise handling for a guard's plain boolean. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (this.publicRoutes.get(context)) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<{ user?: Principal }>();
-    request.user = await this.authenticate(request, http.getResponse());
-    return true;
+    return this.authenticate(request, http.getResponse()).then((principal) => {
+      request.user = principal;
+      return true;
+    });
   }
 
   protected authenticate(request: object, _response: object): Promise<Principal> {

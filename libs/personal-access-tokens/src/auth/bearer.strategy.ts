@@ -70,6 +70,6 @@ export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) 
   }
 
   async validate(request: StrategyRequest, token: string): Promise<Principal> {
-    return this.failures.guard(request.ip ?? 'unknown', token, () => this.verifier.verify(token, request.ip));
+    return this.failures.guard(request.ip ?? 'unknown', token, (digest) => this.verifier.verify(token, request.ip, { digest }));
   }
 }

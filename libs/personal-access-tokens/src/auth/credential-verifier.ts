@@ -29,10 +29,13 @@ export class CredentialVerifier {
     private readonly clock: Clock,
   ) {}
 
-  /** `touch: false` verifies without recording a use (introspection by a third party). */
-  async verify(secret: string, ip?: string, options?: { touch?: boolean }): Promise<Principal> {
+  /**
+   * `touch: false` verifies without recording a use (introspection by a third party); `digest`
+   * is the secret's `TokenHasher` digest when the caller has computed it already.
+   */
+  async verify(secret: string, ip?: string, options?: { touch?: boolean; digest?: string }): Promise<Principal> {
     if (secret.startsWith(this.options.tokenPrefix)) {
-      const { token, user } = await this.verifyToken(secret, ip, options?.touch !== false);
+      const { token, user } = await this.verifyToken(secret, ip, options?.touch !== false, options?.digest);
       const principal: Principal = {
         user,
         method: 'personal_access_token',
@@ -52,8 +55,8 @@ export class CredentialVerifier {
   }
 
   /** From the cache when it may (expiry still checked on every hit), else the database and the directory. */
-  private async verifyToken(secret: string, ip: string | undefined, touch: boolean): Promise<VerifiedCredential> {
-    const key = hasValidTokenFormat(secret, this.options.tokenPrefix) ? this.hasher.digest(secret) : undefined;
+  private async verifyToken(secret: string, ip: string | undefined, touch: boolean, digest?: string): Promise<VerifiedCredential> {
+    const key = hasValidTokenFormat(secret, this.options.tokenPrefix) ? (digest ?? this.hasher.digest(secret)) : undefined;
     const cached = key === undefined ? undefined : this.cache.get(key);
     if (cached && (cached.token.expiresAt === null || cached.token.expiresAt > this.clock.now())) {
       if (touch) this.tokens.recordUse(cached.token.id, ip);

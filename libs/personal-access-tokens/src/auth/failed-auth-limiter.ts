@@ -39,12 +39,14 @@ export class FailedAuthLimiter {
   /**
    * Runs `verify` for a credential from `ip` under the limit: refused with 429 while the address is
    * blocked (unless the credential verified here recently), an invalid credential counted.
+   * `verify` gets the credential's digest, computed once here, to use as its own cache key.
    */
-  async guard<T>(ip: string, secret: string, verify: () => Promise<T>): Promise<T> {
-    this.assertAllowed(ip, secret);
+  async guard<T>(ip: string, secret: string, verify: (digest: string) => Promise<T>): Promise<T> {
+    const digest = this.hasher.digest(secret);
+    this.assertAllowed(ip, digest);
     try {
-      const verified = await verify();
-      this.remember(secret);
+      const verified = await verify(digest);
+      this.remember(digest);
       return verified;
     } catch (error) {
       if (error instanceof InvalidTokenError) await this.recordFailure(ip);
@@ -52,7 +54,8 @@ export class FailedAuthLimiter {
     }
   }
 
-  assertAllowed(ip: string, secret: string): void {
+  /** `digest` is the credential's `TokenHasher` digest: the limiter never holds a secret. */
+  assertAllowed(ip: string, digest: string): void {
     const until = this.blockedUntil.get(ip);
     if (until === undefined) return;
     const now = this.clock.now().getTime();
@@ -60,7 +63,7 @@ export class FailedAuthLimiter {
       this.blockedUntil.delete(ip);
       return;
     }
-    if ((this.knownGood.get(this.hasher.digest(secret)) ?? 0) > now) return;
+    if ((this.knownGood.get(digest) ?? 0) > now) return;
     throw this.tooMany(Math.ceil((until - now) / 1000));
   }
 
@@ -73,8 +76,7 @@ export class FailedAuthLimiter {
     throw this.tooMany(decision.retryAfterSeconds);
   }
 
-  private remember(secret: string): void {
-    const digest = this.hasher.digest(secret);
+  private remember(digest: string): void {
     this.knownGood.delete(digest);
     if (this.knownGood.size >= KNOWN_GOOD_MAX) this.knownGood.delete(this.knownGood.keys().next().value!);
     this.knownGood.set(digest, this.clock.now().getTime() + KNOWN_GOOD_MS);

@@ -86,9 +86,9 @@ export class IntrospectionService {
     if (credential.kind === 'invalid') throw new GatewayInvalidRequestError(realm, credential.description);
     const secret = credential.token;
     // The same failed-authentication limit as the bearer guard: a gateway is one more way to guess.
-    const principal = await this.failures.guard(request.ip ?? 'unknown', secret, async () => {
+    const principal = await this.failures.guard(request.ip ?? 'unknown', secret, async (digest) => {
       if (!secret.startsWith(this.options.tokenPrefix)) throw new InvalidTokenError(realm);
-      const verified = await this.verifier.verify(secret, request.ip);
+      const verified = await this.verifier.verify(secret, request.ip, { digest });
       if (!verified.token) throw new InvalidTokenError(realm);
       return { ...verified, token: verified.token };
     });
