@@ -46,9 +46,9 @@ export function buildDataSourceOptions(database: DatabaseConfig, options: { logS
       connectionLimit: database.poolSize,
       enableKeepAlive: true,
       keepAliveInitialDelay: 10_000,
-      // Close idle connections well before the server's wait_timeout (8 h by default) would.
-      idleTimeout: 60_000,
-      maxIdle: database.poolSize,
+      // No idleTimeout: mysql2 applies it only with maxIdle below connectionLimit, so idle
+      // connections stay until the server's wait_timeout closes them. The pool drops a closed one
+      // once it sees it closed; the admin bootstrap reruns its count if it meets one before that.
       // When every connection is busy, wait in a bounded queue; past it, answer 503 rather than pile up.
       queueLimit: database.poolSize * 50,
       connectTimeout: 5_000,

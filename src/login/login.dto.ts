@@ -1,17 +1,7 @@
-import { Transform } from 'class-transformer';
-import { IsString, Length, MaxLength } from 'class-validator';
+import { PageSignInDto } from '../../libs/personal-access-tokens/src';
 
-export class LoginDto {
-  /** @example "admin@example.com" */
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
-  @IsString()
-  @MaxLength(320)
-  email: string;
-
-  @IsString()
-  @Length(1, 200)
-  password: string;
-}
+/** The same body, and the same rules, as the self-service page's sign-in. */
+export class LoginDto extends PageSignInDto {}
 
 export class LoginResponseDto {
   /** An opaque session token; send it as `Authorization: Bearer <accessToken>`. */

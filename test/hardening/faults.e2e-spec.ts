@@ -1,3 +1,4 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -41,19 +42,24 @@ const skipReason = !process.env.TEST_DATABASE_URL
   const notStarted = () => void process.stderr.write(`database fault suite skipped: ${skipped}\n`);
 
   /** Starts an app on a fresh database of the scratch server; the test owns both. */
-  const startApp = async (poolSize: number) => {
+  const startApp = async (poolSize: number, beforeInit?: (app: NestFastifyApplication) => Promise<void>) => {
     const database = await server!.createDatabase(`pat_faults_${randomBytes(4).toString('hex')}`, poolSize);
-    const app = await TestApp.start(database, {
-      // The cache would answer good tokens without the database: every request must reach it here.
-      verificationCacheTtlSeconds: 0,
-      policy: {
-        defaultLifetimeDays: 90,
-        maxLifetimeDays: 365,
-        allowNoExpiry: false,
-        maxActiveTokensPerUser: 10_000,
-        rotationIntervalSeconds: 3600,
+    const app = await TestApp.start(
+      database,
+      {
+        // The cache would answer good tokens without the database: every request must reach it here.
+        verificationCacheTtlSeconds: 0,
+        policy: {
+          defaultLifetimeDays: 90,
+          maxLifetimeDays: 365,
+          allowNoExpiry: false,
+          maxActiveTokensPerUser: 10_000,
+          rotationIntervalSeconds: 3600,
+        },
       },
-    });
+      undefined,
+      { beforeInit },
+    );
     return { app, database };
   };
 
@@ -170,6 +176,27 @@ const skipReason = !process.env.TEST_DATABASE_URL
         expect({ status: after.status, body: after.status === 200 ? 'ok' : after.body }).toEqual({ status: 200, body: 'ok' });
         const writes = await t.post(BASE, { name: 'after-idle', scopes: ['user:read'] }, { token: user.session });
         expect(writes.status).toBe(201);
+        faultsSurvived++;
+      } finally {
+        await t.close();
+        await database.drop();
+      }
+    }, 60_000);
+  });
+
+  describe('a start-up slower than the server wait_timeout', () => {
+    it('starts, and the first admin can sign in, though the server closed the pooled connections meanwhile', async () => {
+      if (!server) return notStarted();
+      const { app: t, database } = await startApp(4, async (app) => {
+        // Two connections wait idle in the pool after the migrations...
+        const dataSource = app.get(DataSource);
+        await Promise.all([dataSource.query('SELECT SLEEP(0.05)'), dataSource.query('SELECT SLEEP(0.05)')]);
+        // ...while the start-up keeps the event loop busy past wait_timeout, as on a loaded
+        // machine: the server closes both, and the app learns it only when it uses them.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, (WAIT_TIMEOUT_SECONDS + 1) * 1000);
+      });
+      try {
+        expect(await t.loginAdmin()).toEqual(expect.any(String));
         faultsSurvived++;
       } finally {
         await t.close();

@@ -51,12 +51,14 @@ export class TestApp {
 
   /**
    * Starts the app on a fresh database of `source`'s kind (dropped on close), or on an existing
-   * `TestDatabase` that the caller owns (several instances sharing one database).
+   * `TestDatabase` that the caller owns (several instances sharing one database). `beforeInit`
+   * runs between the module's compilation (migrations included) and `app.init()`.
    */
   static async start(
     source: TestDatabaseKind | TestDatabase,
     overrides: Partial<AppConfig> = {},
     clock: FakeClock = new FakeClock(),
+    hooks: { beforeInit?: (app: NestFastifyApplication) => Promise<void> } = {},
   ): Promise<TestApp> {
     const owned = 'create' in source ? await source.create() : undefined;
     const database = owned ?? (source as TestDatabase);
@@ -96,6 +98,7 @@ export class TestApp {
       .compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { logger: new PinoNestLogger(logger) });
     configureApp(app, logger);
+    await hooks.beforeInit?.(app);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     const testApp = new TestApp(app, clock, config, owned);

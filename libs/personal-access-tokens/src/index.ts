@@ -44,7 +44,7 @@ export type { UserChangeListener } from './core/user-changes';
 export { Privilege } from './scopes/privileges';
 export { Clock, SystemClock } from './core/clock';
 export { UnitOfWork } from './core/unit-of-work';
-export { isUniqueViolation } from './core/database-errors';
+export { isConnectionLost, isUniqueViolation } from './core/database-errors';
 export { DomainError } from './core/domain-error';
 export { ApiExceptionFilter, FailedRequestRecorder } from './core/api-exception.filter';
 export { FailedRequestRelay } from './core/failed-request-relay';
@@ -74,5 +74,6 @@ export { MIGRATIONS as PERSONAL_ACCESS_TOKENS_MIGRATIONS } from '../../../migrat
 export { VerificationCache } from './auth/verification-cache';
 export { PersonalAccessTokensPageModule } from './page/page.module';
 export { PageLogin } from './page/page.options';
+export { PageSignInDto } from './page/dto/page-session.dto';
 export type { PersonalAccessTokensPageOptions, PageLoginResult } from './page/page.options';
 export { CookieCredentials } from './auth/cookie-credentials';

@@ -34,6 +34,26 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+const CONNECTION_LOST_CODES = new Set(['ECONNRESET', 'EPIPE', 'PROTOCOL_CONNECTION_LOST']);
+
+/**
+ * Whether a query failed because its pooled connection had been closed under it: by the server
+ * (its `wait_timeout` passed while the connection sat idle, or it restarted) or by the network.
+ * mysql2 drops such a connection from its pool, so the next query gets a fresh one. Whether a
+ * write took effect is unknown: rerun only what is safe to run twice, such as a read.
+ *
+ * @example
+ * const count = await users.count().catch((error) => (isConnectionLost(error) ? users.count() : Promise.reject(error)));
+ */
+export function isConnectionLost(error: unknown): boolean {
+  for (let current = error as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown } | undefined, depth = 0; current && depth < 4; depth++) {
+    if (typeof current.code === 'string' && CONNECTION_LOST_CODES.has(current.code)) return true;
+    if (typeof current.message === 'string' && /connection is in closed state/i.test(current.message)) return true;
+    current = (current.driverError ?? current.cause) as typeof current;
+  }
+  return false;
+}
+
 /**
  * Error numbers of a transaction the server rolled back so that it can be run again: MySQL and
  * MariaDB (1213, 1205) and TiDB's optimistic transactions (9007 write conflict, 8002 a locking read

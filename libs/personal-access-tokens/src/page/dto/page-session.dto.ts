@@ -1,6 +1,16 @@
 import { Transform } from 'class-transformer';
 import { IsString, Length, MaxLength } from 'class-validator';
 
+/**
+ * An email and password sign-in body: the page's `POST <path>/api/session`, and a host app's own
+ * login route when it extends this class (so both validate alike). The email is trimmed and lower-cased.
+ *
+ * @example
+ * export class LoginDto extends PageSignInDto {}
+ *
+ * @Post('auth/login')
+ * login(@Body() body: LoginDto) { ... }
+ */
 export class PageSignInDto {
   /** @example "admin@example.com" */
   @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, query, type Page, type Session, type Token, type User } from './api';
 import { explain } from './errors';
-import { Expires, exportTokens, LastUsed, Pager, ScopeList, When } from './TokensTable';
-import { Alert, ConfirmDialog, Progress, StatusBadge } from './ui';
+import { ExportProgress, exportTokens, TokenCells, TokenListTable } from './TokenList';
+import { Alert, ConfirmDialog } from './ui';
 
 const ADMIN_TOKENS = '/admin/personal-access-tokens';
 
@@ -198,84 +198,53 @@ export function Admin({ session }: { session: Session }) {
           </button>
         </div>
       )}
-      {data === null ? (
-        <p role="status">Loading tokens…</p>
-      ) : data.total === 0 ? (
-        <p className="empty">No token matches these filters.</p>
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table className="tokens">
-              <caption className="visually-hidden">Everyone's personal access tokens</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Owner</th>
-                  <th scope="col">Name</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Scopes</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.items.map((token) => (
-                  <tr key={token.id}>
-                    <td className="nowrap">{ownerOf(token.userId)}</td>
-                    <td>
-                      <span className="token-name">{token.name}</span>
-                      {token.description && <div className="muted small-text">{token.description}</div>}
-                    </td>
-                    <td>
-                      <StatusBadge status={token.status} />
-                    </td>
-                    <td>
-                      <ScopeList scopes={token.scopes} />
-                    </td>
-                    <td>
-                      <When value={token.createdAt} />
-                    </td>
-                    <td>
-                      <Expires token={token} compact />
-                    </td>
-                    <td>
-                      <LastUsed token={token} compact />
-                    </td>
-                    <td className="row-actions">
-                      {token.status !== 'revoked' && (
-                        <button
-                          type="button"
-                          className="button small danger-outline"
-                          aria-label={`Revoke ${token.name} of ${ownerOf(token.userId)}`}
-                          onClick={() => setConfirm({ kind: 'token', token })}
-                        >
-                          Revoke
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={page} pageSize={20} total={data.total} onPage={setPage} />
-        </>
-      )}
+      <TokenListTable
+        data={data}
+        caption="Everyone's personal access tokens"
+        empty={<p className="empty">No token matches these filters.</p>}
+        columns={
+          <>
+            <th scope="col">Owner</th>
+            <th scope="col">Name</th>
+            <th scope="col">Status</th>
+            <th scope="col">Scopes</th>
+            <th scope="col">Created</th>
+            <th scope="col">Expires</th>
+            <th scope="col">Last used</th>
+          </>
+        }
+        row={(token) => (
+          <tr key={token.id}>
+            <td className="nowrap">{ownerOf(token.userId)}</td>
+            <td>
+              <span className="token-name">{token.name}</span>
+              {token.description && <div className="muted small-text">{token.description}</div>}
+            </td>
+            <TokenCells token={token} />
+            <td className="row-actions">
+              {token.status !== 'revoked' && (
+                <button
+                  type="button"
+                  className="button small danger-outline"
+                  aria-label={`Revoke ${token.name} of ${ownerOf(token.userId)}`}
+                  onClick={() => setConfirm({ kind: 'token', token })}
+                >
+                  Revoke
+                </button>
+              )}
+            </td>
+          </tr>
+        )}
+        page={page}
+        pageSize={20}
+        onPage={setPage}
+      />
       <div className="actions bottom">
         <button type="button" className="button" onClick={runExport} disabled={!data?.total || exporting !== null}>
           Export as CSV
         </button>
       </div>
-      {exporting && (
-        <Progress
-          label={`Exporting tokens: ${exporting.done} of ${exporting.total}`}
-          value={exporting.done}
-          max={Math.max(1, exporting.total)}
-        />
-      )}
+      <ExportProgress exporting={exporting} />
       <ConfirmDialog
         open={confirm !== null}
         title={

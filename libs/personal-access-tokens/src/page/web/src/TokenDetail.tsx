@@ -4,7 +4,7 @@ import { useScopeCatalog } from './CreateToken';
 import { explain, type FieldErrors } from './errors';
 import { describeAction, formatDateTime, fromNow, saveFile } from './format';
 import { follow, href, navigate } from './router';
-import { Expires, LastUsed } from './TokensTable';
+import { Expires, LastUsed } from './TokenList';
 import {
   Alert,
   ConfirmDialog,
