@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { isLockWaitTimeout, isRetryableConflict } from './database-errors';
 import { onGalera } from './raw-entity';
 
@@ -15,6 +15,15 @@ export interface UnitOfWorkOptions {
    * carries no request's audit event, which belongs with the request's own change instead.
    */
   bookkeeping?: boolean;
+}
+
+/**
+ * The rows a query inside a unit of work selects, locked (FOR UPDATE) until it ends, so that what
+ * it then changes is what it read. SQLite has no row locks and needs none: the unit of work runs
+ * its write transactions one at a time.
+ */
+export function lockedForUpdate<T extends ObjectLiteral>(builder: SelectQueryBuilder<T>): SelectQueryBuilder<T> {
+  return builder.dataSource.options.type === 'better-sqlite3' ? builder : builder.setLock('pessimistic_write');
 }
 
 /** How often a transaction aborted by a conflict is run again before the caller gets the error (a 503). */

@@ -25,6 +25,11 @@ interface RouteRequirements {
   requirement: ScopeRequirement | undefined;
 }
 
+/** Ids are UUIDs, which compare in any case (as `ParseIdPipe` reads them). */
+function sameId(id: string, param: string | undefined): boolean {
+  return param !== undefined && id.toLowerCase() === param.toLowerCase();
+}
+
 @Injectable()
 export class ScopesGuard implements CanActivate {
   private readonly routes = new RouteMetadataCache<RouteRequirements>((targets) => ({
@@ -57,10 +62,9 @@ export class ScopesGuard implements CanActivate {
       if (principal.token) throw this.insufficientScope([]);
       return true;
     }
-    if (requirement.selfParam && principal.token && principal.token.id === request.params?.[requirement.selfParam]) {
-      return true;
-    }
-    if (required.some((scope) => !this.grants(principal, scope))) throw this.insufficientScope(required);
+    // A token acting on itself needs no scope of its own for it, but its owner's role still must grant it.
+    const onItself = !!requirement.selfParam && !!principal.token && sameId(principal.token.id, request.params?.[requirement.selfParam]);
+    if (required.some((scope) => !this.grants(principal, scope, onItself))) throw this.insufficientScope(required);
     return true;
   }
 
@@ -70,9 +74,10 @@ export class ScopesGuard implements CanActivate {
     return requirement.scopes.map((scope) => (entityId ? `${scope}:${entityId}` : scope));
   }
 
-  protected grants(principal: Principal, scope: string): boolean {
+  /** The role grants `scope` and, unless the token acts on itself, so does the calling token. */
+  protected grants(principal: Principal, scope: string, onItself = false): boolean {
     if (!isGranted(scope, principal.user.scopes)) return false;
-    return !principal.token || isGranted(scope, principal.token.scopes);
+    return !principal.token || onItself || isGranted(scope, principal.token.scopes);
   }
 
   protected insufficientScope(required: string[]): ForbiddenError {

@@ -9,6 +9,12 @@ import { EntityManager } from 'typeorm';
 export interface CompanionCredentialStore {
   /** Ends every live credential of the user inside `manager`'s transaction; answers how many. */
   endAllOf(manager: EntityManager, userId: string, now: Date): Promise<number>;
+  /**
+   * Whether the user's credential with this id is live (not ended, not expired), read inside
+   * `manager`'s transaction with a lock on it where the database has one. Changes made with such
+   * a credential re-check it there (see `CallerTransactions`); a store without it vouches for none.
+   */
+  isLive?(manager: EntityManager, userId: string, id: string, now: Date): Promise<boolean>;
   /** Deletes at most `limit` credentials that can never be used again; answers how many. */
   purgeDead(manager: EntityManager, now: Date, limit: number): Promise<number>;
 }
@@ -30,6 +36,12 @@ export class CompanionCredentials {
 
   all(): readonly CompanionCredentialStore[] {
     return this.stores;
+  }
+
+  /** Whether some store holds this credential of the user, live. */
+  async isLive(manager: EntityManager, userId: string, id: string, now: Date): Promise<boolean> {
+    for (const store of this.stores) if (await store.isLive?.(manager, userId, id, now)) return true;
+    return false;
   }
 
   async endAllOf(manager: EntityManager, userId: string, now: Date): Promise<number> {

@@ -1,5 +1,5 @@
 import { DEFAULT_POLICY } from '../core/personal-access-tokens.options';
-import { resolveExpiry } from './token-expiry';
+import { assertWithinCallerExpiry, resolveExpiry } from './token-expiry';
 
 const now = new Date('2026-01-01T00:00:00.000Z');
 const days = (n: number) => new Date(now.getTime() + n * 86_400_000);
@@ -31,9 +31,11 @@ describe('resolveExpiry', () => {
 
   it('never outlives the token that asks', () => {
     const caller = { id: 't', name: 'ci', scopes: [], expiresAt: days(7) };
-    expect(resolveExpiry({ expiresIn: '1d' }, DEFAULT_POLICY, now, caller)).toEqual(days(1));
-    expect(() => resolveExpiry({ expiresIn: '30d' }, DEFAULT_POLICY, now, caller)).toThrow(/outlives/);
-    const policy = { ...DEFAULT_POLICY, allowNoExpiry: true };
-    expect(() => resolveExpiry({ expiresAt: null }, policy, now, caller)).toThrow(/outlives/);
+    expect(() => assertWithinCallerExpiry(days(1), caller)).not.toThrow();
+    expect(() => assertWithinCallerExpiry(days(7), caller)).not.toThrow();
+    expect(() => assertWithinCallerExpiry(days(30), caller)).toThrow(/outlives/);
+    expect(() => assertWithinCallerExpiry(null, caller)).toThrow(/outlives/);
+    expect(() => assertWithinCallerExpiry(days(1), { ...caller, expiresAt: new Date(NaN) })).toThrow(/outlives/);
+    expect(() => assertWithinCallerExpiry(null, { ...caller, expiresAt: null })).not.toThrow();
   });
 });

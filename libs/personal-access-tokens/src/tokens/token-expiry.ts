@@ -17,12 +17,11 @@ export interface ExpiryRequest {
 }
 
 /**
- * When a new (or newly rotated/regenerated) secret expires, by the policy and, for a request made
- * with a PAT, never after that token itself expires. The one place an expiry request becomes a
- * date: it re-checks its input (library callers such as `TokensService.mint` bypass the HTTP
- * validation), and a caller's expiry it cannot read counts as already past.
+ * When a new (or newly rotated/regenerated) secret expires, by the policy. The one place an expiry
+ * request becomes a date: it re-checks its input (library callers such as `TokensService.mint`
+ * bypass the HTTP validation). That a PAT caller's own expiry bounds it is `SecretIssuancePolicy`'s rule.
  */
-export function resolveExpiry(request: ExpiryRequest, policy: TokenPolicy, now: Date, callerToken?: PrincipalToken): Date | null {
+export function resolveExpiry(request: ExpiryRequest, policy: TokenPolicy, now: Date): Date | null {
   assertReadable(request);
   if (request.expiresIn !== undefined && request.expiresAt !== undefined) {
     throw new BadRequestError('expiry_conflict', 'Give either expiresIn or expiresAt, not both', [
@@ -56,14 +55,17 @@ export function resolveExpiry(request: ExpiryRequest, policy: TokenPolicy, now: 
       { field: 'expiresAt', reason: `must be within ${policy.maxLifetimeDays} days` },
     ]);
   }
-  if (callerToken && callerToken.expiresAt !== null) {
-    const callerExpiry = callerToken.expiresAt.getTime();
-    // Written so that an unreadable caller expiry (NaN) refuses too.
-    if (expiresAt === null || !(expiresAt.getTime() <= callerExpiry)) {
-      throw new ForbiddenError('token_escalation', 'A token cannot create or renew a token that outlives itself');
-    }
-  }
   return expiresAt;
+}
+
+/** A request made with a PAT never gets a secret that outlives that token; an unreadable caller expiry counts as past. */
+export function assertWithinCallerExpiry(expiresAt: Date | null, callerToken: PrincipalToken | undefined): void {
+  if (!callerToken || callerToken.expiresAt === null) return;
+  const callerExpiry = callerToken.expiresAt.getTime();
+  // Written so that an unreadable caller expiry (NaN) refuses too.
+  if (expiresAt === null || !(expiresAt.getTime() <= callerExpiry)) {
+    throw new ForbiddenError('token_escalation', 'A token cannot create or renew a token that outlives itself');
+  }
 }
 
 function assertReadable(request: ExpiryRequest): void {

@@ -75,7 +75,7 @@ export class TokensController {
   @Endpoint({ operationId: 'deleteAllPersonalAccessTokens', scopes: [WRITE] })
   @ApiNoContentResponse()
   async deleteAll(@Auth() principal: Principal): Promise<void> {
-    await this.tokens.deleteAll(principal.user.id);
+    await this.tokens.deleteAll(principal);
   }
 
   /**
@@ -130,7 +130,7 @@ export class TokensController {
   @Endpoint({ ...OWN_TOKEN, operationId: 'deletePersonalAccessToken', scopes: [WRITE], scopeOptions: { selfParam: 'id' } })
   @ApiNoContentResponse()
   delete(@Auth() principal: Principal, @Param('id', uuid) id: string): Promise<void> {
-    return this.tokens.delete(principal.user.id, id);
+    return this.tokens.delete(principal, id);
   }
 
   /**
@@ -142,7 +142,7 @@ export class TokensController {
   @HttpCode(200)
   @Endpoint({ ...OWN_TOKEN, operationId: 'revokePersonalAccessToken', scopes: [WRITE], scopeOptions: { selfParam: 'id' } })
   revoke(@Auth() principal: Principal, @Param('id', uuid) id: string): Promise<TokenResponseDto> {
-    return this.tokens.revoke(principal.user.id, id);
+    return this.tokens.revoke(principal, id);
   }
 
   /**
@@ -242,7 +242,7 @@ export class TokensController {
   @Endpoint({ ...OWN_TOKEN, operationId: 'removeAllPersonalAccessTokenScopes', scopes: [WRITE] })
   @ApiNoContentResponse()
   removeAllScopes(@Auth() principal: Principal, @Param('id', uuid) id: string): Promise<void> {
-    return this.tokens.removeAllScopes(principal.user.id, id);
+    return this.tokens.removeAllScopes(principal, id);
   }
 
   /** Remove one scope from a personal access token */
@@ -257,6 +257,6 @@ export class TokensController {
   })
   @ApiNoContentResponse()
   removeScope(@Auth() principal: Principal, @Param('id', uuid) id: string, @Param('scope') scope: string): Promise<void> {
-    return this.tokens.removeScope(principal.user.id, id, scope);
+    return this.tokens.removeScope(principal, id, scope);
   }
 }

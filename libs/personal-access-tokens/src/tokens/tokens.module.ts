@@ -4,6 +4,7 @@ import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.opt
 import { ScopesModule } from '../scopes/scopes.module';
 import { AdminTokensController } from './admin/admin-tokens.controller';
 import { AdminTokensService } from './admin/admin-tokens.service';
+import { CallerTransactions } from './caller-transactions.service';
 import { CompanionCredentials } from './companion-credentials';
 import { ExpiryJob } from './expiry/expiry-job';
 import { LeakedCredentialsController } from './leaked-credentials/leaked-credentials.controller';
@@ -11,6 +12,7 @@ import { LeakedCredentialsService } from './leaked-credentials/leaked-credential
 import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
 import { PersonalAccessToken } from './personal-access-token.entity';
 import { RetiredTokenDigest } from './retired-token-digest.entity';
+import { SecretIssuancePolicy } from './secret-issuance.policy';
 import { TokenHasher } from './token-hasher';
 import { TokensController } from './tokens.controller';
 import { TokensService } from './tokens.service';
@@ -32,6 +34,8 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
   providers: [
     { provide: TokenHasher, inject: [PAT_OPTIONS], useFactory: (options: ResolvedOptions) => new TokenHasher(options.peppers) },
     CompanionCredentials,
+    CallerTransactions,
+    SecretIssuancePolicy,
     TokensService,
     AdminTokensService,
     LeakedCredentialsService,

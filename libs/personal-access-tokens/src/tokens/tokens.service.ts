@@ -10,11 +10,13 @@ import { BadRequestError } from '../core/domain-error';
 import { Page } from '../core/pagination.dto';
 import { TokenEvent, TokenEvents, TokenEventType } from '../core/token-events';
 import { hydrate, readRows, tableOf } from '../core/raw-entity';
-import { UnitOfWork } from '../core/unit-of-work';
+import { lockedForUpdate, UnitOfWork } from '../core/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { GrantRules } from '../scopes/grant-rules';
 import { parseScope } from '../scopes/scope';
 import { UserDirectory } from '../core/user-directory';
+import { CallerTransactions, TokenActor } from './caller-transactions.service';
+import { SecretIssuancePolicy } from './secret-issuance.policy';
 import {
   CreatedTokenResponseDto,
   CreateTokenDto,
@@ -54,13 +56,14 @@ export interface VerifiedToken extends PrincipalToken {
   row?: TokenRow;
 }
 
-/** The caller of a token operation: the user (as the directory sees them) and, for a PAT, that token. */
-export type TokenActor = Pick<Principal, 'user' | 'token'>;
+export type { TokenActor } from './caller-transactions.service';
 
 /**
  * The lifecycle of personal access tokens. Every query carries the owner's id, so another
- * user's token is simply not found; every check-then-act is a conditional update or runs under
- * the unit of work's lock.
+ * user's token is simply not found; every change runs in a `CallerTransactions` transaction
+ * (under the owner's lock, with the calling credential re-checked), and every check-then-act
+ * is a conditional write or runs under that lock. Every secret is handed out under
+ * `SecretIssuancePolicy`.
  */
 @Injectable()
 export class TokensService implements BeforeApplicationShutdown {
@@ -81,13 +84,16 @@ export class TokensService implements BeforeApplicationShutdown {
     private readonly clock: Clock,
     private readonly events: TokenEvents,
     @Inject(UserDirectory) private readonly directory: UserDirectory,
+    private readonly callers: CallerTransactions,
+    private readonly issuance: SecretIssuancePolicy,
   ) {}
 
   async create(actor: TokenActor, input: CreateTokenDto): Promise<CreatedTokenResponseDto> {
     const scopes = [...new Set(input.scopes)];
-    this.grantRules.assertGrantable(actor, scopes);
+    this.grantRules.assertKnown(scopes);
     const now = this.clock.now();
-    const expiresAt = resolveExpiry(input, this.options.policy, now, actor.token);
+    const expiresAt = resolveExpiry(input, this.options.policy, now);
+    (await this.issuance.issuerFor(actor)).assertMayReceive({ scopes, expiresAt });
     const secret = generateTokenSecret(this.options.tokenPrefix);
     const token: PersonalAccessToken = {
       id: randomUUID(),
@@ -105,17 +111,14 @@ export class TokensService implements BeforeApplicationShutdown {
       lastUsedIp: null,
     };
     await this.withNameCheck(input.name, () =>
-      this.unitOfWork.run(
-        async (manager) => {
-          await this.assertBelowCap(manager, actor.user.id, now);
-          await manager.insert(PersonalAccessToken, token);
-          await manager.insert(
-            PersonalAccessTokenScope,
-            scopes.map((scope) => ({ tokenId: token.id, scope })),
-          );
-        },
-        { lock: this.userLock(actor.user.id) },
-      ),
+      this.callers.run(actor, async (manager) => {
+        await this.assertBelowCap(manager, actor.user.id, now);
+        await manager.insert(PersonalAccessToken, token);
+        await manager.insert(
+          PersonalAccessTokenScope,
+          scopes.map((scope) => ({ tokenId: token.id, scope })),
+        );
+      }),
     );
     await this.publish('token.created', actor.user.id, token, now, { scopes, expiresAt });
     return { ...toTokenResponse(token, scopes, now), token: secret };
@@ -163,7 +166,7 @@ export class TokensService implements BeforeApplicationShutdown {
     if (scopes) this.grantRules.assertGrantable(actor, scopes);
     const userId = actor.user.id;
     await this.withNameCheck(changes.name ?? '', () =>
-      this.unitOfWork.run(async (manager) => {
+      this.callers.run(actor, async (manager) => {
         await this.findOwned(manager, userId, id);
         const patch: Partial<PersonalAccessToken> = {};
         if (changes.name !== undefined) Object.assign(patch, { name: changes.name, nameKey: tokenNameKey(changes.name) });
@@ -183,10 +186,11 @@ export class TokensService implements BeforeApplicationShutdown {
     return updated;
   }
 
-  /** Revoked at once; revoking a revoked token changes nothing. */
-  async revoke(userId: string, id: string): Promise<TokenResponseDto> {
+  /** Revoked at once; revoking a revoked token changes nothing (and announces nothing). */
+  async revoke(actor: TokenActor, id: string): Promise<TokenResponseDto> {
+    const userId = actor.user.id;
     const now = this.clock.now();
-    const result = await this.unitOfWork.run(async (manager) => {
+    const result = await this.callers.run(actor, async (manager) => {
       await this.findOwned(manager, userId, id);
       return manager.update(PersonalAccessToken, { id, userId, status: Not('revoked') }, { status: 'revoked', revokedAt: now });
     });
@@ -195,20 +199,27 @@ export class TokensService implements BeforeApplicationShutdown {
     return revoked;
   }
 
-  async delete(userId: string, id: string): Promise<void> {
-    const token = await this.unitOfWork.run(async (manager) => {
+  /** Of concurrent deletions of one token, the one whose delete removed the row answers; the others find nothing (404). */
+  async delete(actor: TokenActor, id: string): Promise<void> {
+    const userId = actor.user.id;
+    const token = await this.callers.run(actor, async (manager) => {
       const found = await this.findOwned(manager, userId, id);
-      await manager.delete(PersonalAccessToken, { id, userId });
+      const result = await manager.delete(PersonalAccessToken, { id, userId });
+      if (result.affected !== 1) throw new TokenNotFoundError();
       return found;
     });
     await this.publish('token.deleted', userId, token, this.clock.now());
   }
 
-  /** Deletes every token of the user; answers how many there were. */
-  async deleteAll(userId: string): Promise<number> {
-    const tokens = await this.unitOfWork.run(async (manager) => {
-      const found = await manager.find(PersonalAccessToken, { where: { userId } });
-      await manager.delete(PersonalAccessToken, { userId });
+  /** Deletes every token of the user; answers how many this call deleted. */
+  async deleteAll(actor: TokenActor): Promise<number> {
+    const userId = actor.user.id;
+    const tokens = await this.callers.run(actor, async (manager) => {
+      // Locked, so that the rows announced below are exactly the rows this delete removed.
+      const found = await lockedForUpdate(
+        manager.createQueryBuilder(PersonalAccessToken, 't').where('t.userId = :userId', { userId }),
+      ).getMany();
+      if (found.length) await manager.delete(PersonalAccessToken, { id: In(found.map((t) => t.id)), userId });
       return found;
     });
     const now = this.clock.now();
@@ -226,9 +237,11 @@ export class TokensService implements BeforeApplicationShutdown {
     const now = this.clock.now();
     const secret = generateTokenSecret(this.options.tokenPrefix);
     const digest = this.hasher.digest(secret);
-    const expiresAt = resolveExpiry(input, this.options.policy, now, actor.token);
-    await this.unitOfWork.run(async (manager) => {
+    const expiresAt = resolveExpiry(input, this.options.policy, now);
+    const issuer = await this.issuance.issuerFor(actor);
+    await this.callers.run(actor, async (manager) => {
       const token = await this.findOwned(manager, userId, id);
+      issuer.assertMayReceive({ scopes: await this.scopesOf(manager, id), expiresAt });
       const status = effectiveStatus(token, now);
       if (status !== 'active') throw new TokenNotActiveError('rotated', status);
       if (!token.expiresAt) throw new TokenWithoutExpiryError();
@@ -255,22 +268,22 @@ export class TokensService implements BeforeApplicationShutdown {
     const userId = actor.user.id;
     const now = this.clock.now();
     const secret = generateTokenSecret(this.options.tokenPrefix);
-    const expiresAt = resolveExpiry(input, this.options.policy, now, actor.token);
-    await this.unitOfWork.run(
-      async (manager) => {
-        const token = await this.findOwned(manager, userId, id);
-        if (effectiveStatus(token, now) === 'active') throw new TokenNotActiveError('regenerated', 'active');
-        await this.assertBelowCap(manager, userId, now);
-        const result = await manager.update(
-          PersonalAccessToken,
-          { id, userId, digest: token.digest },
-          // rotatedAt stays: regenerating must not reopen the rotation interval.
-          { digest: this.hasher.digest(secret), status: 'active', expiresAt, revokedAt: null },
-        );
-        if (result.affected !== 1) throw new RotationConflictError();
-      },
-      { lock: this.userLock(userId) },
-    );
+    const expiresAt = resolveExpiry(input, this.options.policy, now);
+    const issuer = await this.issuance.issuerFor(actor);
+    await this.callers.run(actor, async (manager) => {
+      const token = await this.findOwned(manager, userId, id);
+      // The kept scopes against the owner's role as it is now, not as it was when they were granted.
+      issuer.assertMayReceive({ scopes: await this.scopesOf(manager, id), expiresAt });
+      if (effectiveStatus(token, now) === 'active') throw new TokenNotActiveError('regenerated', 'active');
+      await this.assertBelowCap(manager, userId, now);
+      const result = await manager.update(
+        PersonalAccessToken,
+        { id, userId, digest: token.digest },
+        // rotatedAt stays: regenerating must not reopen the rotation interval.
+        { digest: this.hasher.digest(secret), status: 'active', expiresAt, revokedAt: null },
+      );
+      if (result.affected !== 1) throw new RotationConflictError();
+    });
     const regenerated = await this.get(userId, id);
     await this.publish('token.regenerated', userId, regenerated, now, { expiresAt });
     return { ...regenerated, token: secret };
@@ -285,26 +298,24 @@ export class TokensService implements BeforeApplicationShutdown {
   /** Grants one more scope; `added` is false when the token already had it (nothing changed). */
   async addScope(actor: TokenActor, id: string, scope: string): Promise<{ added: boolean; scopes: TokenScopesDto }> {
     this.grantRules.assertGrantable(actor, [scope], 'scope');
-    const added = await this.unitOfWork.run(
-      async (manager) => {
-        await this.findOwned(manager, actor.user.id, id);
-        if (!(await manager.exists(PersonalAccessTokenScope, { where: { tokenId: id, scope } }))) {
-          if ((await manager.count(PersonalAccessTokenScope, { where: { tokenId: id } })) >= MAX_SCOPES_PER_TOKEN) {
-            throw new BadRequestError('too_many_scopes', `A token has at most ${MAX_SCOPES_PER_TOKEN} scopes`);
-          }
-          await manager.insert(PersonalAccessTokenScope, { tokenId: id, scope });
-          return true;
+    const added = await this.callers.run(actor, async (manager) => {
+      await this.findOwned(manager, actor.user.id, id);
+      if (!(await manager.exists(PersonalAccessTokenScope, { where: { tokenId: id, scope } }))) {
+        if ((await manager.count(PersonalAccessTokenScope, { where: { tokenId: id } })) >= MAX_SCOPES_PER_TOKEN) {
+          throw new BadRequestError('too_many_scopes', `A token has at most ${MAX_SCOPES_PER_TOKEN} scopes`);
         }
-        return false;
-      },
-      { lock: this.userLock(actor.user.id) },
-    );
+        await manager.insert(PersonalAccessTokenScope, { tokenId: id, scope });
+        return true;
+      }
+      return false;
+    });
     if (added) await this.publishScopeChange(actor.user.id, id, { added: scope });
     return { added, scopes: await this.listScopes(actor.user.id, id) };
   }
 
-  async removeScope(userId: string, id: string, scope: string): Promise<void> {
-    await this.unitOfWork.run(async (manager) => {
+  async removeScope(actor: TokenActor, id: string, scope: string): Promise<void> {
+    const userId = actor.user.id;
+    await this.callers.run(actor, async (manager) => {
       await this.findOwned(manager, userId, id);
       // Not a scope (a pasted secret, say): no token holds it, and it goes into no query or log.
       if (!parseScope(scope)) throw new ScopeNotOnTokenError();
@@ -314,8 +325,9 @@ export class TokensService implements BeforeApplicationShutdown {
     await this.publishScopeChange(userId, id, { removed: scope });
   }
 
-  async removeAllScopes(userId: string, id: string): Promise<void> {
-    await this.unitOfWork.run(async (manager) => {
+  async removeAllScopes(actor: TokenActor, id: string): Promise<void> {
+    const userId = actor.user.id;
+    await this.callers.run(actor, async (manager) => {
       await this.findOwned(manager, userId, id);
       await manager.delete(PersonalAccessTokenScope, { tokenId: id });
     });
@@ -470,8 +482,8 @@ export class TokensService implements BeforeApplicationShutdown {
     }
   }
 
-  private userLock(userId: string): string {
-    return `pat:user:${userId}`;
+  private async scopesOf(manager: EntityManager, id: string): Promise<string[]> {
+    return (await manager.find(PersonalAccessTokenScope, { where: { tokenId: id } })).map((row) => row.scope);
   }
 
   /** One token and its scopes in one plain query: verification and `/self` run this per request. */

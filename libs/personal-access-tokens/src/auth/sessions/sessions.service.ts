@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, In, IsNull, Repository } from 'typeorm';
 import { Clock } from '../../core/clock';
-import { UnitOfWork } from '../../core/unit-of-work';
+import { lockedForUpdate, UnitOfWork } from '../../core/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../../core/personal-access-tokens.options';
 import { CompanionCredentials, CompanionCredentialStore } from '../../tokens/companion-credentials';
 import { generateTokenSecret, hasValidTokenFormat } from '../../tokens/token-format';
@@ -56,6 +56,15 @@ export class SessionsService implements OnModuleInit, CompanionCredentialStore {
     const session = await this.sessions.findOne({ where: { digest: In(this.hasher.candidateDigests(secret)) } });
     if (!session || session.revokedAt || session.expiresAt <= this.clock.now()) return null;
     return session;
+  }
+
+  async isLive(manager: EntityManager, userId: string, id: string, now: Date): Promise<boolean> {
+    const query = manager
+      .createQueryBuilder(Session, 's')
+      .select('s.id')
+      .where('s.id = :id AND s.userId = :userId', { id, userId })
+      .andWhere('s.revokedAt IS NULL AND s.expiresAt > :now', { now });
+    return (await lockedForUpdate(query).getOne()) !== null;
   }
 
   async revoke(id: string): Promise<void> {

@@ -4,7 +4,8 @@ import { In, Not, Repository } from 'typeorm';
 import { Clock } from '../../core/clock';
 import { Page } from '../../core/pagination.dto';
 import { TokenEvents } from '../../core/token-events';
-import { UnitOfWork } from '../../core/unit-of-work';
+import { lockedForUpdate, UnitOfWork } from '../../core/unit-of-work';
+import { userLock } from '../caller-transactions.service';
 import { TokenResponseDto } from '../dto/token.dto';
 import { PersonalAccessTokenScope } from '../personal-access-token-scope.entity';
 import { PersonalAccessToken } from '../personal-access-token.entity';
@@ -63,10 +64,15 @@ export class AdminTokensService {
   async revokeAllForUser(adminUserId: string, userId: string): Promise<UserCredentialsRevokedDto> {
     if (!(await this.directory.findById(userId))) throw new UserNotFoundError();
     const now = this.clock.now();
-    // The same lock name as token creation takes, so no token is created half-way through.
+    // The lock every change to the user's tokens takes (`CallerTransactions`): a request in flight
+    // with one of these credentials either committed before this, or is refused after it.
     const { revoked, endedSessions } = await this.unitOfWork.run(
       async (manager) => {
-        const live = await manager.find(PersonalAccessToken, { where: { userId, status: Not('revoked') } });
+        // Locked, so that the tokens counted and announced are exactly those this call revoked
+        // (an owner's own revoke does not take the user's lock).
+        const live = await lockedForUpdate(
+          manager.createQueryBuilder(PersonalAccessToken, 't').where("t.userId = :userId AND t.status <> 'revoked'", { userId }),
+        ).getMany();
         if (live.length) {
           await manager.update(
             PersonalAccessToken,
@@ -76,7 +82,7 @@ export class AdminTokensService {
         }
         return { revoked: live, endedSessions: await this.companions.endAllOf(manager, userId, now) };
       },
-      { lock: `pat:user:${userId}` },
+      { lock: userLock(userId) },
     );
     for (const token of revoked) await this.publishRevoked(adminUserId, token, now);
     return { userId, revokedTokens: revoked.length, endedSessions };
