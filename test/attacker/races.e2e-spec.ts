@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditWriter, TokenEvent, TokenEvents } from '../../libs/personal-access-tokens/src';
 import { SECOND } from '../support/fake-clock';
 import { Response, TestApp, TestUser } from '../support/test-app';
-import { testDatabases } from '../support/test-database';
+import { TestDatabase, testDatabases } from '../support/test-database';
 
 const BASE = '/user/me/personal-access-tokens';
 const WRITE = 'personal_access_tokens:write';
@@ -52,7 +53,7 @@ describeOnMariaDb('attacker: races on $name', (kind) => {
     it.each(['session', 'personal access token'])(
       'creates by a %s: each either committed first and is revoked, or is refused with 401',
       async (credential) => {
-        for (let round = 0; round < 5; round++) {
+        for (let round = 0; round < 8; round++) {
           const victim = await t.createUser('member');
           const caller =
             credential === 'session' ? victim.session : (await t.mintToken(victim.session, { scopes: [WRITE, 'reports:read'] })).token;
@@ -191,5 +192,56 @@ describeOnMariaDb('attacker: races on $name', (kind) => {
     expect(answers.filter((a) => a.status !== 200 && ![401, 409].includes(a.status))).toEqual([]);
     expect(eventsOf('token.rotated', [token.id])).toHaveLength(1);
     expect((await t.get(`${BASE}/self`, { token: winners[0].body.token })).status).toBe(200);
+  });
+});
+
+/**
+ * The same race made deterministic: another instance still trusts the revoked PAT from its
+ * verification cache (bounded staleness, `verificationCacheTtlSeconds`), as a request in flight
+ * would. What it may not do is change anything with it.
+ */
+describeOnMariaDb('attacker: revoke-all seen late by a second instance ($name)', (kind) => {
+  let database: TestDatabase;
+  let first: TestApp;
+  let second: TestApp;
+
+  beforeAll(async () => {
+    database = await kind.create();
+    const peppers = [randomBytes(32).toString('hex')];
+    first = await TestApp.start(database, { peppers, verificationCacheTtlSeconds: 60 });
+    second = await TestApp.start(database, { peppers, verificationCacheTtlSeconds: 60 });
+  });
+  afterAll(async () => {
+    await first?.close();
+    await second?.close();
+    await database.drop();
+  });
+
+  it('a PAT revoked on one instance mints, rotates and regenerates nothing on the other', async () => {
+    const admin = await first.loginAdmin();
+    const victim = await first.createUser('member');
+    const pat = await first.mintToken(victim.session, { scopes: [WRITE, 'reports:read'], expiresIn: '30d' });
+    const other = await first.mintToken(victim.session, { scopes: ['reports:read'], expiresIn: '7d' });
+    // The second instance verifies the PAT once and keeps it in its cache.
+    expect((await second.get(`${BASE}/self`, { token: pat.token })).status).toBe(200);
+    const revoked = await first.post(`/admin/users/${victim.id}/personal-access-tokens/revoke`, {}, { token: admin });
+    expect(revoked.body.revokedTokens).toBe(2);
+    const answers = [
+      await second.post(BASE, { name: 'after-revocation', scopes: ['reports:read'], expiresIn: '7d' }, { token: pat.token }),
+      await second.patch(`${BASE}/${other.id}/rotate`, { expiresIn: '1d' }, { token: pat.token }),
+      await second.post(`${BASE}/${other.id}/regenerate`, { expiresIn: '1d' }, { token: pat.token }),
+      await second.post(`${BASE}/${other.id}/scopes`, { scope: 'reports:read:7' }, { token: pat.token }),
+    ];
+    for (const answer of answers) {
+      expect(answer.status).toBe(401);
+      expect(answer.body.code).toBe('invalid_token');
+      expect(answer.body).not.toHaveProperty('token');
+    }
+    const rows = await first.app
+      .get(DataSource)
+      .query("SELECT COUNT(*) AS n FROM personal_access_tokens WHERE user_id = ? AND status = 'active'", [victim.id]);
+    expect(Number(rows[0].n)).toBe(0);
+    const scopes = await first.app.get(DataSource).query('SELECT scope FROM personal_access_token_scopes WHERE token_id = ?', [other.id]);
+    expect(scopes.map((row: { scope: string }) => row.scope)).toEqual(['reports:read']);
   });
 });
