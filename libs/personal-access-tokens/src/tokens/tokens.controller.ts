@@ -160,7 +160,7 @@ export class TokensController {
     optionalBody: RotateTokenDto,
     errors: {
       400: 'Invalid expiry, one the policy refuses, or a token that never expires',
-      403: "Requires scope personal_access_tokens:write (`insufficient_scope`), or an expiry beyond the calling token's own (`token_escalation`)",
+      403: 'Requires scope personal_access_tokens:write (`insufficient_scope`); a token scope your role no longer grants (`scope_not_grantable`); or a scope the calling token does not hold, or an expiry beyond its own (`token_escalation`)',
       404: NOT_YOURS,
       409: 'Not active, rotated too recently, or rotated concurrently',
     },
@@ -184,7 +184,7 @@ export class TokensController {
     optionalBody: RegenerateTokenDto,
     errors: {
       400: 'Invalid expiry, or one the policy refuses',
-      403: "Requires scope personal_access_tokens:write (`insufficient_scope`), or an expiry beyond the calling token's own (`token_escalation`)",
+      403: 'Requires scope personal_access_tokens:write (`insufficient_scope`); a kept scope your role no longer grants (`scope_not_grantable`); or a scope the calling token does not hold, or an expiry beyond its own (`token_escalation`)',
       404: NOT_YOURS,
       409: 'The token is active (rotate it instead), or the live-token cap is reached',
     },
