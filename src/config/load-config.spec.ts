@@ -26,6 +26,28 @@ describe('loadAppConfig', () => {
     expect(loadAppConfig({ DATA_DIR: dir }).peppers).toEqual(first.peppers);
   });
 
+  it('reads TRUST_PROXY as true, false, or a list of IPv4 and IPv6 addresses and CIDRs', () => {
+    const dir = dataDir();
+    expect(loadAppConfig({ DATA_DIR: dir, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadAppConfig({ DATA_DIR: dir }).trustProxy).toBe(false);
+    expect(loadAppConfig({ DATA_DIR: dir, TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,fd00::/8, ::1, loopback' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      'fd00::/8',
+      '::1',
+      'loopback',
+    ]);
+  });
+
+  it.each(['10.0.0.0/33', 'proxy.internal', '300.1.1.1', '10.0.0.1/8/2', 'fd00::/129', '10.0.0.1/', ''])(
+    'names a malformed TRUST_PROXY entry (%p) at start-up',
+    (entry) => {
+      const problems = problemsOf({ DATA_DIR: dataDir(), TRUST_PROXY: `10.0.0.1,${entry}` });
+      expect(problems).toEqual([expect.stringContaining(`"${entry}"`)]);
+      expect(problems[0]).toMatch(/^TRUST_PROXY/);
+    },
+  );
+
   it('requires a configured pepper with MySQL', () => {
     expect(problemsOf({ DATABASE_URL: 'mysql://root@127.0.0.1:3306/pat', DATA_DIR: dataDir() })).toEqual([
       expect.stringMatching(/TOKEN_PEPPER is required/),

@@ -2,6 +2,7 @@ import { DEFAULT_POLICY, ScopeResourceDefinition } from '../../libs/personal-acc
 import { validateCronExpression } from 'cron';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { AppConfig, ConfigError, DatabaseConfig } from './app-config';
 
@@ -33,7 +34,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     productScopes: readScopesFile(env.SCOPES_FILE, problems),
     logLevel: read.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const),
     logSql: read.bool('LOG_SQL', false),
-    trustProxy: readTrustProxy(env.TRUST_PROXY),
+    trustProxy: readTrustProxy(env.TRUST_PROXY, problems),
     loginRateLimit: {
       perIp: read.int('LOGIN_RATE_LIMIT_PER_IP', 30, 1, 100_000),
       failuresPerEmail: read.int('LOGIN_RATE_LIMIT_FAILURES_PER_EMAIL', 10, 1, 100_000),
@@ -156,13 +157,32 @@ function readWebhook(read: EnvReader, problems: string[]): AppConfig['webhook'] 
   return { url, secret, maxAttempts };
 }
 
-function readTrustProxy(value: string | undefined): boolean | string[] {
+/** Names proxy-addr (Fastify's and Express's trust) reads as ranges of their own. */
+const NAMED_PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * `true`, `false`, or a comma-separated list of proxy addresses and CIDRs (IPv4 and IPv6):
+ * only their `X-Forwarded-For` hops are believed. A malformed entry is named at start-up.
+ */
+function readTrustProxy(value: string | undefined, problems: string[]): boolean | string[] {
   if (!value || value === 'false') return false;
   if (value === 'true') return true;
-  return value
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean);
+  const entries = value.split(',').map((v) => v.trim());
+  for (const entry of entries) {
+    if (!isProxyAddress(entry)) {
+      problems.push(`TRUST_PROXY must be true, false, or proxy addresses/CIDRs separated by commas; "${entry}" is none of these`);
+    }
+  }
+  return entries;
+}
+
+function isProxyAddress(entry: string): boolean {
+  if (NAMED_PROXY_RANGES.has(entry)) return true;
+  const [address, bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 function readScopesFile(path: string | undefined, problems: string[]): ScopeResourceDefinition[] {

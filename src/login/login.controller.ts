@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { AuditAction, Auth, Endpoint, ErrorResponseDto, Principal, Public } from '../../libs/personal-access-tokens/src';
+import { AuditAction, Auth, Endpoint, ErrorResponseDto, NoStore, Principal, Public } from '../../libs/personal-access-tokens/src';
 import { LoginDto, LoginResponseDto } from './login.dto';
 import { LoginService } from './login.service';
 
@@ -14,6 +14,7 @@ export class LoginController {
    * @remarks Exchange email and password for a session token. Wrong email and wrong password look the same.
    */
   @Post('login')
+  @NoStore()
   @AuditAction('auth.login', { target: null, bodyFields: ['email'] })
   @Public()
   @HttpCode(200)

@@ -61,6 +61,7 @@ export { WebhookDispatcher, WEBHOOK_EVENT_TYPES } from './tokens/webhooks/webhoo
 export type { WebhookPayload, WebhookRunResult } from './tokens/webhooks/webhook-dispatcher';
 export { signWebhookPayload, verifyWebhookSignature } from './tokens/webhooks/webhook-signature';
 export { AuditAction, SkipAudit } from './core/audit.decorators';
+export { NoStore } from './core/no-store.decorator';
 export type { AuditActionOptions } from './core/audit.decorators';
 export { attributeAuditActor } from './core/audit-context';
 export { AuditEvent } from './audit/audit-event.entity';

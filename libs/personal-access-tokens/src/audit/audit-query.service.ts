@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Readable } from 'node:stream';
 import { Brackets, Repository, SelectQueryBuilder } from 'typeorm';
 import { BadRequestError } from '../core/domain-error';
+import { csvField } from '../core/csv';
 import { AuditEvent } from './audit-event.entity';
 import { AuditWriter } from './audit-writer';
 import { AuditEventDto, AuditEventPageDto, AuditEventQueryDto } from './dto/audit-event.dto';
@@ -133,12 +134,4 @@ function decodeCursor(text: string): Cursor {
   throw new BadRequestError('invalid_cursor', 'The cursor is not one this API handed out', [
     { field: 'cursor', reason: 'is not one this API handed out' },
   ]);
-}
-
-/** RFC 4180 quoting, and a leading quote for anything a spreadsheet would run as a formula. */
-function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  let text = value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

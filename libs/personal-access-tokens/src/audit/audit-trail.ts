@@ -17,6 +17,7 @@ import { AUDIT_STATE, AuditActor, auditOf, auditStorage, RequestAudit } from '..
 import { AuditEvent, AuditOutcome } from './audit-event.entity';
 import { AUDIT_ACTION, AuditActionMetadata, SkipAudit } from '../core/audit.decorators';
 import { AuditWriter, timeOrderedId } from './audit-writer';
+import { boundedDetails } from './audit-details';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const READ_ROUTE_METHODS = new Set([RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS]);
@@ -427,18 +428,9 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     return this.scrubbed(picked);
   }
 
-  /** Strings cut to size, anything shaped like one of our secrets masked. */
+  /** Bounded whatever the input (an event is never lost to its body), secrets masked. */
   private scrubbed(details: Record<string, unknown>): Record<string, unknown> {
-    const clean = (value: unknown, depth: number): unknown => {
-      if (typeof value === 'string') return this.scrub(value.slice(0, 200));
-      if (Array.isArray(value)) return value.slice(0, 50).map((v) => clean(v, depth + 1));
-      if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
-      if (value && typeof value === 'object' && depth < 3) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v, depth + 1)]));
-      }
-      return typeof value === 'number' || typeof value === 'boolean' || value === null ? value : undefined;
-    };
-    return clean(details, 0) as Record<string, unknown>;
+    return boundedDetails(details, (text) => this.scrub(text));
   }
 
   private scrub(text: string): string {

@@ -51,7 +51,9 @@ export class CredentialVerifier {
       const session = await this.sessions.findLive(secret);
       if (!session) throw new InvalidTokenError(this.options.realm);
       const user = await this.directory.findById(session.userId);
-      if (!user?.active) throw new InvalidTokenError(this.options.realm, { userId: session.userId });
+      const cutOff = user?.active && user.sessionsNotBefore;
+      if (!user?.active || (cutOff && session.createdAt <= cutOff))
+        throw new InvalidTokenError(this.options.realm, { userId: session.userId });
       return { user, method: 'session', sessionId: session.id };
     }
     throw new InvalidTokenError(this.options.realm);

@@ -11,11 +11,13 @@ interface RequestLike {
   body?: unknown;
   /** Fastify's underlying Node request: its rawHeaders still hold duplicates that Node dropped. */
   raw?: { rawHeaders?: string[] };
+  /** Express's request is the Node request itself. */
+  rawHeaders?: string[];
 }
 
 /** Node keeps only the first of several Authorization headers; a proxy in front may keep the last. */
 function authorizationHeaderCount(request: RequestLike): number {
-  const raw = request.raw?.rawHeaders ?? [];
+  const raw = request.raw?.rawHeaders ?? request.rawHeaders ?? [];
   let count = 0;
   for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'authorization') count++;
   return count;

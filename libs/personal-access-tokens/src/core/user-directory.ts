@@ -10,6 +10,11 @@ export interface DirectoryUser {
   privileges: readonly string[];
   /** Scope grant patterns of the user's role (see `isGranted`): what it may do and hand on. */
   scopes: readonly string[];
+  /**
+   * Optional: login sessions issued at or before this instant are refused for good (the user was
+   * deactivated then). Reactivating a user does not revive the sessions a deactivation cut off.
+   */
+  sessionsNotBefore?: Date | null;
 }
 
 /**

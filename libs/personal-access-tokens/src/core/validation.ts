@@ -17,10 +17,10 @@ class BoundedValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // A custom parameter (`@Auth()`'s principal) is no input, and is not validated: nothing to walk.
     if (metadata.type === 'custom') return super.transform(value, metadata);
-    if (isNestedDeeperThan(value, MAX_INPUT_DEPTH)) {
-      throw new ValidationFailedError([
-        { field: metadata.data ?? metadata.type, reason: `must not be nested more than ${MAX_INPUT_DEPTH} levels deep` },
-      ]);
+    const tooDeep = fieldNestedDeeperThan(value, MAX_INPUT_DEPTH);
+    if (tooDeep !== undefined) {
+      const field = [metadata.data, tooDeep].filter(Boolean).join('.') || metadata.type;
+      throw new ValidationFailedError([{ field, reason: `must not be nested more than ${MAX_INPUT_DEPTH} levels deep` }]);
     }
     const metatype = metadata.metatype;
     if (metadata.type === 'query' && !metadata.data && metatype && isEmptyObject(value) && this.emptyQueryValid.get(metatype)) {
@@ -40,16 +40,22 @@ function isEmptyObject(value: unknown): boolean {
   return true;
 }
 
-/** Iterative, so that the check itself cannot overflow the stack. */
-function isNestedDeeperThan(value: unknown, limit: number): boolean {
-  const pending: [unknown, number][] = [[value, 0]];
+/**
+ * The top-level field (`''` for the value itself) under which `value` nests deeper than `limit`,
+ * so that the error names it; undefined if none does. Iterative, so that the check itself cannot
+ * overflow the stack.
+ */
+function fieldNestedDeeperThan(value: unknown, limit: number): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (limit <= 0) return '';
+  const pending: [unknown, number, string][] = Object.entries(value).map(([key, child]) => [child, 1, key]);
   while (pending.length) {
-    const [current, depth] = pending.pop()!;
+    const [current, depth, field] = pending.pop()!;
     if (typeof current !== 'object' || current === null) continue;
-    if (depth >= limit) return true;
-    for (const child of Object.values(current)) if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+    if (depth >= limit) return field;
+    for (const child of Object.values(current)) if (typeof child === 'object' && child !== null) pending.push([child, depth + 1, field]);
   }
-  return false;
+  return undefined;
 }
 
 /**

@@ -33,14 +33,20 @@ function header(request: CookieRequest, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** The value of one cookie in a `Cookie` header, or undefined. */
-export function readCookie(request: CookieRequest, name: string): string | undefined {
+/** Every value of one cookie in a `Cookie` header (a browser sends one per matching path and domain). */
+function cookieValues(request: CookieRequest, name: string): string[] {
+  const values: string[] = [];
   for (const part of (header(request, 'cookie') ?? '').split(';')) {
     const at = part.indexOf('=');
-    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+    if (at > 0 && part.slice(0, at).trim() === name) values.push(part.slice(at + 1).trim());
   }
-  return undefined;
+  return values;
 }
+
+/** What a request's cookies say about the session: none, one secret, or several (planted) ones. */
+type SessionCookie = { kind: 'none' } | { kind: 'one'; secret: string } | { kind: 'ambiguous' };
+
+const AMBIGUOUS = 'Send one session cookie: this request carries several';
 
 /**
  * The page's session: a login session secret in an HttpOnly, SameSite=Strict cookie (Secure over
@@ -68,16 +74,38 @@ export class PageSessionCookie extends CookieCredentials {
   }
 
   read(request: CookieRequest): CredentialReading {
-    const secret = this.secretOf(request);
+    const cookie = this.sessionCookieOf(request);
+    if (cookie.kind === 'ambiguous') return { kind: 'invalid', description: AMBIGUOUS };
+    const secret = cookie.kind === 'one' ? cookie.secret : undefined;
     if (secret === undefined) return { kind: 'missing' };
     if (!SAFE_METHODS.has((request.method ?? 'GET').toUpperCase())) this.assertSameOrigin(request, secret);
     return { kind: 'token', token: secret };
   }
 
-  /** The session secret in the cookie; a cookie holding anything else (a PAT, say) counts as none. */
+  /** The session secret in the cookie, if there is exactly one. */
   secretOf(request: CookieRequest): string | undefined {
-    const value = readCookie(request, this.options.cookieName);
-    return value && value.startsWith(this.pat.sessionTokenPrefix) && /^[A-Za-z0-9_]{1,256}$/.test(value) ? value : undefined;
+    const cookie = this.sessionCookieOf(request);
+    return cookie.kind === 'one' ? cookie.secret : undefined;
+  }
+
+  /**
+   * Over HTTPS the cookie is `__Host-<name>` (Secure, Path=/, no Domain): a sibling subdomain or a
+   * plain-HTTP page cannot set one, so a plain `<name>` there is planted and ignored. Over HTTP,
+   * `<name>`. Several values of the cookie that counts (one planted beside the real one, for a
+   * path or a parent domain) are refused, never resolved by order. A value holding anything but
+   * a session secret (a PAT, say) counts as none.
+   */
+  private sessionCookieOf(request: CookieRequest): SessionCookie {
+    const values = new Set(cookieValues(request, this.cookieNameFor(request)));
+    if (values.size > 1) return { kind: 'ambiguous' };
+    const [value] = values;
+    return value && value.startsWith(this.pat.sessionTokenPrefix) && /^[A-Za-z0-9_]{1,256}$/.test(value)
+      ? { kind: 'one', secret: value }
+      : { kind: 'none' };
+  }
+
+  private cookieNameFor(request: CookieRequest): string {
+    return request.protocol === 'https' ? `__Host-${this.options.cookieName}` : this.options.cookieName;
   }
 
   csrfTokenFor(secret: string): string {
@@ -117,7 +145,7 @@ export class PageSessionCookie extends CookieCredentials {
 
   private serialize(value: string, maxAgeSeconds: number, request: CookieRequest): string {
     const secure = request.protocol === 'https' ? '; Secure' : '';
-    return `${this.options.cookieName}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure}`;
+    return `${this.cookieNameFor(request)}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure}`;
   }
 
   /** One per pepper, current first, so that a pepper rotation does not break open pages. */

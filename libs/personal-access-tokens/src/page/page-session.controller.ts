@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Ip, Post, Req, Res, Ty
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { ApiForbiddenResponse, ApiNoContentResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AuditAction } from '../core/audit.decorators';
+import { NoStore } from '../core/no-store.decorator';
 import { Auth, Public } from '../scopes/auth.decorators';
 import { Principal } from '../scopes/principal';
 import { SessionsService } from '../auth/sessions/sessions.service';
@@ -32,6 +33,7 @@ export function createPageSessionController(path: string): Type<unknown> {
 
     /** Sign in with email and password: sets the HttpOnly session cookie. Only from the page's own origin. */
     @Post()
+    @NoStore()
     @Public()
     @HttpCode(200)
     @AuditAction('auth.login', { target: null, bodyFields: ['email'] })
@@ -53,6 +55,7 @@ export function createPageSessionController(path: string): Type<unknown> {
 
     /** The signed-in person, the token policy and the CSRF token for this session. */
     @Get()
+    @NoStore()
     @RequireScopes()
     @AuditAction('page.session', { target: null })
     @ApiUnauthorizedResponse({ description: 'Not signed in', type: ErrorResponseDto })
@@ -84,6 +87,7 @@ export function createPageSessionController(path: string): Type<unknown> {
 
     /** Sign out: ends the session on the server and removes the cookie. */
     @Delete()
+    @NoStore()
     @HttpCode(204)
     @RequireScopes()
     @AuditAction('auth.logout', { target: 'session' })

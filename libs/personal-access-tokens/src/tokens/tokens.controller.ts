@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../core/audit.decorators';
+import { NoStore } from '../core/no-store.decorator';
 import { Auth } from '../scopes/auth.decorators';
 import { Principal } from '../scopes/principal';
 import { ParseIdPipe } from '../core/parse-id.pipe';
@@ -39,6 +40,7 @@ export class TokensController {
    * @remarks The secret is in this response only: store it now.
    */
   @Post()
+  @NoStore()
   @AuditAction('personal_access_token.create', {
     creates: PersonalAccessToken,
     bodyFields: ['name', 'description', 'scopes', 'expiresIn', 'expiresAt'],
@@ -151,6 +153,7 @@ export class TokensController {
    * working at once, and presenting it again revokes the token. A token may rotate itself. The body is optional.
    */
   @Patch(':id/rotate')
+  @NoStore()
   @AuditAction('personal_access_token.rotate', { bodyFields: ['expiresIn', 'expiresAt'] })
   @Endpoint({
     operationId: 'rotatePersonalAccessToken',
@@ -174,6 +177,7 @@ export class TokensController {
    * @remarks The token is made active again with a new secret and lifetime. The body is optional.
    */
   @Post(':id/regenerate')
+  @NoStore()
   @AuditAction('personal_access_token.regenerate', { bodyFields: ['expiresIn', 'expiresAt'] })
   @HttpCode(200)
   @Endpoint({

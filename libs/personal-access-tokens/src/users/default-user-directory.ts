@@ -16,7 +16,7 @@ export class DefaultUserDirectory implements UserDirectory {
 
   async findById(id: string): Promise<DirectoryUser | null> {
     const [row] = await readRows(this.users.manager, `${this.select(this.users.manager)} WHERE u.id = ?`, [id]);
-    return row ? toDirectoryUser(row) : null;
+    return row ? this.toDirectoryUser(row) : null;
   }
 
   async findByIds(ids: readonly string[]): Promise<DirectoryUser[]> {
@@ -25,14 +25,23 @@ export class DefaultUserDirectory implements UserDirectory {
     for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
       const chunk = ids.slice(i, i + IDS_PER_QUERY);
       const rows = await readRows(manager, `${this.select(manager)} WHERE u.id IN (${chunk.map(() => '?').join(', ')})`, chunk);
-      for (const row of rows) found.push(toDirectoryUser(row));
+      for (const row of rows) found.push(this.toDirectoryUser(row));
     }
     return found;
   }
 
+  private toDirectoryUser(row: Record<string, unknown>): DirectoryUser {
+    const cutOff = row.sessions_not_before;
+    const column = this.users.metadata.findColumnWithPropertyName('sessionsNotBefore')!;
+    // The driver's own reading of a date (SQLite answers a string, MySQL a Date).
+    const sessionsNotBefore =
+      cutOff === null || cutOff === undefined ? null : (this.users.manager.connection.driver.prepareHydratedValue(cutOff, column) as Date);
+    return { ...toDirectoryUser(row), sessionsNotBefore };
+  }
+
   private select(manager: EntityManager): string {
     return (
-      `SELECT u.id, u.email, u.display_name, u.active, r.name AS role_name, r.privileges, r.scopes ` +
+      `SELECT u.id, u.email, u.display_name, u.active, u.sessions_not_before, r.name AS role_name, r.privileges, r.scopes ` +
       `FROM ${tableOf(manager, User)} u JOIN ${tableOf(manager, Role)} r ON r.id = u.role_id`
     );
   }

@@ -26,6 +26,10 @@ export class User {
   @Column({ type: 'boolean', default: true })
   active: boolean;
 
+  /** Set on deactivation: sessions issued at or before it never work again, even once reactivated. */
+  @Column({ name: 'sessions_not_before', type: 'datetime', precision: 3, nullable: true })
+  sessionsNotBefore?: Date | null;
+
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 

@@ -68,6 +68,8 @@ export class UsersService {
     const patch: Partial<User> = { updatedAt: this.clock.now() };
     if (changes.displayName !== undefined) patch.displayName = changes.displayName;
     if (changes.active !== undefined) patch.active = changes.active;
+    // Deactivation is a cut-off: the sessions it ends stay ended whatever happens next.
+    if (changes.active === false) patch.sessionsNotBefore = patch.updatedAt;
     if (role) patch.roleId = role.id;
     const mayRemoveAnAdministrator = patch.active === false || role !== undefined;
     const result = await this.unitOfWork.run(

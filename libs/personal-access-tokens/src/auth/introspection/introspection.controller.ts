@@ -1,13 +1,14 @@
-import { Body, Controller, Get, Header, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AuditAction } from '../../core/audit.decorators';
+import { NoStore } from '../../core/no-store.decorator';
 import { Auth, Public } from '../../scopes/auth.decorators';
 import { Principal } from '../../scopes/principal';
 import { ErrorResponseDto } from '../../core/error-response.dto';
 import { Endpoint } from '../../scopes/endpoint.decorator';
 import { Privilege } from '../../scopes/privileges';
 import { IntrospectionResponseDto, IntrospectTokenDto, VerifyQueryDto } from './dto/introspection.dto';
-import { IntrospectionService } from './introspection.service';
+import { GatewayRequest, IntrospectionService } from './introspection.service';
 
 interface HeaderWriter {
   header?: (name: string, value: string) => unknown;
@@ -29,7 +30,7 @@ export class IntrospectionController {
   @Post('personal-access-tokens/introspect')
   @AuditAction('personal_access_token.introspect', { target: null, readOnly: true })
   @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
+  @NoStore()
   @Endpoint({
     operationId: 'introspectToken',
     scopes: ['tokens:introspect'],
@@ -61,7 +62,7 @@ export class IntrospectionController {
   @ApiOkResponse({ description: 'The token is valid; identity in the X-User-* and X-Token-* headers' })
   @ApiUnauthorizedResponse({ description: 'Missing, malformed, invalid, expired or revoked token', type: ErrorResponseDto })
   async verify(
-    @Req() request: { headers: Record<string, string | string[] | undefined>; ip?: string },
+    @Req() request: GatewayRequest,
     @Res({ passthrough: true }) response: HeaderWriter,
     @Query() query: VerifyQueryDto,
   ): Promise<void> {

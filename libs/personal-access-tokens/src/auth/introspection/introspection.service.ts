@@ -25,9 +25,12 @@ class GatewayInvalidRequestError extends DomainError {
   }
 }
 
-interface GatewayRequest {
+export interface GatewayRequest {
   headers: Record<string, string | string[] | undefined>;
   ip?: string;
+  /** The Node request's raw headers (Fastify's `raw`, or Express's request itself): duplicates show there. */
+  raw?: { rawHeaders?: string[] };
+  rawHeaders?: string[];
 }
 
 /**
@@ -81,7 +84,7 @@ export class IntrospectionService {
    */
   async verifyRequest(request: GatewayRequest, requiredScope?: string): Promise<Record<string, string>> {
     const { realm } = this.options;
-    const credential = readCredential({ headers: request.headers });
+    const credential = readCredential({ headers: request.headers, raw: request.raw, rawHeaders: request.rawHeaders });
     if (credential.kind === 'missing') throw new MissingCredentialsError(realm);
     if (credential.kind === 'invalid') throw new GatewayInvalidRequestError(realm, credential.description);
     const secret = credential.token;
@@ -115,6 +118,7 @@ export class IntrospectionService {
       'X-Token-Id': principal.token.id,
       'X-Token-Scopes': scopes.join(' '),
       'Cache-Control': 'no-store',
+      Pragma: 'no-cache',
     };
   }
 

@@ -4,9 +4,9 @@ import { PageQueryDto } from '../../core/pagination.dto';
 import { Nullable, Optional, ToDate, Trim } from '../../core/validation';
 import { SCOPE_PATTERN } from '../../scopes/scope';
 import { EXPIRES_IN_CHOICES, type ExpiresIn } from '../token-expiry';
+import { TOKEN_DESCRIPTION_MESSAGE, TOKEN_DESCRIPTION_PATTERN, TOKEN_NAME_PATTERN, tokenNameMessage } from '../token-text';
 import type { TokenStatus } from '../personal-access-token.entity';
 
-const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
 const DATE_MESSAGE = 'must be an ISO 8601 date-time with a time zone, such as 2026-12-31T23:59:59Z';
 const SCOPE_MESSAGE = 'each scope must look like resource:action or resource:action:entityId';
 export const MAX_SCOPES_PER_TOKEN = 50;
@@ -14,17 +14,19 @@ const SCOPE_ITEM = { type: 'string', pattern: SCOPE_PATTERN.source } as const;
 
 export class CreateTokenDto {
   /** Unique among your tokens, so audit entries name it unambiguously. @example "ci-deploy" */
-  @ApiProperty({ pattern: NO_CONTROL_CHARACTERS.source })
+  @ApiProperty({ pattern: TOKEN_NAME_PATTERN.source })
   @Trim()
   @IsString()
   @Length(1, 100)
-  @Matches(NO_CONTROL_CHARACTERS, { message: 'name must not contain control characters' })
+  @Matches(TOKEN_NAME_PATTERN, { message: tokenNameMessage })
   name: string;
 
   /** What the token is for; null or left out for none. @example "Deploys from the main branch" */
+  @ApiPropertyOptional({ pattern: TOKEN_DESCRIPTION_PATTERN.source })
   @Nullable()
   @IsString()
   @MaxLength(500)
+  @Matches(TOKEN_DESCRIPTION_PATTERN, { message: TOKEN_DESCRIPTION_MESSAGE })
   description?: string | null;
 
   /**
@@ -55,18 +57,20 @@ export class CreateTokenDto {
 const EXPIRY_IMMUTABLE = 'cannot be changed: expirations cannot be extended; rotate or regenerate the token instead';
 
 export class UpdateTokenDto {
-  @ApiPropertyOptional({ pattern: NO_CONTROL_CHARACTERS.source })
+  @ApiPropertyOptional({ pattern: TOKEN_NAME_PATTERN.source })
   @Optional()
   @Trim()
   @IsString()
   @Length(1, 100)
-  @Matches(NO_CONTROL_CHARACTERS, { message: 'name must not contain control characters' })
+  @Matches(TOKEN_NAME_PATTERN, { message: tokenNameMessage })
   name?: string;
 
   /** null clears the description. */
+  @ApiPropertyOptional({ pattern: TOKEN_DESCRIPTION_PATTERN.source })
   @Nullable()
   @IsString()
   @MaxLength(500)
+  @Matches(TOKEN_DESCRIPTION_PATTERN, { message: TOKEN_DESCRIPTION_MESSAGE })
   description?: string | null;
 
   /** Replaces the token's scopes (possibly with none); checked against your role again. */

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { api, query, type Page, type Token } from './api';
-import { csvField, formatDate, formatDateTime, formatTime, fromNow, saveFile } from './format';
+import { formatDate, formatDateTime, formatTime, fromNow, saveFile } from './format';
+import { tokenCsvRow, tokensCsvHeader } from './tokens-csv';
 import { Progress, StatusBadge } from './ui';
 
 /* The parts of a list of tokens that "Your tokens" and the administrators' list share. */
@@ -91,39 +92,13 @@ export async function exportTokens(
   onProgress: (done: number, total: number) => void,
   owner?: (token: Token) => string,
 ): Promise<void> {
-  const header = [
-    'id',
-    ...(owner ? ['owner'] : []),
-    'name',
-    'description',
-    'status',
-    'scopes',
-    'createdAt',
-    'expiresAt',
-    'lastUsedAt',
-    'lastUsedIp',
-  ];
-  const rows = [header.join(',')];
+  const rows = [tokensCsvHeader(owner !== undefined)];
   let page = 1;
   let total = 0;
   do {
     const result = await api<Page<Token>>('GET', `${path}${query({ ...params, page, pageSize: 100 })}`);
     total = result.total;
-    for (const t of result.items) {
-      const fields = [
-        t.id,
-        ...(owner ? [owner(t)] : []),
-        t.name,
-        t.description,
-        t.status,
-        t.scopes.join(' '),
-        t.createdAt,
-        t.expiresAt,
-        t.lastUsedAt,
-        t.lastUsedIp,
-      ];
-      rows.push(fields.map(csvField).join(','));
-    }
+    for (const t of result.items) rows.push(tokenCsvRow(t, owner));
     onProgress(rows.length - 1, total);
     if (result.items.length === 0) break;
     page++;

@@ -53,12 +53,6 @@ export function describeAction(action: string): string {
   return action.startsWith('GET ') || action.startsWith('POST ') ? action : text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** One CSV field. */
-export function csvField(value: unknown): string {
-  const text = value === null || value === undefined ? '' : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 /** Offers a file to save, without the data ever going through a URL of the server. */
 export function saveFile(blob: Blob, name: string): void {
   const url = URL.createObjectURL(blob);
