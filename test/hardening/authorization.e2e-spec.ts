@@ -3,7 +3,8 @@ import { AuditWriter } from '../../libs/personal-access-tokens/src';
 import { DAY } from '../support/fake-clock';
 import { Response, TestApp, TestUser } from '../support/test-app';
 import { testDatabases } from '../support/test-database';
-import { DIGEST, expectErrorShape, withoutRequestId } from './support/hardening';
+import { DIGEST, withoutRequestId } from './support/hardening';
+import { expectErrorShape } from '../support/assertions';
 
 const BASE = '/user/me/personal-access-tokens';
 const READ = 'personal_access_tokens:read';
