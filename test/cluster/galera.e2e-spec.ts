@@ -5,6 +5,7 @@ import { AuditWriter, ExpiryJob, WebhookDispatcher, WebhookPayload } from '../..
 import { DAY, SECOND } from '../support/fake-clock';
 import { describeWith } from '../support/prerequisites';
 import { TestApp, TestUser } from '../support/test-app';
+import { waitFor } from '../support/wait-for';
 import { GaleraCluster, galeraUnavailableReason } from './support/galera';
 
 const BASE = '/user/me/personal-access-tokens';
@@ -288,7 +289,7 @@ suite('invariants on a 3-node Galera cluster', () => {
       }
     };
     const revoke = async () => {
-      while (successes < 15) await new Promise((resolve) => setTimeout(resolve, 5));
+      await waitFor('15 successful uses across the nodes before the revoke', () => successes >= 15);
       const answer = await call(0, 'POST', `${BASE}/${token.id}/revoke`, { token: user.session, body: {} });
       expect(answer.status).toBe(200);
       phase = 'acknowledged';
