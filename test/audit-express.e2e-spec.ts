@@ -1,20 +1,21 @@
 import { INestApplication } from '@nestjs/common';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AuditEvent, AuditWriter } from '../libs/personal-access-tokens/src';
-import { AppModule } from '../src/app.module';
 import { loadAppConfig } from '../src/config/load-config';
+import { startExpressApp } from './support/express-app';
+import { LogScan } from './support/log-scan';
 
 const PASSWORD = 'express adapter password';
 
 /** The library on Express, as a host app might run it: routes, refusals and exports audited alike. */
 describe('audit trail on the Express adapter', () => {
   let app: INestApplication;
+  let scan: LogScan;
+  let close: () => Promise<void>;
   let dataDir: string;
 
   beforeAll(async () => {
@@ -23,18 +24,20 @@ describe('audit trail on the Express adapter', () => {
       DATA_DIR: dataDir,
       ADMIN_EMAIL: 'admin@example.test',
       ADMIN_PASSWORD: PASSWORD,
-      LOG_LEVEL: 'error',
+      LOG_LEVEL: 'debug',
+      LOG_SQL: 'true',
       EXPIRY_JOB_CRON: 'off',
       AUDIT_RETENTION_CRON: 'off',
       PAGE_PATH: 'off',
     });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
-    app = moduleRef.createNestApplication(new ExpressAdapter(), { logger: false });
-    await app.init();
+    ({ app, scan, close } = await startExpressApp(config));
   });
   afterAll(async () => {
-    await app?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    try {
+      await close?.();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   const eventOf = async (action: string) => {
@@ -46,12 +49,14 @@ describe('audit trail on the Express adapter', () => {
     const login = await request(app.getHttpServer()).post('/auth/login').send({ email: 'admin@example.test', password: PASSWORD });
     expect(login.status).toBe(200);
     const session = login.body.accessToken as string;
+    scan.remember(login.body);
 
     const created = await request(app.getHttpServer())
       .post('/user/me/personal-access-tokens')
       .set('authorization', `Bearer ${session}`)
       .send({ name: 'on-express', scopes: ['user:read'] });
     expect(created.status).toBe(201);
+    scan.remember(created.body);
     const [createEvent] = await eventOf('personal_access_token.create');
     expect(createEvent).toMatchObject({ outcome: 'success', statusCode: 201, targetId: created.body.id, authMethod: 'session' });
 

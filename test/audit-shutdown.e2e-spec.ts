@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { ChildProcess, execSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,6 +9,23 @@ import { join, resolve } from 'node:path';
 const ROOT = resolve(__dirname, '..');
 const MAIN = join(ROOT, 'dist/src/main.js');
 const ADMIN_PASSWORD = 'shutdown test password';
+
+/** The newest modification time of the files under `path` (a file or a folder), 0 if absent. */
+function newest(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(path)
+    .filter((name) => name !== 'node_modules' && name !== 'dist')
+    .reduce((latest, name) => Math.max(latest, newest(join(path, name))), 0);
+}
+
+/** Whether dist/ is missing or older than a source it is built from: then this test would run yesterday's service. */
+function distIsStale(): boolean {
+  const built = Math.min(newest(MAIN), newest(join(ROOT, 'dist/libs/personal-access-tokens/src/page/public')));
+  const sources = ['src', 'libs/personal-access-tokens/src', 'migrations', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+  return built === 0 || sources.some((source) => newest(join(ROOT, source)) > built);
+}
 
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -44,10 +61,8 @@ describe('audit trail across SIGTERM under load', () => {
   let child: ChildProcess | undefined;
 
   beforeAll(() => {
-    // CI builds first; a checkout without dist (or without the audit trail in it) builds here.
-    if (!existsSync(join(ROOT, 'dist/libs/personal-access-tokens/src/audit/audit-trail.js')) || !existsSync(MAIN)) {
-      execSync('npm run build', { cwd: ROOT, stdio: 'ignore' });
-    }
+    // CI builds first; a checkout without dist, or with sources edited since, builds here.
+    if (distIsStale()) execSync('npm run build', { cwd: ROOT, stdio: 'ignore' });
     dataDir = mkdtempSync(join(tmpdir(), 'pat-audit-sigterm-'));
   }, 120_000);
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { TestApp } from './support/test-app';
 import { testDatabases } from './support/test-database';
 
@@ -57,10 +56,8 @@ describe.each(testDatabases())('behind a trusted proxy on $name', (database) => 
 const mariadb = testDatabases().filter((kind) => kind.name === 'mariadb');
 (mariadb.length ? describe.each(mariadb) : describe.skip.each(testDatabases()))('two instances on one $name database', (kind) => {
   it('share the failure count, and both answer while alive at once', async () => {
-    const database = await kind.create();
-    const peppers = [randomBytes(32).toString('hex')];
-    const first = await TestApp.start(database, { failedAuthLimit: limit, peppers });
-    const second = await TestApp.start(database, { failedAuthLimit: limit, peppers });
+    const instances = await TestApp.startInstances(kind, 2, { failedAuthLimit: limit });
+    const [first, second] = instances.apps;
     try {
       const user = await first.createUser('member');
       const token = (await first.mintToken(user.session, { scopes: ['user:read'] })).token;
@@ -72,9 +69,7 @@ const mariadb = testDatabases().filter((kind) => kind.name === 'mariadb');
       expect((await second.get('/user/me', { token: UNKNOWN, ip: '203.0.113.9' })).status).toBe(429);
       expect((await first.get('/user/me', { token, ip: '198.51.100.1' })).status).toBe(200);
     } finally {
-      await first.close();
-      await second.close();
-      await database.drop();
+      await instances.close();
     }
   });
 });

@@ -69,14 +69,23 @@ describe.each(testDatabases())('input rules and the token policy on $name', (dat
 
     it('a 1-hour PAT cannot mint a child that outlives it, by any spelling', async () => {
       const parent = await t.mintToken(alice.session, { expiresIn: '1h', scopes: [READ, WRITE] });
+      // Each spelling is refused for its own reason: an unrelated 400 must not stand in for the escalation check.
+      const refusals: Record<string, unknown> = {};
       for (const expiry of [{ expiresIn: null }, { expiresAt: null }, { expiresIn: '1d' }, {}]) {
         const response = await t.post(
           BASE,
           { name: `child-${JSON.stringify(expiry)}`, scopes: [READ], ...expiry },
           { token: parent.token },
         );
-        expect([400, 403]).toContain(response.status);
+        refusals[JSON.stringify(expiry)] = { status: response.status, code: response.body.code };
       }
+      expect(refusals).toEqual({
+        '{"expiresIn":null}': { status: 400, code: 'validation_failed' },
+        // This policy forbids tokens without expiry, whoever asks (the next case lifts it).
+        '{"expiresAt":null}': { status: 400, code: 'expiry_required' },
+        '{"expiresIn":"1d"}': { status: 403, code: 'token_escalation' },
+        '{}': { status: 403, code: 'token_escalation' },
+      });
       const child = await t.post(
         BASE,
         { name: 'short-child', scopes: [READ], expiresAt: new Date(t.clock.now().getTime() + HOUR / 2).toISOString() },

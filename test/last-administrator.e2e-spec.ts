@@ -1,6 +1,6 @@
 import { ADMIN_EMAIL, TestApp, TestUser } from './support/test-app';
 import { testDatabases } from './support/test-database';
-import { expectErrorShape } from './hardening/support/hardening';
+import { expectErrorShape } from './support/assertions';
 
 /** The service keeps at least one active user who can manage users, whoever asks and however fast. */
 describe.each(testDatabases())('the last active administrator on $name', (database) => {

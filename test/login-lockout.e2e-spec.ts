@@ -1,7 +1,7 @@
 import { UsersService } from '../libs/personal-access-tokens/src';
 import { TestApp } from './support/test-app';
 import { testDatabases } from './support/test-database';
-import { expectErrorShape } from './hardening/support/hardening';
+import { expectErrorShape } from './support/assertions';
 
 /** A valid address of `length` characters: a 64-character local part and labels of up to 63. */
 function longEmail(length: number, tag: string): string {

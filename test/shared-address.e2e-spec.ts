@@ -1,6 +1,6 @@
 import { TestApp, TestUser } from './support/test-app';
 import { testDatabases } from './support/test-database';
-import { sqlQueriesLogged } from './hardening/support/hardening';
+import { sqlQueriesLogged } from './support/assertions';
 
 const NAT = '203.0.113.50';
 const GATEWAY = '203.0.113.60';

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { TokensService } from '../libs/personal-access-tokens/src/tokens/tokens.service';
+import { sqlQueriesLogged } from './support/assertions';
 import { SECOND } from './support/fake-clock';
 import { TestApp, TestUser } from './support/test-app';
 import { testDatabases } from './support/test-database';
 
 const BASE = '/user/me/personal-access-tokens';
-const sqlLines = (t: TestApp) => t.logs.filter((line) => line.includes('"context":"SQL"')).length;
+const sqlLines = (t: TestApp) => sqlQueriesLogged(t).length;
 
 describe.each(testDatabases())('verification cache on $name', (database) => {
   let t: TestApp;
@@ -77,10 +77,8 @@ describe.each(testDatabases())('verification cache on $name', (database) => {
 const mariadb = testDatabases().filter((kind) => kind.name === 'mariadb');
 (mariadb.length ? describe.each(mariadb) : describe.skip.each(testDatabases()))('staleness across instances on $name', (kind) => {
   it('another instance sees a revocation within the configured TTL, never later', async () => {
-    const database = await kind.create();
-    const peppers = [randomBytes(32).toString('hex')];
-    const a = await TestApp.start(database, { peppers, verificationCacheTtlSeconds: 5 });
-    const b = await TestApp.start(database, { peppers, verificationCacheTtlSeconds: 5 });
+    const instances = await TestApp.startInstances(kind, 2, { verificationCacheTtlSeconds: 5 });
+    const [a, b] = instances.apps;
     try {
       const user = await a.createUser('member');
       const { token, id } = await a.mintToken(user.session, { scopes: ['user:read'] });
@@ -94,9 +92,7 @@ const mariadb = testDatabases().filter((kind) => kind.name === 'mariadb');
       b.clock.advance(1 * SECOND);
       expect((await b.get('/user/me', { token })).status).toBe(401);
     } finally {
-      await a.close();
-      await b.close();
-      await database.drop();
+      await instances.close();
     }
   });
 });

@@ -1,13 +1,17 @@
 import { createHmac } from 'node:crypto';
-import { createServer, IncomingHttpHeaders, Server } from 'node:http';
+import { createServer, IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { DataSource } from 'typeorm';
 import { ExpiryJob, verifyWebhookSignature, WebhookDispatcher } from '../libs/personal-access-tokens/src';
+import { AppConfig } from '../src/config/app-config';
 import { DAY, SECOND } from './support/fake-clock';
 import { TestApp, TestUser } from './support/test-app';
 import { testDatabases } from './support/test-database';
 
 const BASE = '/user/me/personal-access-tokens';
 const SECRET = 'webhook-secret-for-tests-0123456789abcdef';
+/** Per attempt: short, so that the timeout case waits little real time; a loopback answer takes a few ms. */
+const TIMEOUT_MS = 1500;
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -15,10 +19,11 @@ interface Received {
   json: any;
 }
 
-/** A webhook receiver on 127.0.0.1 that answers the statuses it is told to, then 200. */
+/** A webhook receiver on 127.0.0.1 that answers the statuses it is told to (0: never answers), then 200. */
 class Receiver {
   readonly requests: Received[] = [];
   readonly statuses: number[] = [];
+  private readonly held: ServerResponse[] = [];
   private server!: Server;
 
   async start(): Promise<string> {
@@ -28,7 +33,9 @@ class Receiver {
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
         this.requests.push({ headers: req.headers, body, json: JSON.parse(body) });
-        res.statusCode = this.statuses.shift() ?? 200;
+        const status = this.statuses.shift() ?? 200;
+        if (status === 0) return void this.held.push(res);
+        res.statusCode = status;
         res.end();
       });
     });
@@ -37,6 +44,7 @@ class Receiver {
   }
 
   stop(): Promise<void> {
+    for (const res of this.held) res.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
@@ -61,7 +69,9 @@ describe.each(testDatabases())('webhooks on $name', (database) => {
   beforeAll(async () => {
     receiver = new Receiver();
     const url = await receiver.start();
-    t = await TestApp.start(database, { webhook: { url, secret: SECRET, maxAttempts: 3 } });
+    // timeoutMs is the library's option (the service's config does not name it); AppModule passes it on.
+    const webhook = { url, secret: SECRET, maxAttempts: 3, timeoutMs: TIMEOUT_MS } as AppConfig['webhook'];
+    t = await TestApp.start(database, { webhook });
     dispatcher = t.app.get(WebhookDispatcher);
   });
   afterAll(async () => {
@@ -173,5 +183,47 @@ describe.each(testDatabases())('webhooks on $name', (database) => {
     ]);
     expect(mine.every((r) => r.json.user.email === user.email && signedCorrectly(r))).toBe(true);
     expect(mine.find((r) => r.json.type === 'token.expired')!.json.actor).toEqual({ type: 'system' });
+  });
+
+  it('ends an attempt the receiver never answers after the per-attempt timeout, and retries it', async () => {
+    const token = await t.mintToken(user.session);
+    receiver.statuses.push(0);
+    await t.post(`${BASE}/${token.id}/revoke`, {}, { token: user.session });
+    const started = Date.now();
+    expect(await dispatcher.deliverDue()).toEqual({ delivered: 0, failed: 0 });
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+    expect(waited).toBeLessThan(TIMEOUT_MS + 8000);
+    const [row] = await t.app
+      .get(DataSource)
+      .query(
+        "SELECT status, attempts, last_error AS lastError FROM webhook_deliveries WHERE event_type = 'token.revoked' ORDER BY created_at DESC LIMIT 1",
+      );
+    expect({ status: row.status, attempts: Number(row.attempts) }).toEqual({ status: 'pending', attempts: 1 });
+    expect(row.lastError).toMatch(/TimeoutError|abort/i);
+    t.clock.advance(10 * SECOND);
+    expect(await dispatcher.deliverDue()).toMatchObject({ delivered: 1 });
+    expect(receiver.ofType('token.revoked')).toHaveLength(2);
+  }, 30_000);
+
+  it('delivers a rotation, and a reuse of the rotated-away secret, naming the token and never a secret', async () => {
+    const token = await t.mintToken(user.session, { expiresIn: '30d' });
+    t.clock.advance(3601 * SECOND);
+    const rotated = await t.patch(`${BASE}/${token.id}/rotate`, {}, { token: user.session });
+    expect(rotated.status).toBe(200);
+    // The old secret again: reuse of a retired secret revokes the token (reuse detection).
+    expect((await t.get('/user/me', { token: token.token })).status).toBe(401);
+    expect((await t.get('/user/me', { token: rotated.body.token })).status).toBe(401);
+    await dispatcher.deliverDue();
+
+    const mine = receiver.requests.filter((r) => r.json.token?.id === token.id);
+    expect(mine.map((r) => r.json.type)).toEqual(['token.rotated', 'token.reuse_detected']);
+    expect(mine.every((r) => r.json.user.id === user.id && signedCorrectly(r))).toBe(true);
+    expect(mine[0].json.actor).toEqual({ type: 'user', userId: user.id });
+    expect(mine[1].json.actor).toEqual({ type: 'system' });
+    for (const r of mine) {
+      expect(r.body).not.toContain(token.token);
+      expect(r.body).not.toContain(rotated.body.token);
+    }
   });
 });

@@ -3,7 +3,8 @@ import { TokenHasher } from '../../libs/personal-access-tokens/src/tokens/token-
 import { SECOND } from '../support/fake-clock';
 import { TestApp, TestUser } from '../support/test-app';
 import { testDatabases } from '../support/test-database';
-import { expectErrorShape, rawGet, rawRequest, sqlQueriesLogged, withoutRequestId } from './support/hardening';
+import { rawGet, rawRequest, withoutRequestId } from './support/hardening';
+import { expectErrorShape, sqlQueriesLogged } from '../support/assertions';
 
 const REALM = 'personal-access-tokens';
 const BARE_CHALLENGE = `Bearer realm="${REALM}"`;

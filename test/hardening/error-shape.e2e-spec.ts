@@ -2,7 +2,8 @@ import { Socket, AddressInfo, connect } from 'node:net';
 import { DataSource } from 'typeorm';
 import { TestApp } from '../support/test-app';
 import { testDatabases } from '../support/test-database';
-import { isErrorShape, rawGet, rawRequest } from './support/hardening';
+import { rawGet, rawRequest } from './support/hardening';
+import { isErrorShape } from '../support/assertions';
 
 /** Answers the HTTP parser and Fastify give before any Nest code runs: in the one error shape too. */
 describe.each(testDatabases())('errors from below the app on $name', (database) => {

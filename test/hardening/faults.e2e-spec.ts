@@ -5,41 +5,52 @@ import { DataSource } from 'typeorm';
 import { AuditWriter } from '../../libs/personal-access-tokens/src';
 import { Response, TestApp, TestUser } from '../support/test-app';
 import { TestDatabase } from '../support/test-database';
-import { isErrorShape, recordFigures } from './support/hardening';
+import { recordFigures } from './support/hardening';
+import { isErrorShape } from '../support/assertions';
+import { describeWith } from '../support/prerequisites';
+import { waitFor } from '../support/wait-for';
 import { ScratchMariaDb } from './support/scratch-mariadb';
 
 const BASE = '/user/me/personal-access-tokens';
 const WAIT_TIMEOUT_SECONDS = 2;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Database faults, against a MariaDB server this suite starts, kills and restarts itself (never
- * the shared one): runs with the MariaDB suites (TEST_DATABASE_URL set) when mariadbd is installed.
- * Real time is unavoidable here (a server's restart and its wait_timeout), so it is kept short.
+ * the shared one): runs with the MariaDB suites (TEST_DATABASE_URL set). mariadbd is a
+ * prerequisite (under CI=true its absence fails the run); installed but unable to start, it fails.
+ * Real time is unavoidable here (a server's restart and its wait_timeout): each wait is for a
+ * condition, with a deadline.
  */
 const missing = ['mariadbd', 'mariadb-install-db'].filter((binary) => spawnSync(binary, ['--version']).status !== 0);
-const skipReason = !process.env.TEST_DATABASE_URL
-  ? 'skipped: runs with the MariaDB suites (TEST_DATABASE_URL)'
-  : missing.length
-    ? `skipped: ${missing.join(' and ')} not installed`
-    : undefined;
-(skipReason ? describe.skip : describe)(`database faults on a scratch MariaDB server${skipReason ? ` (${skipReason})` : ''}`, () => {
-  let server: ScratchMariaDb | undefined;
-  let skipped: string | undefined;
+const title = 'database faults on a scratch MariaDB server';
+const suite = !process.env.TEST_DATABASE_URL
+  ? (name: string, body: () => void) => describe.skip(`${name} (skipped: runs with the MariaDB suites, TEST_DATABASE_URL)`, body)
+  : describeWith(missing.length ? `${missing.join(' and ')} not installed` : undefined);
+suite(title, () => {
+  let server: ScratchMariaDb;
   let faultsSurvived = 0;
 
   beforeAll(async () => {
     const started = await ScratchMariaDb.start({ waitTimeoutSeconds: WAIT_TIMEOUT_SECONDS });
-    if (typeof started === 'string') skipped = started;
-    else server = started;
+    if (typeof started === 'string') throw new Error(`the scratch MariaDB server did not start: ${started}`);
+    server = started;
   }, 60_000);
   afterAll(async () => {
     recordFigures('faults', { faultsSurvived });
     await server?.destroy();
   });
 
-  /** mariadbd is installed but would not start here (a sandbox, say): say so, and test nothing. */
-  const notStarted = () => void process.stderr.write(`database fault suite skipped: ${skipped}\n`);
+  /** The connections a database's clients hold open on the scratch server, or the statements they run. */
+  const onServer = async (sql: string, parameters: unknown[]): Promise<number> => {
+    const connection = await server.connect();
+    try {
+      const [rows] = (await connection.query(sql, parameters)) as unknown as [{ n: number }[]];
+      return Number(rows[0].n);
+    } finally {
+      await connection.end();
+    }
+  };
+  const databaseName = (database: TestDatabase) => new URL((database.config as { url: string }).url).pathname.slice(1);
 
   /** Starts an app on a fresh database of the scratch server; the test owns both. */
   const startApp = async (poolSize: number, beforeInit?: (app: NestFastifyApplication) => Promise<void>) => {
@@ -75,7 +86,6 @@ const skipReason = !process.env.TEST_DATABASE_URL
     let user: TestUser;
 
     beforeAll(async () => {
-      if (!server) return;
       ({ app: t, database } = await startApp(10));
       user = await t.createUser('member');
     });
@@ -85,7 +95,6 @@ const skipReason = !process.env.TEST_DATABASE_URL
     });
 
     it('answers 503 with Retry-After while the database is down, never 200 to a revoked token nor invalid_token to a good one, and recovers by itself', async () => {
-      if (!server) return notStarted();
       const good = await t.mintToken(user.session, { scopes: ['user:read'] });
       const revoked = await t.mintToken(user.session, { scopes: ['user:read'] });
       expect((await t.post(`${BASE}/${revoked.id}/revoke`, {}, { token: user.session })).status).toBe(200);
@@ -119,24 +128,26 @@ const skipReason = !process.env.TEST_DATABASE_URL
           await new Promise((resolve) => setImmediate(resolve));
         }
       };
+      const answered = () =>
+        [...statuses.good.values(), ...statuses.revoked.values(), ...statuses.create.values()].reduce((a, b) => a + b, 0);
       const load = Promise.all(Array.from({ length: 6 }, (_, n) => worker(n)));
-      await sleep(700);
+      await waitFor('good tokens answered 200 under load before the kill', () => (statuses.good.get(200) ?? 0) >= 5);
       await server.kill();
-      await sleep(1500);
+      await waitFor('good tokens answered 503 while the database is down', () => (statuses.good.get(503) ?? 0) >= 3);
       await server.boot();
       // Recovery without restarting the service: good tokens work again within seconds.
-      const deadline = Date.now() + 20_000;
       let recovered = false;
-      while (!recovered && Date.now() < deadline) {
+      await waitFor('a good token working again after the restart', async () => {
         recovered = (await t.get('/user/me', { token: good.token })).status === 200;
-        if (!recovered) await sleep(200);
-      }
-      await sleep(500);
+        return recovered;
+      });
+      const atRecovery = answered();
+      await waitFor('30 more answers after the recovery', () => answered() >= atRecovery + 30);
       stop = true;
       await load;
 
       recordFigures('faults-restart', {
-        requests: [...statuses.good.values(), ...statuses.revoked.values(), ...statuses.create.values()].reduce((a, b) => a + b, 0),
+        requests: answered(),
         answered503: (statuses.good.get(503) ?? 0) + (statuses.revoked.get(503) ?? 0) + (statuses.create.get(503) ?? 0),
         acknowledgedCreates: acknowledged.length,
       });
@@ -165,13 +176,15 @@ const skipReason = !process.env.TEST_DATABASE_URL
 
   describe('idle connections past the server wait_timeout', () => {
     it('the next request after the server closed every idle connection succeeds', async () => {
-      if (!server) return notStarted();
       const { app: t, database } = await startApp(4);
       try {
         const user = await t.createUser('member');
         const token = await t.mintToken(user.session, { scopes: ['user:read'] });
         await Promise.all(Array.from({ length: 4 }, () => t.get('/user/me', { token: token.token })));
-        await sleep((WAIT_TIMEOUT_SECONDS + 1.5) * 1000);
+        const name = databaseName(database);
+        const held = () => onServer('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ?', [name]);
+        expect(await held()).toBeGreaterThan(0);
+        await waitFor('the server closing the idle pooled connections (wait_timeout)', async () => (await held()) === 0);
         const after = await t.get('/user/me', { token: token.token });
         expect({ status: after.status, body: after.status === 200 ? 'ok' : after.body }).toEqual({ status: 200, body: 'ok' });
         const writes = await t.post(BASE, { name: 'after-idle', scopes: ['user:read'] }, { token: user.session });
@@ -186,7 +199,6 @@ const skipReason = !process.env.TEST_DATABASE_URL
 
   describe('a start-up slower than the server wait_timeout', () => {
     it('starts, and the first admin can sign in, though the server closed the pooled connections meanwhile', async () => {
-      if (!server) return notStarted();
       const { app: t, database } = await startApp(4, async (app) => {
         // Two connections wait idle in the pool after the migrations...
         const dataSource = app.get(DataSource);
@@ -207,14 +219,19 @@ const skipReason = !process.env.TEST_DATABASE_URL
 
   describe('pool exhaustion', () => {
     it('with DB_POOL_SIZE=1 and the connection busy, requests queue boundedly, then answer 503, and all complete', async () => {
-      if (!server) return notStarted();
       const { app: t, database } = await startApp(1);
       try {
         const user = await t.createUser('member');
         const token = await t.mintToken(user.session, { scopes: ['user:read'] });
         // A slow query holds the only connection for two seconds.
         const slow = t.app.get(DataSource).query('SELECT SLEEP(2)');
-        await sleep(100);
+        await waitFor(
+          'the slow query running on the only connection',
+          async () =>
+            (await onServer("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO = 'SELECT SLEEP(2)'", [
+              databaseName(database),
+            ])) === 1,
+        );
         // Login sessions: each request reads the database (concurrent requests with one PAT share one lookup).
         const answers = await Promise.all(Array.from({ length: 120 }, () => t.get('/user/me', { token: user.session })));
         await slow;

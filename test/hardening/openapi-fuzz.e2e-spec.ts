@@ -5,7 +5,8 @@ import { AuditWriter, DEFAULT_POLICY } from '../../libs/personal-access-tokens/s
 import { DAY } from '../support/fake-clock';
 import { Response, TestApp, TestUser } from '../support/test-app';
 import { testDatabases } from '../support/test-database';
-import { DIGEST, isErrorShape, recordFigures } from './support/hardening';
+import { DIGEST, recordFigures } from './support/hardening';
+import { isErrorShape } from '../support/assertions';
 import { Case, differences, Findings, snapshot } from './support/fuzz-findings';
 import {
   ABSENT,

@@ -3,7 +3,8 @@ import { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
 import { TestApp, TestUser } from '../support/test-app';
 import { testDatabases } from '../support/test-database';
-import { isErrorShape, rawGet, rawRequest, recordFigures } from './support/hardening';
+import { rawGet, rawRequest, recordFigures } from './support/hardening';
+import { isErrorShape } from '../support/assertions';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -50,8 +51,11 @@ describe.each(testDatabases())('credential properties on $name', (database) => {
     let response;
     try {
       response = await t.get('/user/me', { headers: { authorization } });
-    } catch {
-      return true; // inject refused to build the request (invalid header characters): nothing reached the app
+    } catch (error) {
+      // Only inject refusing to build the request (a header character HTTP forbids) means nothing
+      // reached the app; anything else (the app throwing, a body that is not JSON) is a failure.
+      if ((error as { code?: string }).code === 'ERR_INVALID_CHAR') return true;
+      throw error;
     }
     return [400, 401].includes(response.status) && isErrorShape(response.body, response.status);
   };

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { AuditWriter, ExpiryJob, TokenEvent, TokenEvents, TokensService } from '../../libs/personal-access-tokens/src';
 import { CreateTokenDto } from '../../libs/personal-access-tokens/src/tokens/dto/token.dto';
 import { DAY, SECOND } from '../support/fake-clock';
 import { TestApp, TestUser } from '../support/test-app';
-import { TestDatabase, testDatabases } from '../support/test-database';
+import { testDatabases } from '../support/test-database';
+import { waitFor } from '../support/wait-for';
 
 const BASE = '/user/me/personal-access-tokens';
 const mariadb = testDatabases().filter((kind) => kind.name === 'mariadb');
@@ -74,7 +74,7 @@ describeOnMariaDb('races on $name', (kind) => {
         }
       };
       const revoke = async () => {
-        while (successes < 10) await new Promise((resolve) => setTimeout(resolve, 5));
+        await waitFor('10 successful uses before the revoke', () => successes >= 10);
         const response = await fetch(`${url}${BASE}/${token.id}/revoke`, {
           method: 'POST',
           headers: { authorization: `Bearer ${alice.session}`, 'content-type': 'application/json' },
@@ -115,21 +115,15 @@ describeOnMariaDb('races on $name', (kind) => {
 });
 
 describeOnMariaDb('two instances on one database ($name)', (kind) => {
-  let database: TestDatabase;
+  let instances: Awaited<ReturnType<typeof TestApp.startInstances>>;
   let first: TestApp;
   let second: TestApp;
 
   beforeAll(async () => {
-    database = await kind.create();
-    const peppers = [randomBytes(32).toString('hex')];
-    first = await TestApp.start(database, { peppers });
-    second = await TestApp.start(database, { peppers });
+    instances = await TestApp.startInstances(kind, 2);
+    [first, second] = instances.apps;
   });
-  afterAll(async () => {
-    await first?.close();
-    await second?.close();
-    await database.drop();
-  });
+  afterAll(() => instances?.close());
 
   it('20 parallel creates over two instances sharing the database: the cap holds, and nothing answers 5xx', async () => {
     const user = await first.createUser('member');

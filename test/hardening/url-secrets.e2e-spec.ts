@@ -1,6 +1,6 @@
 import { TestApp, TestUser } from '../support/test-app';
 import { testDatabases } from '../support/test-database';
-import { expectErrorShape, sqlQueriesLogged } from './support/hardening';
+import { expectErrorShape, sqlQueriesLogged } from '../support/assertions';
 
 const BASE = '/user/me/personal-access-tokens';
 

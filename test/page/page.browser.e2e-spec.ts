@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
 import { DEFAULT_POLICY } from '../../libs/personal-access-tokens/src';
 import { DAY, HOUR } from '../support/fake-clock';
+import { describeWith } from '../support/prerequisites';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, TestUser } from '../support/test-app';
 import { testDatabases } from '../support/test-database';
-import { browserStorage, buildPage, HAS_CHROMIUM, launchBrowser, LiveClock, see, seriousViolations } from './support/browser';
+import { browserStorage, buildPage, CHROMIUM, HAS_CHROMIUM, launchBrowser, LiveClock, see, seriousViolations } from './support/browser';
 
 jest.setTimeout(120_000);
 
@@ -16,10 +17,8 @@ jest.setTimeout(120_000);
 const SHOTS = process.env.PAGE_SCREENSHOT_DIR ?? join(tmpdir(), 'pat-page-screenshots');
 const PAT = /^pat_[0-9A-Za-z]{38}$/;
 
-const suite = HAS_CHROMIUM ? describe : describe.skip;
-const title = HAS_CHROMIUM
-  ? 'the self-service page in Chromium, on the real service (SQLite)'
-  : 'the self-service page in Chromium (skipped: /usr/bin/chromium is absent; apt-get install -y chromium)';
+const suite = describeWith(HAS_CHROMIUM ? undefined : `${CHROMIUM} is absent (apt-get install -y chromium)`);
+const title = 'the self-service page in Chromium, on the real service (SQLite)';
 
 suite(title, () => {
   let assetsDir: string;

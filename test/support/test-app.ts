@@ -1,13 +1,12 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { Clock, DEFAULT_POLICY, SessionsService, UsersService } from '../../libs/personal-access-tokens/src';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createHttpAdapter } from '../../src/app.setup';
 import { AppConfig } from '../../src/config/app-config';
-import { createLogger, PinoNestLogger } from '../../src/logging/logger';
 import { FakeClock } from './fake-clock';
+import { LogScan } from './log-scan';
 import { TestDatabase, TestDatabaseKind } from './test-database';
 
 export const ADMIN_EMAIL = 'admin@example.test';
@@ -36,10 +35,6 @@ export interface TestUser {
 
 /** The real app (same module, adapter and setup as production) on a fresh test database. */
 export class TestApp {
-  /** Every log line the app wrote (app, requests and SQL), for secrecy checks. */
-  readonly logs: string[] = [];
-  /** Every secret this app handed out or was given: none may ever appear in `logs` (checked on close). */
-  readonly secrets = new Set<string>([ADMIN_PASSWORD]);
   private userCount = 0;
 
   private constructor(
@@ -47,7 +42,17 @@ export class TestApp {
     readonly clock: FakeClock,
     readonly config: AppConfig,
     private readonly database: TestDatabase | undefined,
+    private readonly scan: LogScan,
   ) {}
+
+  /** Every log line the app wrote (app, requests and SQL), for secrecy checks. */
+  get logs(): string[] {
+    return this.scan.lines;
+  }
+  /** Every secret this app handed out or was given: none may ever appear in `logs` (checked on close). */
+  get secrets(): Set<string> {
+    return this.scan.secrets;
+  }
 
   /**
    * Starts the app on a fresh database of `source`'s kind (dropped on close), or on an existing
@@ -90,29 +95,55 @@ export class TestApp {
       audit: { enabled: true, retentionDays: 365, retentionCron: false },
       ...overrides,
     };
-    const lines: string[] = [];
-    const logger = createLogger(config.logLevel, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
+    const scan = new LogScan([ADMIN_PASSWORD]);
+    const logger = scan.pino(config.logLevel);
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
       .overrideProvider(Clock)
       .useValue(clock)
       .compile();
-    const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { logger: new PinoNestLogger(logger) });
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), {
+      logger: scan.nestLogger(config.logLevel),
+    });
     configureApp(app, logger);
     await hooks.beforeInit?.(app);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
-    const testApp = new TestApp(app, clock, config, owned);
-    testApp.logs.push(...lines);
-    lines.push = (...items: string[]) => testApp.logs.push(...items);
-    return testApp;
+    return new TestApp(app, clock, config, owned, scan);
+  }
+
+  /**
+   * `count` instances of the service on one fresh database of `kind` (the same peppers, each its
+   * own clock), as behind a load balancer; `close` closes them all and drops the database.
+   */
+  static async startInstances(
+    kind: TestDatabaseKind,
+    count: number,
+    overrides: Partial<AppConfig> = {},
+  ): Promise<{ apps: TestApp[]; close(): Promise<void> }> {
+    const database = await kind.create();
+    const peppers = overrides.peppers ?? [randomBytes(32).toString('hex')];
+    const apps: TestApp[] = [];
+    const close = async () => {
+      const closing = await Promise.allSettled(apps.map((app) => app.close()));
+      await database.drop();
+      const failed = closing.find((result) => result.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+    };
+    try {
+      // One after the other: the first runs the migrations and creates the admin.
+      for (let i = 0; i < count; i++) apps.push(await TestApp.start(database, { ...overrides, peppers }));
+    } catch (error) {
+      await close().catch(() => undefined);
+      throw error;
+    }
+    return { apps, close };
   }
 
   /** Closes the app and fails if any secret it saw reached a log line. */
   async close(): Promise<void> {
     await this.app.close();
     await this.database?.drop();
-    const leaks = this.logs.filter((line) => [...this.secrets].some((secret) => line.includes(secret)));
-    if (leaks.length) throw new Error(`${leaks.length} log line(s) contain a token or password, e.g. ${leaks[0].slice(0, 120)}…`);
+    this.scan.check();
   }
 
   async request<T = any>(method: string, url: string, options: RequestOptions = {}): Promise<Response<T>> {
@@ -128,18 +159,9 @@ export class TestApp {
     const text = response.body;
     let body: unknown = text;
     if (String(response.headers['content-type'] ?? '').includes('application/json') && text) body = JSON.parse(text);
-    this.remember(options.body);
-    this.remember(body);
+    this.scan.remember(options.body);
+    this.scan.remember(body);
     return { status: response.statusCode, body: body as T, headers: response.headers };
-  }
-
-  /** Records `token`, `accessToken` and `password` values found in a request or response body. */
-  private remember(value: unknown): void {
-    if (!value || typeof value !== 'object') return;
-    for (const [key, field] of Object.entries(value)) {
-      if (typeof field === 'string' && ['token', 'accessToken', 'password'].includes(key) && field.length >= 8) this.secrets.add(field);
-      else if (typeof field === 'object') this.remember(field);
-    }
   }
 
   get<T = any>(url: string, options?: RequestOptions) {

@@ -1,38 +1,10 @@
 import { appendFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { TestApp } from '../../support/test-app';
-
-/** The one error body of the API: `{statusCode, error, code, message, requestId}` (+ `details`). */
-export function isErrorShape(body: unknown, status: number): boolean {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
-  const { statusCode, error, code, message, requestId, details, ...rest } = body as Record<string, unknown>;
-  return (
-    statusCode === status &&
-    typeof error === 'string' &&
-    typeof code === 'string' &&
-    /^[a-z][a-z0-9_]*$/.test(code) &&
-    typeof message === 'string' &&
-    typeof requestId === 'string' &&
-    requestId.length > 0 &&
-    (details === undefined || Array.isArray(details)) &&
-    Object.keys(rest).length === 0
-  );
-}
-
-export function expectErrorShape(response: { status: number; body: unknown }, status?: number): void {
-  if (status !== undefined) expect(response.status).toBe(status);
-  expect(isErrorShape(response.body, response.status)).toBe(true);
-}
 
 /** The same error, but for the request id (no oracle between kinds of refusal). */
 export function withoutRequestId(body: Record<string, unknown>): Record<string, unknown> {
   const { requestId: _requestId, ...rest } = body;
   return rest;
-}
-
-/** SQL statements the app has logged so far (TestApp logs every query with `"context":"SQL"`). */
-export function sqlQueriesLogged(t: TestApp): string[] {
-  return t.logs.filter((line) => line.includes('"context":"SQL"') && line.includes('"query"'));
 }
 
 /** 64 hex characters: what an HMAC-SHA256 digest looks like, wherever it would leak. */

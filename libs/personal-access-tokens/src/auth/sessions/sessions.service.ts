@@ -53,8 +53,16 @@ export class SessionsService implements OnModuleInit, CompanionCredentialStore {
   /** The live session this secret opens, or null (unknown, revoked or expired). */
   async findLive(secret: string): Promise<Session | null> {
     if (!hasValidTokenFormat(secret, this.options.sessionTokenPrefix)) return null;
-    const session = await this.sessions.findOne({ where: { digest: In(this.hasher.candidateDigests(secret)) } });
+    const digests = this.hasher.candidateDigests(secret);
+    const session = await this.sessions.findOne({ where: { digest: In(digests) } });
     if (!session || session.revokedAt || session.expiresAt <= this.clock.now()) return null;
+    // Found under an older pepper: re-keyed to the current one, so that the old pepper can be retired.
+    if (session.digest !== digests[0]) {
+      await this.unitOfWork.run((manager) => manager.update(Session, { id: session.id, digest: session.digest }, { digest: digests[0] }), {
+        bookkeeping: true,
+      });
+      session.digest = digests[0];
+    }
     return session;
   }
 
