@@ -2,7 +2,8 @@ import { AddressInfo } from 'node:net';
 import { AuditWriter } from '../../libs/personal-access-tokens/src';
 import { TestApp, TestUser } from '../support/test-app';
 import { testDatabases } from '../support/test-database';
-import { expectErrorShape, rawRequest } from '../hardening/support/hardening';
+import { rawRequest } from '../hardening/support/hardening';
+import { expectErrorShape } from '../support/assertions';
 import { eventsOf, fakePageBuild, pageSignIn, sendRaw } from './support';
 
 const TOKENS = '/user/me/personal-access-tokens';

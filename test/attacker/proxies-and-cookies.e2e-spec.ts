@@ -1,7 +1,7 @@
 import { SECOND } from '../support/fake-clock';
 import { TestApp, TestUser } from '../support/test-app';
 import { testDatabases } from '../support/test-database';
-import { expectErrorShape } from '../hardening/support/hardening';
+import { expectErrorShape } from '../support/assertions';
 import { eventsOf, fakePageBuild, pageSignIn } from './support';
 
 const PROXY = '10.9.9.9';

@@ -1,6 +1,6 @@
 import { TestApp, TestUser } from '../support/test-app';
 import { testDatabases } from '../support/test-database';
-import { expectErrorShape } from '../hardening/support/hardening';
+import { expectErrorShape } from '../support/assertions';
 import { deepArray, eventsOf, sendRaw, wideObject } from './support';
 
 const TOKENS = '/user/me/personal-access-tokens';
