@@ -211,6 +211,33 @@ suite('invariants on a 3-node Galera cluster', () => {
     expect(Number(rotated[0].n)).toBe(1);
   });
 
+  it('revoke-all on one node while the user\'s session creates tokens on the other two: nothing minted outlives the revocation', async () => {
+    const admin = await apps[0].loginAdmin();
+    for (let round = 0; round < 3; round++) {
+      const user = await member();
+      const creates = Array.from({ length: 8 }, (_, i) =>
+        call(1 + (i % 2), 'POST', BASE, { token: user.session, body: { name: `in-flight-${i}`, scopes: ['user:read'] } }),
+      );
+      const revoke = call(0, 'POST', `/admin/users/${user.id}/personal-access-tokens/revoke`, { token: admin, body: {} });
+      const [revoked, ...answers] = await Promise.all([revoke, ...creates]);
+      expect(revoked.status).toBe(200);
+      const created = answers.filter((a) => a.status === 201);
+      for (const refused of answers.filter((a) => a.status !== 201)) {
+        expect(refused.status).toBe(401);
+        expect(refused.body.code).toBe('invalid_token');
+      }
+      // Either a create committed before the revocation (and was revoked by it) or it was refused.
+      expect(revoked.body.revokedTokens).toBe(created.length);
+      for (let node = 0; node < 3; node++) {
+        const [{ live }] = await query(node, "SELECT COUNT(*) AS live FROM personal_access_tokens WHERE user_id = ? AND status = 'active'", [
+          user.id,
+        ]);
+        expect(Number(live)).toBe(0);
+      }
+      for (const answer of created) expect((await call(round % 3, 'GET', '/user/me', { token: answer.body.token })).status).toBe(401);
+    }
+  });
+
   it('due tokens expire once, with one event, one notice and one webhook each, whichever instances run the job', async () => {
     const user = await member();
     const due: string[] = [];
