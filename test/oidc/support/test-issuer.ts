@@ -24,8 +24,9 @@ export class TestIssuer {
   ) {}
 
   static async start(): Promise<TestIssuer> {
-    let issuer!: TestIssuer;
+    const holder: { issuer?: TestIssuer } = {};
     const server = createServer((request, response) => {
+      const issuer = holder.issuer!;
       if (request.url === '/.well-known/openid-configuration') {
         response.setHeader('content-type', 'application/json');
         response.end(
@@ -41,8 +42,8 @@ export class TestIssuer {
       }
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    issuer = new TestIssuer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    return issuer;
+    holder.issuer = new TestIssuer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return holder.issuer;
   }
 
   async newKey(publish = true): Promise<SigningKey> {
