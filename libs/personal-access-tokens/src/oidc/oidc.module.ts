@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth/auth.module';
 import { SignInMethods } from '../core/sign-in-methods';
+import { UsersModule } from '../users/users.module';
 import { Role } from '../users/role.entity';
 import { User } from '../users/user.entity';
 import { OidcController } from './oidc.controller';
@@ -29,7 +31,7 @@ export class OidcModule {
     return {
       module: OidcModule,
       global: true,
-      imports: [TypeOrmModule.forFeature([OidcIdentity, OidcSignInAttempt, User, Role])],
+      imports: [TypeOrmModule.forFeature([OidcIdentity, OidcSignInAttempt, User, Role]), UsersModule, AuthModule],
       controllers: [OidcController],
       providers: [
         { provide: OIDC_OPTIONS, useValue: resolved },

@@ -251,6 +251,11 @@ export class OidcService implements OnModuleInit {
 /** A short reason for the error body; openid-client's messages name the check, never a secret. */
 function describeFailure(error: unknown): string {
   const message = error instanceof Error ? error.message : 'unexpected response';
-  const cause = (error as { error?: unknown }).error;
-  return (typeof cause === 'string' ? `${cause}: ${message}` : message).slice(0, 200);
+  const oauthError = (error as { error?: unknown }).error;
+  // A failed claim check names the claim (nonce, iss, aud...), never the values compared.
+  type Cause = { claim?: unknown; cause?: Cause };
+  const inner = (error as { cause?: Cause }).cause;
+  const claim = inner?.claim ?? inner?.cause?.claim;
+  const reason = typeof oauthError === 'string' ? `${oauthError}: ${message}` : message;
+  return (typeof claim === 'string' ? `${reason} (${claim})` : reason).slice(0, 200);
 }
