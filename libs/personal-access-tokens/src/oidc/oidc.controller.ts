@@ -90,7 +90,7 @@ export class OidcController {
       this.pageCookie.issue(session.secret, session.expiresAt, request),
       `${SIGNED_IN_COOKIE}=1; Path=/auth/oidc; Max-Age=${Math.max(0, Math.floor((session.expiresAt.getTime() - this.clock.now().getTime()) / 1000))}; HttpOnly; SameSite=Lax${secure(request)}`,
     ]);
-    this.redirect(response, `${this.oidc.pagePath}/`);
+    this.redirect(response, this.oidc.pagePath);
   }
 
   /**
@@ -106,7 +106,7 @@ export class OidcController {
   logout(@Req() request: HttpRequest, @Res() response: object): void {
     const endSession = readCookie(request, SIGNED_IN_COOKIE) === '1' ? this.oidc.endSessionUrl() : null;
     this.setCookie(response, `${SIGNED_IN_COOKIE}=; Path=/auth/oidc; Max-Age=0; HttpOnly; SameSite=Lax${secure(request)}`);
-    this.redirect(response, endSession ?? `${this.oidc.pagePath}/`);
+    this.redirect(response, endSession ?? this.oidc.pagePath);
   }
 
   private setCookie(response: object, value: string | string[]): void {
