@@ -244,6 +244,14 @@ describe.each(testDatabases())('RFC 8693 token exchange of CI ID tokens on $name
     expect((await t.patch(`/admin/token-exchange-policies/${policyId}`, { enabled: true }, { token: admin })).status).toBe(200);
   });
 
+  it('is rate-limited per client IP like logins (60 a minute by default), whether the exchanges succeed or not', async () => {
+    for (let i = 0; i < 60; i++) expect((await exchange({ subject_token: 'not-a-jwt' }, '10.9.9.9')).status).toBe(400);
+    const limited = await exchange({ subject_token: await sign() }, '10.9.9.9');
+    expect(limited.status).toBe(429);
+    expect(limited.headers['retry-after']).toBeDefined();
+    expect((await exchange({ subject_token: await sign() }, '10.9.9.10')).status).toBe(200);
+  });
+
   describe('the admin API of trust policies', () => {
     const base = () => ({
       name: `p-${Math.random().toString(36).slice(2, 8)}`,
