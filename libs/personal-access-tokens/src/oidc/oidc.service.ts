@@ -73,7 +73,7 @@ export class OidcService implements OnModuleInit {
       clientId,
       clientSecret ? { client_secret: clientSecret } : { token_endpoint_auth_method: 'none' },
       clientSecret ? client.ClientSecretBasic(clientSecret) : client.None(),
-      { execute: url.protocol === 'http:' ? [client.allowInsecureRequests] : [], timeout: 10 },
+      { execute: url.protocol === 'http:' ? [client.allowInsecureRequests] : [], timeout: 30 },
     );
     this.logger.log(`OpenID Connect sign-in through ${this.config.serverMetadata().issuer}`);
   }
