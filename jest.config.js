@@ -11,6 +11,10 @@ const esmPackages = [
   'token-types',
   'uint8array-extras',
   'load-esm',
+  'jose',
+  'openid-client',
+  'oauth4webapi',
+  'oidc-provider',
 ];
 
 /** @type {import('jest').Config} */

@@ -1,12 +1,15 @@
 // The library's module graph, enforced on every relative import (ESLint rule `pat/module-graph`).
 //
 //   core <- scopes <- users
-//                  <- tokens <- auth <- page
-//                  <- audit
+//                  <- tokens <- auth <- page <- oidc
+//                  <- audit     ^
+//                  <- tokens <- token-exchange
 //
 // core knows no feature; scopes knows principals and the route metadata; users, tokens and audit
 // build on scopes without knowing each other; auth, the join, builds on tokens; page, the optional
-// self-service page, is a client of them all and builds on auth (its session cookie). The files at the
+// self-service page, is a client of them all and builds on auth (its session cookie); oidc, sign-in
+// through an OpenID provider, provisions users and issues sessions (the page's cookie among them);
+// token-exchange mints PATs for CI identity tokens through tokens. The files at the
 // library's root (index.ts, the composing module, entities.ts) may import any folder, and no
 // folder may import them. The service in src/ sees the library only through its index.ts, and
 // nothing in the library imports src/.
@@ -25,6 +28,8 @@ export const ALLOWED_IMPORTS = {
   audit: ['core', 'scopes'],
   auth: ['core', 'scopes', 'tokens'],
   page: ['core', 'scopes', 'tokens', 'auth'],
+  oidc: ['core', 'scopes', 'users', 'tokens', 'auth', 'page'],
+  'token-exchange': ['core', 'scopes', 'tokens'],
 };
 
 const ROOT_FILES = '(library root)';

@@ -1,7 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { PersonalAccessTokensModule, PersonalAccessTokensPageModule } from '../libs/personal-access-tokens/src';
+import {
+  OidcModule,
+  PersonalAccessTokensModule,
+  PersonalAccessTokensPageModule,
+  TokenExchangeModule,
+} from '../libs/personal-access-tokens/src';
 import { AdminBootstrapService } from './bootstrap/admin-bootstrap.service';
 import { AppConfig } from './config/app-config';
 import { APP_CONFIG } from './config/app-config.provider';
@@ -37,6 +42,8 @@ export class AppModule {
         }),
         // The self-service page signs people in through the same LoginService (and limits) as POST /auth/login.
         ...(config.page ? [PersonalAccessTokensPageModule.forRoot({ ...config.page, login: LoginService })] : []),
+        ...(config.oidc ? [OidcModule.forRoot(config.oidc)] : []),
+        ...(config.tokenExchange ? [TokenExchangeModule.forRoot(config.tokenExchange)] : []),
       ],
       controllers: [HealthController, LoginController, HomeController],
       providers: [{ provide: APP_CONFIG, useValue: config }, LoginService, AdminBootstrapService],

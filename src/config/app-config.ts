@@ -1,4 +1,4 @@
-import { ScopeResourceDefinition, TokenPolicy } from '../../libs/personal-access-tokens/src';
+import { OidcSignInOptions, ScopeResourceDefinition, TokenExchangeOptions, TokenPolicy } from '../../libs/personal-access-tokens/src';
 
 export type DatabaseConfig =
   | { type: 'sqlite'; file: string }
@@ -40,6 +40,10 @@ export interface AppConfig {
   audit: { enabled: boolean; retentionDays: number; retentionCron: string | false };
   /** The self-service page: where it is mounted (and, in tests, where its build is); absent or null: not served. */
   page?: { path: string; assetsDir?: string } | null;
+  /** Sign-in through an OpenID Connect provider (OIDC_*); absent or null: passwords only. */
+  oidc?: OidcSignInOptions | null;
+  /** RFC 8693 token exchange at POST /oauth/token (TOKEN_EXCHANGE_*); absent or null: off. */
+  tokenExchange?: TokenExchangeOptions | null;
 }
 
 export class ConfigError extends Error {

@@ -61,7 +61,15 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       retentionCron: readCron(read.string('AUDIT_RETENTION_CRON', '0 * * * *'), problems, 'AUDIT_RETENTION_CRON'),
     },
     page: readPagePath(read.string('PAGE_PATH', '/page'), problems),
+    oidc: null,
+    tokenExchange: read.bool('TOKEN_EXCHANGE_ENABLED', false)
+      ? {
+          clockSkewSeconds: read.int('TOKEN_EXCHANGE_CLOCK_SKEW_SECONDS', 30, 0, 300),
+          rateLimit: { limit: read.int('TOKEN_EXCHANGE_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000), windowSeconds: 60 },
+        }
+      : null,
   };
+  config.oidc = readOidc(read, config.page?.path ?? '/page', problems);
   if (!/^[a-z][a-z0-9]{0,15}_$/.test(config.tokenPrefix))
     problems.push('TOKEN_PREFIX must be lowercase letters/digits ending in "_", e.g. pat_');
   if (config.admin.password !== undefined && config.admin.password.length < 12)
@@ -71,10 +79,62 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
   return config;
 }
 
+/** OIDC_ISSUER turns sign-in through the provider on; the rest is then checked together. */
+function readOidc(read: EnvReader, pagePath: string, problems: string[]): AppConfig['oidc'] {
+  const issuer = read.string('OIDC_ISSUER', '');
+  const passwordSignIn = read.bool('PASSWORD_SIGN_IN', true);
+  if (!issuer) {
+    if (!passwordSignIn) problems.push('PASSWORD_SIGN_IN=false needs another way to sign in: set OIDC_ISSUER');
+    return null;
+  }
+  const url = (name: string, value: string) => {
+    if (!/^https:\/\/[^\s]+$/.test(value)) problems.push(`${name} must be an https URL (got "${value}")`);
+  };
+  url('OIDC_ISSUER', issuer);
+  const clientId = read.string('OIDC_CLIENT_ID', '');
+  if (!clientId) problems.push('OIDC_CLIENT_ID is required with OIDC_ISSUER');
+  const redirectUri = read.string('OIDC_REDIRECT_URI', '');
+  if (!redirectUri || !/\/auth\/oidc\/callback$/.test(redirectUri)) {
+    problems.push("OIDC_REDIRECT_URI is required with OIDC_ISSUER: this service's https://<host>/auth/oidc/callback");
+  } else url('OIDC_REDIRECT_URI', redirectUri);
+  const roleMap: Record<string, string> = {};
+  for (const entry of read
+    .string('OIDC_ROLE_MAP', '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const at = entry.lastIndexOf('=');
+    if (at <= 0 || at === entry.length - 1) problems.push(`OIDC_ROLE_MAP entries look like group=role (got "${entry}")`);
+    else roleMap[entry.slice(0, at).trim()] = entry.slice(at + 1).trim();
+  }
+  const defaultRole = read.string('OIDC_DEFAULT_ROLE', '') || null;
+  if (!Object.keys(roleMap).length && !defaultRole)
+    problems.push('OIDC_ROLE_MAP (group=role,...) or OIDC_DEFAULT_ROLE is required with OIDC_ISSUER');
+  const postLogout = read.string('OIDC_POST_LOGOUT_REDIRECT_URI', '');
+  if (postLogout) url('OIDC_POST_LOGOUT_REDIRECT_URI', postLogout);
+  return {
+    issuer,
+    clientId,
+    clientSecret: read.string('OIDC_CLIENT_SECRET', '') || undefined,
+    redirectUri,
+    label: read.string('OIDC_LABEL', 'single sign-on'),
+    scopes: read.string('OIDC_SCOPES', 'openid email profile').split(/\s+/).filter(Boolean),
+    roleClaim: read.string('OIDC_ROLE_CLAIM', 'groups'),
+    roleMap,
+    defaultRole,
+    passwordSignIn,
+    pagePath,
+    ...(postLogout && { postLogoutRedirectUri: postLogout }),
+  };
+}
+
 function readPagePath(value: string, problems: string[]): AppConfig['page'] {
   if (value === 'off') return null;
-  if (!/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(value) || /^\/(docs|docs-json|health|auth|user|admin|scopes|roles)(\/|$)/.test(value)) {
-    problems.push('PAGE_PATH must be a path of its own such as /page (not one of the API\'s), or off');
+  if (
+    !/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(value) ||
+    /^\/(docs|docs-json|health|auth|user|admin|scopes|roles|oauth)(\/|$)/.test(value)
+  ) {
+    problems.push("PAGE_PATH must be a path of its own such as /page (not one of the API's), or off");
     return null;
   }
   return { path: value };

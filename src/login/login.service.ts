@@ -20,6 +20,12 @@ class InvalidLoginError extends DomainError {
   }
 }
 
+class PasswordSignInDisabledError extends DomainError {
+  constructor() {
+    super(403, 'password_sign_in_disabled', 'Password sign-in is turned off here; sign in with the identity provider at /auth/oidc/login');
+  }
+}
+
 /**
  * Password login for people (scripts use PATs). Limited per IP (every attempt) and per email
  * (failures only, so a flood of wrong guesses cannot lock the owner out from elsewhere for long).
@@ -34,6 +40,7 @@ export class LoginService implements PageLogin {
   ) {}
 
   async login(input: LoginDto, ip: string): Promise<LoginResponseDto> {
+    if (this.config.oidc?.passwordSignIn === false) throw new PasswordSignInDisabledError();
     const { perIp, failuresPerEmail, windowSeconds } = this.config.loginRateLimit;
     const byIp = await this.limiter.consume(`login:ip:${ip}`, perIp, windowSeconds);
     if (!byIp.allowed) throw new TooManyRequestsError(byIp.retryAfterSeconds, 'Too many login attempts; try again later');

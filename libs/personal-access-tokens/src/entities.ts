@@ -9,6 +9,10 @@ import { RetiredTokenDigest } from './tokens/retired-token-digest.entity';
 import { Role } from './users/role.entity';
 import { User } from './users/user.entity';
 import { WebhookDelivery } from './tokens/webhooks/webhook-delivery.entity';
+import { OidcIdentity } from './oidc/oidc-identity.entity';
+import { OidcSignInAttempt } from './oidc/oidc-sign-in-attempt.entity';
+import { TokenExchangePolicy } from './token-exchange/token-exchange-policy.entity';
+import { TokenExchangeReplay } from './token-exchange/token-exchange-replay.entity';
 
 /** The entities of each module, for a host that composes the modules itself. */
 export const CORE_ENTITIES = [RateLimitCounter, LockRow];
@@ -16,6 +20,8 @@ export const USERS_ENTITIES = [User, Role];
 export const TOKENS_ENTITIES = [PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery, JobLease];
 export const AUTH_ENTITIES = [Session];
 export const AUDIT_ENTITIES = [AuditEvent];
+export const OIDC_ENTITIES = [OidcIdentity, OidcSignInAttempt];
+export const TOKEN_EXCHANGE_ENTITIES = [TokenExchangePolicy, TokenExchangeReplay];
 
 /** Every entity of the library, for the host's TypeORM data source (the migrations create them all). */
 export const PERSONAL_ACCESS_TOKENS_ENTITIES = [
@@ -24,4 +30,6 @@ export const PERSONAL_ACCESS_TOKENS_ENTITIES = [
   ...AUTH_ENTITIES,
   ...AUDIT_ENTITIES,
   ...USERS_ENTITIES,
+  ...OIDC_ENTITIES,
+  ...TOKEN_EXCHANGE_ENTITIES,
 ];

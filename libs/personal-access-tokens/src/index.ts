@@ -19,7 +19,16 @@ export type {
   ExpiryJobOptions,
   WebhookOptions,
 } from './core/personal-access-tokens.options';
-export { PERSONAL_ACCESS_TOKENS_ENTITIES, CORE_ENTITIES, USERS_ENTITIES, TOKENS_ENTITIES, AUTH_ENTITIES, AUDIT_ENTITIES } from './entities';
+export {
+  PERSONAL_ACCESS_TOKENS_ENTITIES,
+  CORE_ENTITIES,
+  USERS_ENTITIES,
+  TOKENS_ENTITIES,
+  AUTH_ENTITIES,
+  AUDIT_ENTITIES,
+  OIDC_ENTITIES,
+  TOKEN_EXCHANGE_ENTITIES,
+} from './entities';
 export { Public, Auth } from './scopes/auth.decorators';
 export type { Principal, PrincipalToken, AuthMethod } from './scopes/principal';
 export { BearerAuthGuard } from './auth/bearer-auth.guard';
@@ -78,3 +87,9 @@ export { PageLogin } from './page/page.options';
 export { PageSignInDto } from './page/dto/page-session.dto';
 export type { PersonalAccessTokensPageOptions, PageLoginResult } from './page/page.options';
 export { CookieCredentials } from './auth/cookie-credentials';
+export { SignInMethods } from './core/sign-in-methods';
+export type { SignInProvider } from './core/sign-in-methods';
+export { OidcModule } from './oidc/oidc.module';
+export type { OidcSignInOptions } from './oidc/oidc.options';
+export { TokenExchangeModule } from './token-exchange/token-exchange.module';
+export type { TokenExchangeOptions } from './token-exchange/token-exchange.options';

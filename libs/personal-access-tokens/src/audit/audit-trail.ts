@@ -346,7 +346,8 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     const req = audit.request as HttpRequest;
     const status = failure?.status ?? audit.successStatus;
     // Most requests have nothing to detail: no object to build and serialize for them.
-    const details = !failure && !audit.bodyFields.length ? {} : { ...this.detailsOf(audit), ...(failure && { code: failure.code }) };
+    const details =
+      !failure && !audit.bodyFields.length && !audit.details ? {} : { ...this.detailsOf(audit), ...(failure && { code: failure.code }) };
     return {
       id: audit.id,
       occurredAt: audit.occurredAt,
@@ -418,14 +419,15 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
   }
 
   private detailsOf(audit: RequestAudit): Record<string, unknown> {
+    const own = audit.details ? this.scrubbed(audit.details) : {};
     const body = (audit.request as HttpRequest).body;
-    if (!audit.bodyFields.length || typeof body !== 'object' || body === null) return {};
+    if (!audit.bodyFields.length || typeof body !== 'object' || body === null) return own;
     const picked: Record<string, unknown> = {};
     for (const field of audit.bodyFields) {
       const value = (body as Record<string, unknown>)[field];
       if (value !== undefined) picked[field] = value;
     }
-    return this.scrubbed(picked);
+    return { ...this.scrubbed(picked), ...own };
   }
 
   /** Bounded whatever the input (an event is never lost to its body), secrets masked. */

@@ -37,6 +37,8 @@ export interface RequestAudit {
   readonly id: string;
   /** Set by `attributeAuditActor` when a route learns its actor itself (login). */
   actor?: AuditActor;
+  /** Set by `addAuditDetails`: what the route itself learned (the claims a token exchange matched). */
+  details?: Record<string, unknown>;
   /** A transaction is writing the event now; others must not. Settles with that transaction. */
   joining?: Promise<void>;
   /** The event was committed inside the request's own write transaction. */
@@ -81,4 +83,17 @@ export function attributeAuditActor(
     tokenId: actor.tokenId ?? null,
     tokenName: actor.tokenName ?? null,
   };
+}
+
+/**
+ * Adds facts the route learned itself to the current request's audit event (scrubbed like body
+ * fields), such as the claims a token exchange matched. Call it before the route's write, or
+ * before it throws, so that the event of a refusal carries them too.
+ *
+ * @example
+ * addAuditDetails({ policy: policy.name, matched: { repository: 'acme/api' } });
+ */
+export function addAuditDetails(details: Record<string, unknown>, request?: object): void {
+  const audit = (request && auditOf(request)) ?? auditStorage.getStore();
+  if (audit) audit.details = { ...audit.details, ...details };
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Ip, Post, Req, Res, Type } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Ip, Optional, Post, Req, Res, Type } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { ApiForbiddenResponse, ApiNoContentResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AuditAction } from '../core/audit.decorators';
@@ -6,15 +6,23 @@ import { NoStore } from '../core/no-store.decorator';
 import { Auth, Public } from '../scopes/auth.decorators';
 import { Principal } from '../scopes/principal';
 import { SessionsService } from '../auth/sessions/sessions.service';
-import { BadRequestError } from '../core/domain-error';
+import { BadRequestError, ForbiddenError } from '../core/domain-error';
+import { SignInMethods } from '../core/sign-in-methods';
 import { ErrorResponseDto } from '../core/error-response.dto';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { RequireScopes } from '../scopes/require-scopes.decorator';
-import { PageSessionDto, PageSignedInDto, PageSignInDto } from './dto/page-session.dto';
+import { PageSessionDto, PageSignedInDto, PageSignInDto, PageSignInMethodsDto } from './dto/page-session.dto';
 import { PAGE_OPTIONS, PageLogin, ResolvedPageOptions } from './page.options';
 import { PageSessionCookie } from './page-session-cookie';
 
 type HttpRequest = Parameters<PageSessionCookie['read']>[0];
+
+/** Sign-in is left to the identity provider (`SignInMethods.passwordSignIn` false). */
+export class PasswordSignInDisabledError extends ForbiddenError {
+  constructor() {
+    super('password_sign_in_disabled', 'Password sign-in is turned off here; sign in with your identity provider');
+  }
+}
 
 /**
  * Sign-in, the signed-in person and sign-out for the page, at `<path>/api/session`. The session
@@ -29,7 +37,19 @@ export function createPageSessionController(path: string): Type<unknown> {
       private readonly cookie: PageSessionCookie,
       private readonly moduleRef: ModuleRef,
       private readonly adapterHost: HttpAdapterHost,
+      @Optional() private readonly signInMethods?: SignInMethods,
     ) {}
+
+    /** How people sign in here: with a password, and/or through the providers listed (single sign-on). */
+    @Get('methods')
+    @Public()
+    @AuditAction('page.sign_in_methods', { target: null })
+    methods(): PageSignInMethodsDto {
+      return {
+        password: this.signInMethods?.passwordSignIn ?? true,
+        providers: (this.signInMethods?.providers ?? []).map(({ label, signInUrl, signOutUrl }) => ({ label, signInUrl, signOutUrl })),
+      };
+    }
 
     /** Sign in with email and password: sets the HttpOnly session cookie. Only from the page's own origin. */
     @Post()
@@ -47,6 +67,7 @@ export function createPageSessionController(path: string): Type<unknown> {
     ): Promise<PageSignedInDto> {
       // Login CSRF: another site must not sign the browser in to an account of its choosing.
       this.cookie.assertSameOrigin(request);
+      if (this.signInMethods?.passwordSignIn === false) throw new PasswordSignInDisabledError();
       const login = this.moduleRef.get<PageLogin>(this.options.login, { strict: false });
       const session = await login.login({ email: body.email, password: body.password }, ip);
       this.adapterHost.httpAdapter.setHeader(response, 'Set-Cookie', this.cookie.issue(session.accessToken, session.expiresAt, request));

@@ -44,7 +44,7 @@ export class PersonalAccessTokensPageModule {
         PageSessionCookie,
         { provide: CookieCredentials, useExisting: PageSessionCookie },
       ],
-      exports: [CookieCredentials],
+      exports: [CookieCredentials, PageSessionCookie],
     };
   }
 }

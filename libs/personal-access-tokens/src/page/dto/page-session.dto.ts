@@ -53,3 +53,19 @@ export class PageSessionDto {
   csrfToken: string;
   policy: PagePolicyDto;
 }
+
+export class PageSignInProviderDto {
+  /** The button reads "Sign in with <label>". */
+  label: string;
+  /** Where the browser goes to sign in. */
+  signInUrl: string;
+  /** Where the browser goes after signing out (RP-initiated logout), or null. */
+  signOutUrl: string | null;
+}
+
+/** How people sign in to the page. */
+export class PageSignInMethodsDto {
+  /** Whether email and password are accepted. */
+  password: boolean;
+  providers: PageSignInProviderDto[];
+}

@@ -4,7 +4,7 @@ import { Admin } from './Admin';
 import { CreateToken } from './CreateToken';
 import { explain } from './errors';
 import { follow, href, navigate, useLocation } from './router';
-import { SignIn } from './SignIn';
+import { fetchSignInMethods, SignIn } from './SignIn';
 import { TokenDetail } from './TokenDetail';
 import { TokensTable } from './TokensTable';
 import { Alert } from './ui';
@@ -57,6 +57,9 @@ export function App() {
     try {
       await api('DELETE', SESSION);
       setNotice('You are signed out.');
+      // Signed in through the identity provider: end that session too (RP-initiated logout).
+      const signOutUrl = (await fetchSignInMethods()).providers.find((provider) => provider.signOutUrl)?.signOutUrl;
+      if (signOutUrl) window.location.assign(signOutUrl);
     } catch (error) {
       setNotice(explain(error).message);
     }
