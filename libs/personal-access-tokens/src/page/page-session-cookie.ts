@@ -43,6 +43,12 @@ function cookieValues(request: CookieRequest, name: string): string[] {
   return values;
 }
 
+/** One cookie's value; none when it is missing or sent more than once (a planted twin wins nothing). */
+export function readCookie(request: CookieRequest, name: string): string | undefined {
+  const values = cookieValues(request, name);
+  return values.length === 1 ? values[0] : undefined;
+}
+
 /** What a request's cookies say about the session: none, one secret, or several (planted) ones. */
 type SessionCookie = { kind: 'none' } | { kind: 'one'; secret: string } | { kind: 'ambiguous' };
 
