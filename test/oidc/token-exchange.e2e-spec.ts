@@ -263,8 +263,10 @@ describe.each(testDatabases())('RFC 8693 token exchange of CI ID tokens on $name
     });
 
     it('is for administrators only', async () => {
-      expect((await t.post('/admin/token-exchange-policies', base(), { token: deployer.session })).status).toBe(403);
-      expect((await t.get('/admin/token-exchange-policies', { token: deployer.session })).status).toBe(403);
+      // A fresh member: the deployer's session ended when an earlier case deactivated them.
+      const memberSession = (await t.createUser('member')).session;
+      expect((await t.post('/admin/token-exchange-policies', base(), { token: memberSession })).status).toBe(403);
+      expect((await t.get('/admin/token-exchange-policies', { token: memberSession })).status).toBe(403);
     });
 
     it("refuses scopes the user's role cannot grant, and a role that cannot generate tokens", async () => {
