@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { waitFor } from './support/wait-for';
 
 const ROOT = resolve(__dirname, '..');
 const MAIN = join(ROOT, 'dist/src/main.js');
@@ -133,7 +134,7 @@ describe('audit trail across SIGTERM under load', () => {
       }
     };
     const workers = Array.from({ length: 6 }, (_, n) => worker(n));
-    await new Promise((r) => setTimeout(r, 2500));
+    await waitFor('30 acknowledged mutations under load before SIGTERM', () => acknowledged.mutations.length >= 30, { timeoutMs: 30_000 });
     proc.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
