@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { waitFor } from './support/wait-for';
 
 const ROOT = resolve(__dirname, '..');
 const MAIN = join(ROOT, 'dist/src/main.js');
@@ -38,17 +39,19 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Ready, or exited; a start-up on a loaded machine takes a while, so the deadline is generous. */
 async function waitUntilReady(base: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${base}/health/ready`)).ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the service did not become ready');
+  await waitFor(
+    'the service to answer /health/ready',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
+      return fetch(`${base}/health/ready`).then(
+        (response) => response.ok,
+        () => false, // not listening yet
+      );
+    },
+    { timeoutMs: 60_000, intervalMs: 100 },
+  );
 }
 
 /**
@@ -133,7 +136,7 @@ describe('audit trail across SIGTERM under load', () => {
       }
     };
     const workers = Array.from({ length: 6 }, (_, n) => worker(n));
-    await new Promise((r) => setTimeout(r, 2500));
+    await waitFor('30 acknowledged mutations under load before SIGTERM', () => acknowledged.mutations.length >= 30, { timeoutMs: 30_000 });
     proc.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
@@ -162,5 +165,5 @@ describe('audit trail across SIGTERM under load', () => {
     } finally {
       db.close();
     }
-  }, 60_000);
+  }, 150_000);
 });

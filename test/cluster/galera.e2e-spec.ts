@@ -433,11 +433,14 @@ suite('invariants on a 3-node Galera cluster', () => {
     };
     const victim = cluster.nodes[2];
     const chaos = async () => {
-      while (created.length < 10) await new Promise((resolve) => setTimeout(resolve, 20));
-      await victim.kill();
-      const before = created.length;
-      while (created.length < before + 20) await new Promise((resolve) => setTimeout(resolve, 20));
-      stop = true;
+      try {
+        await waitFor('10 creates before the node is killed', () => created.length >= 10);
+        await victim.kill();
+        const before = created.length;
+        await waitFor('20 more creates on the surviving nodes', () => created.length >= before + 20);
+      } finally {
+        stop = true;
+      }
     };
     await Promise.all([writer(0, users[0]), writer(1, users[1]), writer(2, users[2]), chaos()]);
     // The survivors answered everything; the instance on the dead node answered 503 in the one error shape.
