@@ -33,7 +33,13 @@ export class AppModule {
           credentialRevocationRateLimit: config.credentialRevocationRateLimit,
           failedAuthLimit: config.failedAuthLimit,
           verificationCacheTtlSeconds: config.verificationCacheTtlSeconds,
-          audit: config.audit,
+          audit: { ...config.audit, allRoutes: true },
+          // A service of its own, not a guest: fail closed everywhere, one error shape and one
+          // validation everywhere (its own routes and unmatched paths too), and no other credentials.
+          protectAllRoutes: true,
+          otherBearerCredentials: 'refuse',
+          globalErrorFilter: true,
+          globalValidationPipe: true,
         }),
         // The self-service page signs people in through the same LoginService (and limits) as POST /auth/login.
         ...(config.page ? [PersonalAccessTokensPageModule.forRoot({ ...config.page, login: LoginService })] : []),

@@ -13,14 +13,15 @@ import { FailedAuthLimiter } from './failed-auth-limiter';
 import { IntrospectionController } from './introspection/introspection.controller';
 import { IntrospectionService } from './introspection/introspection.service';
 import { MeController } from './me.controller';
+import { ProtectedRoutesGuard } from './protected-routes.guard';
 import { Session } from './sessions/session.entity';
 import { SessionsService } from './sessions/sessions.service';
 import { VerificationCache } from './verification-cache';
 
 /**
  * The join: the passport-http-bearer strategy (`Bearer` and `ApiKey`) over PATs and login
- * sessions, the global bearer guard (fail closed, `@Public()` opts out) followed by the global
- * `ScopesGuard`, the verification cache, the failed-authentication limiter, `/user/me`,
+ * sessions, the bearer guard followed by `ScopesGuard` on the library's routes and those that
+ * declare scopes (on every route, `@Public()` to opt out, with `protectAllRoutes`), the verification cache, the failed-authentication limiter, `/user/me`,
  * introspection and `/auth/verify`.
  *
  * @example
@@ -36,10 +37,12 @@ import { VerificationCache } from './verification-cache';
     FailedAuthLimiter,
     BearerStrategy,
     IntrospectionService,
-    // In this order: the scopes guard reads the principal the bearer guard attached.
-    { provide: APP_GUARD, useClass: BearerAuthGuard },
-    { provide: APP_GUARD, useClass: ScopesGuard },
+    BearerAuthGuard,
+    ScopesGuard,
+    // The bearer guard then the scopes guard, on the routes the host asked for (see the guard).
+    { provide: APP_GUARD, useClass: ProtectedRoutesGuard },
   ],
-  exports: [SessionsService, VerificationCache, CredentialVerifier],
+  // The guards too, for a host's `@UseGuards(BearerAuthGuard, ScopesGuard)`.
+  exports: [SessionsService, VerificationCache, CredentialVerifier, BearerAuthGuard, ScopesGuard],
 })
 export class AuthModule {}

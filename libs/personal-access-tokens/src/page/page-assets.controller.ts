@@ -1,4 +1,5 @@
-import { Controller, Get, Inject, NotFoundException, Param, Res, StreamableFile, Type } from '@nestjs/common';
+import { Get, Inject, NotFoundException, Param, Res, StreamableFile, Type } from '@nestjs/common';
+import { LibraryController } from '../core/library-controller.decorator';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipAudit } from '../core/audit.decorators';
@@ -15,7 +16,7 @@ export function createPageAssetsController(path: string): Type<unknown> {
   @ApiExcludeController()
   @Public()
   @SkipAudit()
-  @Controller(path)
+  @LibraryController(path)
   class PageAssetsController {
     constructor(
       @Inject(PAGE_ASSETS) private readonly assets: PageAssets,

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Ip, Post, Req, Res, Type } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Inject, Ip, Post, Req, Res, Type } from '@nestjs/common';
+import { LibraryController } from '../core/library-controller.decorator';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { ApiForbiddenResponse, ApiNoContentResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AuditAction } from '../core/audit.decorators';
@@ -21,7 +22,7 @@ type HttpRequest = Parameters<PageSessionCookie['read']>[0];
  */
 export function createPageSessionController(path: string): Type<unknown> {
   @ApiTags('page')
-  @Controller(`${path}/api/session`)
+  @LibraryController(`${path}/api/session`)
   class PageSessionController {
     constructor(
       @Inject(PAGE_OPTIONS) private readonly options: ResolvedPageOptions,

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Header, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Get, Header, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { LibraryController } from '../../core/library-controller.decorator';
 import { ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AuditAction } from '../../core/audit.decorators';
 import { Auth, Public } from '../../scopes/auth.decorators';
@@ -16,7 +17,7 @@ interface HeaderWriter {
 
 /** Token checks for other services and gateways. */
 @ApiTags('auth')
-@Controller()
+@LibraryController('')
 export class IntrospectionController {
   constructor(private readonly introspection: IntrospectionService) {}
 
