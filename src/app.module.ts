@@ -9,12 +9,14 @@ import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
 import { HomeController } from './home/home.controller';
 import { LoginController } from './login/login.controller';
+import { LoginModule } from './login/login.module';
 import { LoginService } from './login/login.service';
 
 /** The standalone service: the library's modules on the configured database, plus the app shell. */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
+    const login = LoginModule.forRoot(config);
     return {
       module: AppModule,
       imports: [
@@ -42,10 +44,11 @@ export class AppModule {
           globalValidationPipe: true,
         }),
         // The self-service page signs people in through the same LoginService (and limits) as POST /auth/login.
-        ...(config.page ? [PersonalAccessTokensPageModule.forRoot({ ...config.page, login: LoginService })] : []),
+        login,
+        ...(config.page ? [PersonalAccessTokensPageModule.forRoot({ ...config.page, login: LoginService, imports: [login] })] : []),
       ],
       controllers: [HealthController, LoginController, HomeController],
-      providers: [{ provide: APP_CONFIG, useValue: config }, LoginService, AdminBootstrapService],
+      providers: [{ provide: APP_CONFIG, useValue: config }, AdminBootstrapService],
     };
   }
 }

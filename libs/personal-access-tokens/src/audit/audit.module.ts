@@ -6,7 +6,6 @@ import { AuditQueryService } from './audit-query.service';
 import { AuditRetentionJob } from './audit-retention.job';
 import { AuditTrail } from './audit-trail';
 import { AuditWriter } from './audit-writer';
-import { MyAuditEventsController, AdminAuditEventsController } from './audit.controller';
 import { AuditInterceptor, AuditRouteGuard } from './audit.interceptor';
 
 /**
@@ -23,7 +22,6 @@ import { AuditInterceptor, AuditRouteGuard } from './audit.interceptor';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEvent])],
-  controllers: [MyAuditEventsController, AdminAuditEventsController],
   providers: [
     AuditWriter,
     AuditTrail,

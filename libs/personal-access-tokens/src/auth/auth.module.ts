@@ -10,9 +10,7 @@ import { BearerAuthGuard } from './bearer-auth.guard';
 import { BearerStrategy } from './bearer.strategy';
 import { CredentialVerifier } from './credential-verifier';
 import { FailedAuthLimiter } from './failed-auth-limiter';
-import { IntrospectionController } from './introspection/introspection.controller';
 import { IntrospectionService } from './introspection/introspection.service';
-import { MeController } from './me.controller';
 import { ProtectedRoutesGuard } from './protected-routes.guard';
 import { Session } from './sessions/session.entity';
 import { SessionsService } from './sessions/sessions.service';
@@ -29,7 +27,6 @@ import { VerificationCache } from './verification-cache';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([Session, PersonalAccessToken]), PassportModule, ScopesModule, TokensModule],
-  controllers: [MeController, IntrospectionController],
   providers: [
     SessionsService,
     VerificationCache,
@@ -43,6 +40,6 @@ import { VerificationCache } from './verification-cache';
     { provide: APP_GUARD, useClass: ProtectedRoutesGuard },
   ],
   // The guards too, for a host's `@UseGuards(BearerAuthGuard, ScopesGuard)`.
-  exports: [SessionsService, VerificationCache, CredentialVerifier, BearerAuthGuard, ScopesGuard],
+  exports: [SessionsService, VerificationCache, CredentialVerifier, IntrospectionService, BearerAuthGuard, ScopesGuard],
 })
 export class AuthModule {}

@@ -4,7 +4,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipAudit } from '../core/audit.decorators';
 import { Public } from '../scopes/auth.decorators';
-import { PAGE_ASSETS } from './page.tokens';
+import { PAGE_ASSETS } from './page-assets.provider';
 import { PageAssets, PageFile, SECURITY_HEADERS } from './page-assets';
 
 /**

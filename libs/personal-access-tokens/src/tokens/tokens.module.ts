@@ -2,17 +2,14 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { ScopesModule } from '../scopes/scopes.module';
-import { AdminTokensController } from './admin/admin-tokens.controller';
 import { AdminTokensService } from './admin/admin-tokens.service';
 import { CompanionCredentials } from './companion-credentials';
 import { ExpiryJob } from './expiry/expiry-job';
-import { LeakedCredentialsController } from './leaked-credentials/leaked-credentials.controller';
 import { LeakedCredentialsService } from './leaked-credentials/leaked-credentials.service';
 import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
 import { PersonalAccessToken } from './personal-access-token.entity';
 import { RetiredTokenDigest } from './retired-token-digest.entity';
 import { TokenHasher } from './token-hasher';
-import { TokensController } from './tokens.controller';
 import { TokensService } from './tokens.service';
 import { WebhookDelivery } from './webhooks/webhook-delivery.entity';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
@@ -28,7 +25,6 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery]), ScopesModule],
-  controllers: [TokensController, AdminTokensController, LeakedCredentialsController],
   providers: [
     { provide: TokenHasher, inject: [PAT_OPTIONS], useFactory: (options: ResolvedOptions) => new TokenHasher(options.peppers) },
     CompanionCredentials,
@@ -38,6 +34,6 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
     WebhookDispatcher,
     ExpiryJob,
   ],
-  exports: [TokenHasher, CompanionCredentials, TokensService, WebhookDispatcher, ExpiryJob],
+  exports: [TokenHasher, CompanionCredentials, TokensService, AdminTokensService, LeakedCredentialsService, WebhookDispatcher, ExpiryJob],
 })
 export class TokensModule {}
