@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { ExpiryJob, verifyWebhookSignature, WebhookDispatcher } from '../libs/personal-access-tokens/src';
+import { verifyWebhookSignature } from '../libs/personal-access-tokens/src';
+import { ExpiryJob, WebhookDispatcher } from './support/library-internals';
 import { DAY, SECOND } from './support/fake-clock';
 import { TestApp, TestUser } from './support/test-app';
 import { testDatabases } from './support/test-database';

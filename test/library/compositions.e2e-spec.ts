@@ -5,7 +5,8 @@ import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { AuditEvent, AuditWriter, ExpiryJob, SessionsService, TokensService } from '../../libs/personal-access-tokens/src';
+import { SessionsService, TokensService } from '../../libs/personal-access-tokens/src';
+import { AuditEvent, AuditWriter, ExpiryJob } from '../support/library-internals';
 import { testDatabases } from '../support/test-database';
 import { Account, composedHostAppModule, hostAppModule, QueryLog } from './host-app';
 

@@ -15,6 +15,7 @@ import {
   PERSONAL_ACCESS_TOKENS_MIGRATIONS,
   PersonalAccessTokensCoreModule,
   PersonalAccessTokensModule,
+  PersonalAccessTokensRoutesModule,
   Principal,
   Public,
   RequireScopes,
@@ -132,6 +133,8 @@ export function hostAppModule(database: DatabaseConfig, queryLog: QueryLog, conf
   const options = {
     peppers: [randomBytes(32).toString('hex')],
     productScopes: [{ resource: 'reports', description: 'Reports', actions: ['read', 'create'] }],
+    // This host asks for its own routes in the trail too (by default only `@AuditAction` ones are).
+    audit: { allRoutes: true },
   };
   const connection = connectionOf(database);
   @Module({
@@ -178,7 +181,7 @@ export function composedHostAppModule(
     peppers: [randomBytes(32).toString('hex')],
     productScopes: [{ resource: 'reports', description: 'Reports', actions: ['read', 'create'] }],
     expiry: { cron: false as const },
-    audit: { retentionCron: false as const },
+    audit: { retentionCron: false as const, allRoutes: true },
   };
   const directory = { userDirectory: AccountsDirectory, imports: [TypeOrmModule.forFeature([Account])] };
   @Module({
@@ -200,6 +203,8 @@ export function composedHostAppModule(
       ScopesModule,
       TokensModule,
       AuthModule,
+      // Only the routes of what it composed: its own tokens, /user/me and, with audit, its trail.
+      PersonalAccessTokensRoutesModule.register({ routes: { tokens: true, me: true, audit: true }, audit }),
     ],
     controllers: [ReportsController],
   })

@@ -29,13 +29,6 @@ export class AuditInterceptor implements NestInterceptor {
     const request = http.getRequest<object>();
     const audit = this.trail.begin(request, context);
     if (!audit) return next.handle();
-    const response = http.getResponse<{ raw?: RawResponse } & RawResponse>();
-    const raw = response.raw ?? response;
-    // Only for an answer that went out unrecorded; a client that hung up early changes nothing here.
-    raw.once?.('close', () => {
-      if (!audit.finished && raw.writableFinished)
-        void this.trail.fail(request, undefined, raw.statusCode ?? 500, `http_${raw.statusCode}`);
-    });
     return new Observable((subscriber) => {
       this.running++;
       const subscription = auditStorage.run(audit, () =>
@@ -94,12 +87,18 @@ export class AuditRouteGuard implements CanActivate {
     const request = http.getRequest<{ [AUDIT_INTERCEPTOR_SLOT]?: AuditInterceptor }>();
     const audit = this.trail.begin(request, context);
     if (!audit) return true;
-    if (!audit.batched && route.intercepted) {
-      request[AUDIT_INTERCEPTOR_SLOT] = this.interceptor;
-      return true;
-    }
     const response = http.getResponse<{ raw?: RawResponse } & RawResponse>();
     const raw = response.raw ?? response;
+    if (!audit.batched && route.intercepted) {
+      request[AUDIT_INTERCEPTOR_SLOT] = this.interceptor;
+      // For an answer that went out unrecorded: a later guard's refusal answered by another filter
+      // (a host's), or a failure past the interceptor. A client that hung up early changes nothing.
+      raw.once?.('close', () => {
+        if (!audit.finished && raw.writableFinished)
+          void this.trail.fail(request, undefined, raw.statusCode ?? 500, `http_${raw.statusCode}`);
+      });
+      return true;
+    }
     raw.once?.('finish', () => this.trail.answered(audit, raw, 'finish'));
     raw.once?.('close', () => this.trail.answered(audit, raw, 'close'));
     return true;
