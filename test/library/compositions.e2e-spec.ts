@@ -185,4 +185,25 @@ describe.each(testDatabases())('PersonalAccessTokensModule.forRoot({ routes: fal
       .find({ where: { tokenId: id, action: 'GET /reports' } });
     expect(events).toEqual([expect.objectContaining({ outcome: 'success', tokenName: 'headless', actorEmail: 'pro@host.test' })]);
   });
+
+  it('validates a library call as the HTTP route does: mint refuses bad input and names an unknown user', async () => {
+    const tokens = app.get(TokensService);
+    const refusal = (call: Promise<unknown>) =>
+      call.then(
+        () => 'minted',
+        (error: { code?: string; details?: Array<{ field: string }> }) => ({ code: error.code, fields: error.details?.map((d) => d.field) }),
+      );
+    expect(await refusal(tokens.mint(pro.id, { name: '', scopes: [] }))).toEqual({ code: 'validation_failed', fields: ['name'] });
+    expect(await refusal(tokens.mint(pro.id, { name: null as unknown as string, scopes: [] }))).toEqual({ code: 'validation_failed', fields: ['name'] });
+    expect(await refusal(tokens.mint(pro.id, { name: 'x', scopes: 'reports:read' as unknown as string[] }))).toEqual({
+      code: 'validation_failed',
+      fields: ['scopes'],
+    });
+    expect(await refusal(tokens.mint(pro.id, { name: 'x', scopes: [], extra: 1 } as never))).toEqual({ code: 'validation_failed', fields: ['extra'] });
+    expect(await refusal(tokens.mint(randomUUID(), { name: 'x', scopes: [] }))).toEqual({ code: 'user_not_found', fields: undefined });
+    // Nothing was created by the refused calls; a valid call still mints.
+    expect(await app.get(DataSource).query(`SELECT name FROM personal_access_tokens WHERE name IN ('', 'x')`)).toEqual([]);
+    const { token } = await tokens.mint(pro.id, { name: '  padded  ', scopes: [] });
+    expect(token).toMatch(/^pat_/);
+  });
 });
