@@ -176,6 +176,7 @@ export function composedHostAppModule(
   queryLog: QueryLog,
   audit: boolean,
   configuredAsync = false,
+  dataSource: { entities?: Array<abstract new () => unknown>; migrations?: unknown[]; autoLoadEntities?: boolean } = {},
 ): Type<unknown> {
   const options = {
     peppers: [randomBytes(32).toString('hex')],
@@ -188,8 +189,15 @@ export function composedHostAppModule(
     imports: [
       TypeOrmModule.forRoot({
         ...connectionOf(database),
-        entities: [...CORE_ENTITIES, ...TOKENS_ENTITIES, ...AUTH_ENTITIES, ...(audit ? AUDIT_ENTITIES : []), Account],
-        migrations: [...PERSONAL_ACCESS_TOKENS_MIGRATIONS, CreateHostAccounts1795500000000],
+        entities: dataSource.entities ?? [
+          ...CORE_ENTITIES,
+          ...TOKENS_ENTITIES,
+          ...AUTH_ENTITIES,
+          ...(audit ? AUDIT_ENTITIES : []),
+          Account,
+        ],
+        migrations: (dataSource.migrations ?? [...PERSONAL_ACCESS_TOKENS_MIGRATIONS, CreateHostAccounts1795500000000]) as never,
+        autoLoadEntities: dataSource.autoLoadEntities,
         migrationsRun: true,
         logging: true,
         logger: queryLog,

@@ -1,4 +1,6 @@
-import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { assertSchema } from '../core/schema-check';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditEvent } from './audit-event.entity';
@@ -34,4 +36,10 @@ import { AuditInterceptor, AuditRouteGuard } from './audit.interceptor';
   ],
   exports: [AuditWriter, AuditTrail, AuditQueryService, AuditRetentionJob],
 })
-export class AuditModule {}
+export class AuditModule implements OnModuleInit {
+  constructor(private readonly dataSource: DataSource) {}
+
+  onModuleInit(): Promise<void> {
+    return assertSchema(this.dataSource, 'AuditModule', 'AUDIT_ENTITIES', [AuditEvent]);
+  }
+}

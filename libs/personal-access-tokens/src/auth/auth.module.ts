@@ -1,4 +1,6 @@
-import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { assertSchema } from '../core/schema-check';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -42,4 +44,10 @@ import { VerificationCache } from './verification-cache';
   // The guards too, for a host's `@UseGuards(BearerAuthGuard, ScopesGuard)`.
   exports: [SessionsService, VerificationCache, CredentialVerifier, IntrospectionService, BearerAuthGuard, ScopesGuard],
 })
-export class AuthModule {}
+export class AuthModule implements OnModuleInit {
+  constructor(private readonly dataSource: DataSource) {}
+
+  onModuleInit(): Promise<void> {
+    return assertSchema(this.dataSource, 'AuthModule', 'AUTH_ENTITIES', [Session]);
+  }
+}

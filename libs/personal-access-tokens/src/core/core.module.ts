@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { FailedRequestRecorder } from './api-exception.filter';
 import { Clock, SystemClock } from './clock';
@@ -10,6 +11,9 @@ import { MemoryRateLimitStore, RateLimiter, RateLimitStore } from './rate-limite
 import { TokenEvents } from './token-events';
 import { UnitOfWork } from './unit-of-work';
 import { UserChanges } from './user-changes';
+import { LockRow } from './lock-row.entity';
+import { RateLimitCounter } from './rate-limit-counter.entity';
+import { assertSchema } from './schema-check';
 
 /**
  * What every module of the library shares, and no feature: the resolved options, the clock, the
@@ -22,6 +26,8 @@ import { UserChanges } from './user-changes';
  * PersonalAccessTokensCoreModule.forRoot({ peppers: [pepper], userDirectory: AccountsDirectory, imports: [TypeOrmModule.forFeature([Account])] })
  */
 @Module({
+  // Registered here too, so that a host's `autoLoadEntities` finds them.
+  imports: [TypeOrmModule.forFeature([RateLimitCounter, LockRow])],
   providers: [
     {
       provide: PAT_OPTIONS,
@@ -46,4 +52,12 @@ import { UserChanges } from './user-changes';
   // The recorder too: the error filter on each library controller is created in that controller's module.
   exports: [PAT_OPTIONS, Clock, UnitOfWork, RateLimitStore, RateLimiter, TokenEvents, UserChanges, FailedRequestRelay, FailedRequestRecorder],
 })
-export class PersonalAccessTokensCoreModule extends CoreConfigurableModuleClass {}
+export class PersonalAccessTokensCoreModule extends CoreConfigurableModuleClass implements OnModuleInit {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  onModuleInit(): Promise<void> {
+    return assertSchema(this.dataSource, 'PersonalAccessTokensCoreModule', 'CORE_ENTITIES', [RateLimitCounter, LockRow]);
+  }
+}

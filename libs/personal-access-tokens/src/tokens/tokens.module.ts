@@ -1,4 +1,7 @@
-import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { assertSchema } from '../core/schema-check';
+import { JobLease } from './expiry/job-lease.entity';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { ScopesModule } from '../scopes/scopes.module';
@@ -24,7 +27,7 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
  * imports: [PersonalAccessTokensCoreModule.forRoot({ peppers, userDirectory: AccountsDirectory }), ScopesModule, TokensModule, AuthModule]
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery]), ScopesModule],
+  imports: [TypeOrmModule.forFeature([PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery, JobLease]), ScopesModule],
   providers: [
     { provide: TokenHasher, inject: [PAT_OPTIONS], useFactory: (options: ResolvedOptions) => new TokenHasher(options.peppers) },
     CompanionCredentials,
@@ -36,4 +39,10 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
   ],
   exports: [TokenHasher, CompanionCredentials, TokensService, AdminTokensService, LeakedCredentialsService, WebhookDispatcher, ExpiryJob],
 })
-export class TokensModule {}
+export class TokensModule implements OnModuleInit {
+  constructor(private readonly dataSource: DataSource) {}
+
+  onModuleInit(): Promise<void> {
+    return assertSchema(this.dataSource, 'TokensModule', 'TOKENS_ENTITIES', [PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery, JobLease]);
+  }
+}

@@ -1,4 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { assertSchema } from '../core/schema-check';
+import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { UserDirectory } from '../core/user-directory';
 import { DefaultUserDirectory } from './default-user-directory';
@@ -20,4 +22,10 @@ import { UsersService } from './users.service';
   providers: [UsersService, DefaultUserDirectory, { provide: UserDirectory, useExisting: DefaultUserDirectory }],
   exports: [UsersService, UserDirectory],
 })
-export class UsersModule {}
+export class UsersModule implements OnModuleInit {
+  constructor(private readonly dataSource: DataSource) {}
+
+  onModuleInit(): Promise<void> {
+    return assertSchema(this.dataSource, 'UsersModule', 'USERS_ENTITIES', [User, Role]);
+  }
+}
