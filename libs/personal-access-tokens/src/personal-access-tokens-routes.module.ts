@@ -7,8 +7,8 @@ import { AdminTokensRoutesModule, LeakedCredentialsRoutesModule, TokensRoutesMod
 import { AdminUsersRoutesModule, RolesRoutesModule } from './users/users-routes.module';
 
 /**
- * The library's routes, by feature; each is mounted or not. `true` for each one left out of an
- * object is not assumed: `{ tokens: true }` mounts the own-token routes only.
+ * The library's routes, by feature; each is mounted or not. A feature left out of the object is
+ * not mounted: `{ tokens: true }` mounts the own-token routes only.
  */
 export interface PersonalAccessTokensRoutes {
   /** `/user/me/personal-access-tokens`: a user's own tokens. */
