@@ -11,7 +11,8 @@
 // through an OpenID provider, provisions users and issues sessions (the page's cookie among them);
 // token-exchange mints PATs for CI identity tokens through tokens. The files at the
 // library's root (index.ts, the composing module, entities.ts) may import any folder, and no
-// folder may import them. The service in src/ sees the library only through its index.ts, and
+// folder may import them. The service in src/ sees the library only through its public entries
+// (index.ts, and dto.ts for the routes' DTOs), and
 // nothing in the library imports src/.
 import path from 'node:path';
 
@@ -51,8 +52,8 @@ function isInside(directory, file) {
 /** Why importing `target` from `file` runs against the graph, or undefined when it does not. */
 export function violation(file, target) {
   if (isInside(SERVICE, file)) {
-    if (folderOf(target) === undefined || path.relative(LIBRARY, target).replace(/(^|\/)index(\.ts)?$/, '') === '') return undefined;
-    return "the service uses the library only through its public index.ts ('libs/personal-access-tokens/src')";
+    if (folderOf(target) === undefined || /^(index|dto)?(\.ts)?$/.test(path.relative(LIBRARY, target).replace(/^\/?/, ''))) return undefined;
+    return "the service uses the library only through its public entries ('libs/personal-access-tokens/src', '…/src/dto')";
   }
   const from = folderOf(file);
   if (from === undefined) return undefined;

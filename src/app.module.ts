@@ -14,12 +14,14 @@ import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
 import { HomeController } from './home/home.controller';
 import { LoginController } from './login/login.controller';
+import { LoginModule } from './login/login.module';
 import { LoginService } from './login/login.service';
 
 /** The standalone service: the library's modules on the configured database, plus the app shell. */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
+    const login = LoginModule.forRoot(config);
     return {
       module: AppModule,
       imports: [
@@ -38,15 +40,22 @@ export class AppModule {
           credentialRevocationRateLimit: config.credentialRevocationRateLimit,
           failedAuthLimit: config.failedAuthLimit,
           verificationCacheTtlSeconds: config.verificationCacheTtlSeconds,
-          audit: config.audit,
+          audit: { ...config.audit, allRoutes: true },
+          // A service of its own, not a guest: fail closed everywhere, one error shape and one
+          // validation everywhere (its own routes and unmatched paths too), and no other credentials.
+          protectAllRoutes: true,
+          otherBearerCredentials: 'refuse',
+          globalErrorFilter: true,
+          globalValidationPipe: true,
         }),
         // The self-service page signs people in through the same LoginService (and limits) as POST /auth/login.
-        ...(config.page ? [PersonalAccessTokensPageModule.forRoot({ ...config.page, login: LoginService })] : []),
+        login,
+        ...(config.page ? [PersonalAccessTokensPageModule.forRoot({ ...config.page, login: LoginService, imports: [login] })] : []),
         ...(config.oidc ? [OidcModule.forRoot(config.oidc)] : []),
         ...(config.tokenExchange ? [TokenExchangeModule.forRoot(config.tokenExchange)] : []),
       ],
       controllers: [HealthController, LoginController, HomeController],
-      providers: [{ provide: APP_CONFIG, useValue: config }, LoginService, AdminBootstrapService],
+      providers: [{ provide: APP_CONFIG, useValue: config }, AdminBootstrapService],
     };
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { AuditEvent, AuditWriter } from '../libs/personal-access-tokens/src';
+import { AuditEvent, AuditWriter } from './support/library-internals';
 import { loadAppConfig } from '../src/config/load-config';
 import { startExpressApp } from './support/express-app';
 import { LogScan } from './support/log-scan';

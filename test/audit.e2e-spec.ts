@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AuditEvent, AuditRetentionJob, AuditWriter, ExpiryJob } from '../libs/personal-access-tokens/src';
+import { AuditEvent, AuditRetentionJob, AuditWriter, ExpiryJob } from './support/library-internals';
 import { DAY } from './support/fake-clock';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, RequestOptions, TestApp, TestUser } from './support/test-app';
 import { testDatabases } from './support/test-database';

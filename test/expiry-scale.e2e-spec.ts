@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { ExpiryJob, TokenEvents } from '../libs/personal-access-tokens/src';
+import { TokenEvents } from '../libs/personal-access-tokens/src';
+import { ExpiryJob } from './support/library-internals';
 import { PersonalAccessToken } from '../libs/personal-access-tokens/src/tokens/personal-access-token.entity';
 import { tokenNameKey } from '../libs/personal-access-tokens/src/tokens/token-name';
 import { DAY, HOUR } from './support/fake-clock';

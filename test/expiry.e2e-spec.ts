@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
-import { ExpiryJob, TokenEvent, TokenEvents } from '../libs/personal-access-tokens/src';
+import { TokenEvents } from '../libs/personal-access-tokens/src';
+import { ExpiryJob, TokenEvent } from './support/library-internals';
 import { JOB_LEASE_SECONDS } from '../libs/personal-access-tokens/src/tokens/expiry/job-lock';
 import { PersonalAccessToken } from '../libs/personal-access-tokens/src/tokens/personal-access-token.entity';
 import { DAY, HOUR, MINUTE, SECOND } from './support/fake-clock';

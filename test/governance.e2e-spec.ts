@@ -1,4 +1,5 @@
-import { TokenEvent, TokenEvents } from '../libs/personal-access-tokens/src';
+import { TokenEvents } from '../libs/personal-access-tokens/src';
+import { TokenEvent } from './support/library-internals';
 import { PersonalAccessToken } from '../libs/personal-access-tokens/src/tokens/personal-access-token.entity';
 import { generateTokenSecret } from '../libs/personal-access-tokens/src/tokens/token-format';
 import { DataSource } from 'typeorm';

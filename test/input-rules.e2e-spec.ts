@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { ExpiryJob } from '../libs/personal-access-tokens/src';
+import { ExpiryJob } from './support/library-internals';
 import { HOUR } from './support/fake-clock';
 import { TestApp, TestUser } from './support/test-app';
 import { testDatabases } from './support/test-database';

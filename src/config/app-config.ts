@@ -1,4 +1,5 @@
-import { OidcSignInOptions, ScopeResourceDefinition, TokenExchangeOptions, TokenPolicy } from '../../libs/personal-access-tokens/src';
+import { ScopeResourceDefinition, TokenPolicy } from '../../libs/personal-access-tokens/src';
+import type { OidcSignInOptions, TokenExchangeOptions } from '../../libs/personal-access-tokens/src/dto';
 
 export type DatabaseConfig =
   | { type: 'sqlite'; file: string }

@@ -1,4 +1,4 @@
-import { PageSignInDto } from '../../libs/personal-access-tokens/src';
+import { PageSignInDto } from '../../libs/personal-access-tokens/src/dto';
 
 /** The same body, and the same rules, as the self-service page's sign-in. */
 export class LoginDto extends PageSignInDto {}

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   attributeAuditActor,
-  BadRequestError,
   DomainError,
   PageLogin,
   Principal,
@@ -61,7 +60,7 @@ export class LoginService implements PageLogin {
 
   async logout(principal: Principal): Promise<void> {
     if (!principal.sessionId)
-      throw new BadRequestError('not_a_session', 'Only a login session can log out; revoke a personal access token instead');
+      throw new DomainError(400, 'not_a_session', 'Only a login session can log out; revoke a personal access token instead');
     await this.sessions.revoke(principal.sessionId);
   }
 }

@@ -1,5 +1,5 @@
 import { AddressInfo } from 'node:net';
-import { AuditWriter } from '../../libs/personal-access-tokens/src';
+import { AuditWriter } from '../support/library-internals';
 import { TestApp, TestUser } from '../support/test-app';
 import { testDatabases } from '../support/test-database';
 import { rawRequest } from '../hardening/support/hardening';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AuditWriter, TokenEvent, TokenEvents } from '../../libs/personal-access-tokens/src';
+import { TokenEvents } from '../../libs/personal-access-tokens/src';
+import { AuditWriter, TokenEvent } from '../support/library-internals';
 import { SECOND } from '../support/fake-clock';
 import { Response, TestApp, TestUser } from '../support/test-app';
 import { TestDatabase, testDatabases } from '../support/test-database';

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { AuditEvent, AuditWriter } from '../../libs/personal-access-tokens/src';
+import { AuditEvent, AuditWriter } from '../support/library-internals';
 import { RequestOptions, Response, TestApp } from '../support/test-app';
 
 /** `[[[…]]]`, `depth` deep, as JSON text (a JavaScript value that deep would overflow a recursive serializer). */

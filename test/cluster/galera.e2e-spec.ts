@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { AuditWriter, ExpiryJob, WebhookDispatcher, WebhookPayload } from '../../libs/personal-access-tokens/src';
+import { AuditWriter, ExpiryJob, WebhookDispatcher, WebhookPayload } from '../support/library-internals';
 import { DAY, SECOND } from '../support/fake-clock';
 import { describeWith } from '../support/prerequisites';
 import { TestApp, TestUser } from '../support/test-app';

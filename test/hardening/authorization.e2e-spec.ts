@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { AuditWriter } from '../../libs/personal-access-tokens/src';
+import { AuditWriter } from '../support/library-internals';
 import { DAY } from '../support/fake-clock';
 import { Response, TestApp, TestUser } from '../support/test-app';
 import { testDatabases } from '../support/test-database';

@@ -2,7 +2,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AuditWriter } from '../../libs/personal-access-tokens/src';
+import { AuditWriter } from '../support/library-internals';
 import { Response, TestApp, TestUser } from '../support/test-app';
 import { TestDatabase } from '../support/test-database';
 import { recordFigures } from './support/hardening';

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AuditWriter, DEFAULT_POLICY } from '../../libs/personal-access-tokens/src';
+import { DEFAULT_POLICY } from '../../libs/personal-access-tokens/src';
+import { AuditWriter } from '../support/library-internals';
 import { DAY } from '../support/fake-clock';
 import { Response, TestApp, TestUser } from '../support/test-app';
 import { testDatabases } from '../support/test-database';

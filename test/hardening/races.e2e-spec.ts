@@ -1,6 +1,7 @@
 import { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
-import { AuditWriter, ExpiryJob, TokenEvent, TokenEvents, TokensService } from '../../libs/personal-access-tokens/src';
+import { TokenEvents, TokensService } from '../../libs/personal-access-tokens/src';
+import { AuditWriter, ExpiryJob, TokenEvent } from '../support/library-internals';
 import { CreateTokenDto } from '../../libs/personal-access-tokens/src/tokens/dto/token.dto';
 import { DAY, SECOND } from '../support/fake-clock';
 import { TestApp, TestUser } from '../support/test-app';

@@ -5,9 +5,17 @@ import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { AuditEvent, AuditWriter, ExpiryJob, SessionsService, TokensService } from '../../libs/personal-access-tokens/src';
+import {
+  AUDIT_ENTITIES,
+  AUTH_ENTITIES,
+  CORE_ENTITIES,
+  SessionsService,
+  TOKENS_ENTITIES,
+  TokensService,
+} from '../../libs/personal-access-tokens/src';
+import { AuditEvent, AuditWriter, ExpiryJob } from '../support/library-internals';
 import { testDatabases } from '../support/test-database';
-import { Account, composedHostAppModule, hostAppModule, QueryLog } from './host-app';
+import { Account, composedHostAppModule, CreateHostAccounts1795500000000, hostAppModule, QueryLog } from './host-app';
 
 const LIBRARY_TABLES = ['audit_events', 'users', 'roles'];
 
@@ -183,5 +191,75 @@ describe.each(testDatabases())('PersonalAccessTokensModule.forRoot({ routes: fal
       .getRepository(AuditEvent)
       .find({ where: { tokenId: id, action: 'GET /reports' } });
     expect(events).toEqual([expect.objectContaining({ outcome: 'success', tokenName: 'headless', actorEmail: 'pro@host.test' })]);
+  });
+
+  it('validates a library call as the HTTP route does: mint refuses bad input and names an unknown user', async () => {
+    const tokens = app.get(TokensService);
+    const refusal = (call: Promise<unknown>) =>
+      call.then(
+        () => 'minted',
+        (error: { code?: string; details?: Array<{ field: string }> }) => ({
+          code: error.code,
+          fields: error.details?.map((d) => d.field),
+        }),
+      );
+    expect(await refusal(tokens.mint(pro.id, { name: '', scopes: [] }))).toEqual({ code: 'validation_failed', fields: ['name'] });
+    expect(await refusal(tokens.mint(pro.id, { name: null as unknown as string, scopes: [] }))).toEqual({
+      code: 'validation_failed',
+      fields: ['name'],
+    });
+    expect(await refusal(tokens.mint(pro.id, { name: 'x', scopes: 'reports:read' as unknown as string[] }))).toEqual({
+      code: 'validation_failed',
+      fields: ['scopes'],
+    });
+    expect(await refusal(tokens.mint(pro.id, { name: 'x', scopes: [], extra: 1 } as never))).toEqual({
+      code: 'validation_failed',
+      fields: ['extra'],
+    });
+    expect(await refusal(tokens.mint(randomUUID(), { name: 'x', scopes: [] }))).toEqual({ code: 'user_not_found', fields: undefined });
+    // Nothing was created by the refused calls; a valid call still mints.
+    expect(await app.get(DataSource).query(`SELECT name FROM personal_access_tokens WHERE name IN ('', 'x')`)).toEqual([]);
+    const { token } = await tokens.mint(pro.id, { name: '  padded  ', scopes: [] });
+    expect(token).toMatch(/^pat_/);
+  });
+});
+
+describe.each(testDatabases())('a composed host app whose data source lacks something, on $name', (database) => {
+  const start = async (dataSource: Parameters<typeof composedHostAppModule>[4]) => {
+    const db = await database.create();
+    const moduleRef = await Test.createTestingModule({
+      imports: [composedHostAppModule(db.config, new QueryLog(), true, false, dataSource)],
+    }).compile();
+    const app = moduleRef.createNestApplication(new FastifyAdapter());
+    return { app, db };
+  };
+
+  it('fails at start-up naming a missing entity, and a missing table', async () => {
+    const withoutLockRow = await start({
+      entities: [...CORE_ENTITIES.filter((e) => e.name !== 'LockRow'), ...TOKENS_ENTITIES, ...AUTH_ENTITIES, ...AUDIT_ENTITIES, Account],
+    });
+    await expect(withoutLockRow.app.init()).rejects.toThrow(/PersonalAccessTokensCoreModule needs the entities LockRow .*CORE_ENTITIES/);
+    await withoutLockRow.app.close().catch(() => undefined);
+    await withoutLockRow.db.drop();
+
+    const unmigrated = await start({ migrations: [CreateHostAccounts1795500000000] });
+    await expect(unmigrated.app.init()).rejects.toThrow(/needs the table \w+, which does not exist: run PERSONAL_ACCESS_TOKENS_MIGRATIONS/);
+    await unmigrated.app.close().catch(() => undefined);
+    await unmigrated.db.drop();
+  });
+
+  it('starts with autoLoadEntities and no entity list, and mints and verifies a token', async () => {
+    const { app, db } = await start({ entities: [Account], autoLoadEntities: true });
+    try {
+      await app.init();
+      const account: Account = { id: randomUUID(), email: 'auto@host.test', plan: 'pro', enabled: true };
+      await app.get(DataSource).getRepository(Account).insert(account);
+      const { token } = await app.get(TokensService).mint(account.id, { name: 'auto', scopes: ['reports:read'] });
+      await expect(app.get(TokensService).verify(token)).resolves.toMatchObject({ name: 'auto' });
+      await app.get(ExpiryJob).run();
+    } finally {
+      await app.close();
+      await db.drop();
+    }
   });
 });

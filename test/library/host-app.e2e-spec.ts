@@ -5,7 +5,8 @@ import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { AuditEvent, AuditWriter, TokensService } from '../../libs/personal-access-tokens/src';
+import { TokensService } from '../../libs/personal-access-tokens/src';
+import { AuditEvent, AuditWriter } from '../support/library-internals';
 import { testDatabases } from '../support/test-database';
 import { Account, hostAppModule, QueryLog } from './host-app';
 
@@ -57,7 +58,8 @@ describe.each(cases)('a host app with its own users, $name', ({ database, create
     const refused = await http().post('/reports').set('Authorization', `Bearer ${token}`);
     expect(refused.status).toBe(403);
     expect(refused.headers['www-authenticate']).toMatch(/error="insufficient_scope", scope="reports:create"/);
-    expect(refused.body).toMatchObject({ statusCode: 403, code: 'insufficient_scope', requestId: expect.any(String) });
+    // A host route's refusal is answered by the host's filter (here Nest's own), with the library's code.
+    expect(refused.body).toMatchObject({ statusCode: 403, code: 'insufficient_scope' });
   });
 
   it('narrows a scope to one entity', async () => {

@@ -15,6 +15,7 @@ import {
   PERSONAL_ACCESS_TOKENS_MIGRATIONS,
   PersonalAccessTokensCoreModule,
   PersonalAccessTokensModule,
+  PersonalAccessTokensRoutesModule,
   Principal,
   Public,
   RequireScopes,
@@ -132,6 +133,8 @@ export function hostAppModule(database: DatabaseConfig, queryLog: QueryLog, conf
   const options = {
     peppers: [randomBytes(32).toString('hex')],
     productScopes: [{ resource: 'reports', description: 'Reports', actions: ['read', 'create'] }],
+    // This host asks for its own routes in the trail too (by default only `@AuditAction` ones are).
+    audit: { allRoutes: true },
   };
   const connection = connectionOf(database);
   @Module({
@@ -173,20 +176,28 @@ export function composedHostAppModule(
   queryLog: QueryLog,
   audit: boolean,
   configuredAsync = false,
+  dataSource: { entities?: Array<abstract new () => unknown>; migrations?: unknown[]; autoLoadEntities?: boolean } = {},
 ): Type<unknown> {
   const options = {
     peppers: [randomBytes(32).toString('hex')],
     productScopes: [{ resource: 'reports', description: 'Reports', actions: ['read', 'create'] }],
     expiry: { cron: false as const },
-    audit: { retentionCron: false as const },
+    audit: { retentionCron: false as const, allRoutes: true },
   };
   const directory = { userDirectory: AccountsDirectory, imports: [TypeOrmModule.forFeature([Account])] };
   @Module({
     imports: [
       TypeOrmModule.forRoot({
         ...connectionOf(database),
-        entities: [...CORE_ENTITIES, ...TOKENS_ENTITIES, ...AUTH_ENTITIES, ...(audit ? AUDIT_ENTITIES : []), Account],
-        migrations: [...PERSONAL_ACCESS_TOKENS_MIGRATIONS, CreateHostAccounts1795500000000],
+        entities: dataSource.entities ?? [
+          ...CORE_ENTITIES,
+          ...TOKENS_ENTITIES,
+          ...AUTH_ENTITIES,
+          ...(audit ? AUDIT_ENTITIES : []),
+          Account,
+        ],
+        migrations: (dataSource.migrations ?? [...PERSONAL_ACCESS_TOKENS_MIGRATIONS, CreateHostAccounts1795500000000]) as never,
+        autoLoadEntities: dataSource.autoLoadEntities,
         migrationsRun: true,
         logging: true,
         logger: queryLog,
@@ -200,6 +211,8 @@ export function composedHostAppModule(
       ScopesModule,
       TokensModule,
       AuthModule,
+      // Only the routes of what it composed: its own tokens, /user/me and, with audit, its trail.
+      PersonalAccessTokensRoutesModule.register({ routes: { tokens: true, me: true, audit: true }, audit }),
     ],
     controllers: [ReportsController],
   })

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { AuditEvent, AuditWriter } from '../../libs/personal-access-tokens/src';
+import { AuditEvent, AuditWriter } from '../support/library-internals';
 import { MINUTE, SECOND } from '../support/fake-clock';
 import { TestApp, TestUser } from '../support/test-app';
 import { testDatabases } from '../support/test-database';

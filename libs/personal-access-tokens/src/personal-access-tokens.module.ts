@@ -5,8 +5,9 @@ import { PersonalAccessTokensCoreModule } from './core/core.module';
 import {
   PersonalAccessTokensForRootAsyncOptions,
   PersonalAccessTokensForRootOptions,
-  withoutRoutes,
+  PersonalAccessTokensModuleExtras,
 } from './personal-access-tokens.module-definition';
+import { PersonalAccessTokensRoutesModule } from './personal-access-tokens-routes.module';
 import { ScopesModule } from './scopes/scopes.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
@@ -14,8 +15,9 @@ import { UsersModule } from './users/users.module';
 /**
  * Personal access tokens for a Nest app in one import: the core, the audit trail, users and roles
  * (or the host's own, through `userDirectory`), scopes, tokens with their expiry job and webhooks,
- * and the join (`AuthModule`: the global bearer guard, fail closed with `@Public()` to opt out,
- * then `ScopesGuard`). Each of these modules can also be imported on its own.
+ * the join (`AuthModule`: the bearer guard then `ScopesGuard` on the library's routes and those
+ * that declare scopes; on every route with `protectAllRoutes`), and the routes (all, some or none,
+ * under a path of the host's choice). Each of these modules can also be imported on its own.
  *
  * @example
  * @Module({
@@ -28,18 +30,19 @@ import { UsersModule } from './users/users.module';
  */
 @Module({})
 export class PersonalAccessTokensModule {
-  static forRoot({ isGlobal, routes, ...options }: PersonalAccessTokensForRootOptions): DynamicModule {
-    return compose(PersonalAccessTokensCoreModule.forRoot(options), options.userDirectory === undefined, isGlobal, routes);
+  static forRoot({ isGlobal, routes, path, ...options }: PersonalAccessTokensForRootOptions): DynamicModule {
+    return compose(PersonalAccessTokensCoreModule.forRoot(options), options.userDirectory === undefined, { isGlobal, routes, path });
   }
 
-  static forRootAsync({ isGlobal, routes, ...options }: PersonalAccessTokensForRootAsyncOptions): DynamicModule {
-    return compose(PersonalAccessTokensCoreModule.forRootAsync(options), options.userDirectory === undefined, isGlobal, routes);
+  static forRootAsync({ isGlobal, routes, path, ...options }: PersonalAccessTokensForRootAsyncOptions): DynamicModule {
+    return compose(PersonalAccessTokensCoreModule.forRootAsync(options), options.userDirectory === undefined, { isGlobal, routes, path });
   }
 }
 
-function compose(core: DynamicModule, ownUsers: boolean, isGlobal = false, routes = true): DynamicModule {
+function compose(core: DynamicModule, users: boolean, extras: Partial<PersonalAccessTokensModuleExtras>): DynamicModule {
+  const { isGlobal = false, routes = true, path } = extras;
   // AuditModule before AuthModule: global guards run in the order their modules are imported.
-  const features: Type[] = [AuditModule, ...(ownUsers ? [UsersModule] : []), ScopesModule, TokensModule, AuthModule];
-  const modules = routes ? features : withoutRoutes(features);
-  return { module: PersonalAccessTokensModule, global: isGlobal, imports: [core, ...modules], exports: modules };
+  const features: Type[] = [AuditModule, ...(users ? [UsersModule] : []), ScopesModule, TokensModule, AuthModule];
+  const mounted = routes === false ? [] : [PersonalAccessTokensRoutesModule.register({ routes: routes === true ? undefined : routes, path, users, audit: true })];
+  return { module: PersonalAccessTokensModule, global: isGlobal, imports: [core, ...features, ...mounted], exports: features };
 }

@@ -1,4 +1,5 @@
-import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
+import { Get, Query, StreamableFile } from '@nestjs/common';
+import { LibraryController } from '../core/library-controller.decorator';
 import { ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { Auth } from '../scopes/auth.decorators';
 import { Principal } from '../scopes/principal';
@@ -31,7 +32,7 @@ function answer(audit: AuditQueryService, filter: AuditFilter, query: AuditEvent
 
 @ApiTags('audit')
 @ApiExtraModels(AuditEventPageDto)
-@Controller('user/me/audit-events')
+@LibraryController('user/me/audit-events')
 export class MyAuditEventsController {
   constructor(private readonly audit: AuditQueryService) {}
 
@@ -53,7 +54,7 @@ export class MyAuditEventsController {
 
 @ApiTags('audit')
 @ApiExtraModels(AuditEventPageDto)
-@Controller('admin/audit-events')
+@LibraryController('admin/audit-events')
 export class AdminAuditEventsController {
   constructor(private readonly audit: AuditQueryService) {}
 

@@ -1,15 +1,13 @@
-import { CallHandler, CanActivate, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import { ModulesContainer } from '@nestjs/core';
+import { CallHandler, CanActivate, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { from, mergeMap, Observable } from 'rxjs';
-import { RouteTarget } from '../core/route-metadata';
+import { AUDIT_ACTION } from '../core/audit.decorators';
 import { auditStorage } from '../core/audit-context';
+import { AUDIT_INTERCEPTED, AUDIT_INTERCEPTOR_SLOT } from '../core/audit-route.interceptor';
+import { LIBRARY_ROUTE } from '../core/library-controller.decorator';
+import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
+import { RouteMetadataCache } from '../core/route-metadata';
 import { AuditTrail, RawResponse } from './audit-trail';
-
-/** Nest's own metadata keys: a route's path and its interceptors. */
-const PATH_METADATA = 'path';
-const INTERCEPTORS_METADATA = '__interceptors__';
-/** Where the route guard leaves its app's interceptor for a request that needs one. */
-const OWN_INTERCEPTOR = Symbol('auditInterceptor');
 
 /**
  * Records a route's event when its handler succeeds, on the routes whose event must be written
@@ -31,13 +29,6 @@ export class AuditInterceptor implements NestInterceptor {
     const request = http.getRequest<object>();
     const audit = this.trail.begin(request, context);
     if (!audit) return next.handle();
-    const response = http.getResponse<{ raw?: RawResponse } & RawResponse>();
-    const raw = response.raw ?? response;
-    // Only for an answer that went out unrecorded; a client that hung up early changes nothing here.
-    raw.once?.('close', () => {
-      if (!audit.finished && raw.writableFinished)
-        void this.trail.fail(request, undefined, raw.statusCode ?? 500, `http_${raw.statusCode}`);
-    });
     return new Observable((subscriber) => {
       this.running++;
       const subscription = auditStorage.run(audit, () =>
@@ -57,89 +48,59 @@ export class AuditInterceptor implements NestInterceptor {
   }
 }
 
+interface AuditedRoute {
+  /** In the trail: a library route, a host route marked `@AuditAction`, or any with `audit.allRoutes`. */
+  audited: boolean;
+  /** It carries `auditRouteInterceptor`, which hands the request to this app's interceptor. */
+  intercepted: boolean;
+}
+
 /**
  * Registered first among the global guards: it notes the route's audit metadata on the request
  * before any guard can refuse it, so that a refusal is recorded under the route's action name.
- * On a route without the interceptor (see `AuditRoutes`), it also has the event recorded once the
- * answer has gone out. It never refuses anything.
+ * On a route without the interceptor (reads, and a host's unmarked routes under
+ * `audit.allRoutes`), it also has the event recorded once the answer has gone out. It never
+ * refuses anything, and leaves a host's routes alone unless they are audited.
  */
 @Injectable()
 export class AuditRouteGuard implements CanActivate {
+  private readonly routes = new RouteMetadataCache<AuditedRoute>(([handler, controller]) => ({
+    audited:
+      this.options.audit.allRoutes ||
+      !!this.reflector.getAllAndOverride(LIBRARY_ROUTE, [handler, controller]) ||
+      this.reflector.get(AUDIT_ACTION, handler) !== undefined,
+    intercepted: !!this.reflector.get(AUDIT_INTERCEPTED, handler),
+  }));
+
   constructor(
     private readonly trail: AuditTrail,
     private readonly interceptor: AuditInterceptor,
+    private readonly reflector: Reflector,
+    @Inject(PAT_OPTIONS) private readonly options: ResolvedOptions,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
+    const route = this.routes.get(context);
+    if (!route.audited) return true;
     const http = context.switchToHttp();
-    const request = http.getRequest<{ [OWN_INTERCEPTOR]?: AuditInterceptor }>();
+    const request = http.getRequest<{ [AUDIT_INTERCEPTOR_SLOT]?: AuditInterceptor }>();
     const audit = this.trail.begin(request, context);
     if (!audit) return true;
-    if (!audit.batched) {
-      request[OWN_INTERCEPTOR] = this.interceptor;
-      return true;
-    }
     const response = http.getResponse<{ raw?: RawResponse } & RawResponse>();
     const raw = response.raw ?? response;
+    if (!audit.batched && route.intercepted) {
+      request[AUDIT_INTERCEPTOR_SLOT] = this.interceptor;
+      // For an answer that went out unrecorded: a later guard's refusal answered by another filter
+      // (a host's), or a failure past the interceptor. A client that hung up early changes nothing.
+      raw.once?.('close', () => {
+        if (!audit.finished && raw.writableFinished)
+          void this.trail.fail(request, undefined, raw.statusCode ?? 500, `http_${raw.statusCode}`);
+      });
+      return true;
+    }
     raw.once?.('finish', () => this.trail.answered(audit, raw, 'finish'));
     raw.once?.('close', () => this.trail.answered(audit, raw, 'close'));
     return true;
   }
-}
-
-/**
- * Puts the audit interceptor on the routes that need it, every controller's (a host app's
- * included): all but `@SkipAudit()` routes and batched ones (reads, and routes declared
- * `readOnly`), whose events the route guard records once they are answered. A global interceptor
- * would do the same work, but Nest runs an rxjs chain (and a ReplaySubject) on every request of
- * every route that has any interceptor: `/health` and every read would pay for it.
- * Runs when the module's providers are created, before Nest reads routes' interceptors.
- */
-@Injectable()
-export class AuditRoutes {
-  constructor(modules: ModulesContainer, trail: AuditTrail) {
-    if (!trail.isEnabled()) return;
-    for (const module of modules.values()) {
-      for (const controller of module.controllers.values()) {
-        const type = controller.metatype as (abstract new (...args: never[]) => unknown) | null;
-        if (!type) continue;
-        for (const handler of routeHandlers(type.prototype as object)) {
-          const route = trail.routeOf(handler, type);
-          if (route && !route.batched) attachInterceptor(handler);
-        }
-      }
-    }
-  }
-}
-
-/** The route handlers of a controller (its own and inherited methods that carry a path). */
-function routeHandlers(prototype: object): RouteTarget[] {
-  const handlers = new Set<RouteTarget>();
-  for (let proto = prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object) {
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      const descriptor = Object.getOwnPropertyDescriptor(proto, name);
-      const value: unknown = descriptor?.value;
-      if (name !== 'constructor' && typeof value === 'function' && Reflect.hasMetadata(PATH_METADATA, value))
-        handlers.add(value as RouteTarget);
-    }
-  }
-  return [...handlers];
-}
-
-/**
- * What a route carries: one object for every app in the process (controllers' metadata is shared
- * by all of them), handing each request to its own app's interceptor, which the route guard named.
- */
-const routeInterceptor: NestInterceptor = {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const own = context.switchToHttp().getRequest<{ [OWN_INTERCEPTOR]?: AuditInterceptor } | undefined>()?.[OWN_INTERCEPTOR];
-    return own ? own.intercept(context, next) : next.handle();
-  },
-};
-
-/** Outermost of the route's own interceptors, as a global one would be; once. */
-function attachInterceptor(handler: object): void {
-  const current = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) as unknown[] | undefined) ?? [];
-  if (!current.includes(routeInterceptor)) Reflect.defineMetadata(INTERCEPTORS_METADATA, [routeInterceptor, ...current], handler);
 }

@@ -1,4 +1,6 @@
-import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { assertSchema } from '../core/schema-check';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditEvent } from './audit-event.entity';
@@ -6,11 +8,11 @@ import { AuditQueryService } from './audit-query.service';
 import { AuditRetentionJob } from './audit-retention.job';
 import { AuditTrail } from './audit-trail';
 import { AuditWriter } from './audit-writer';
-import { MyAuditEventsController, AdminAuditEventsController } from './audit.controller';
-import { AuditInterceptor, AuditRouteGuard, AuditRoutes } from './audit.interceptor';
+import { AuditInterceptor, AuditRouteGuard } from './audit.interceptor';
 
 /**
- * The audit trail of every request (the host's routes too) and of system actions on tokens, its
+ * The audit trail of the library's requests (a host's routes: those marked `@AuditAction`, or all
+ * with `audit.allRoutes`) and of system actions on tokens, its
  * query API (`/user/me/audit-events`, `/admin/audit-events`) and retention. It is fed, and reaches
  * into no other module: routes through the route guard, the interceptor and the route metadata of `@AuditAction`,
  * refusals through the exception filter's recorder, system actions through token events, writes
@@ -22,7 +24,6 @@ import { AuditInterceptor, AuditRouteGuard, AuditRoutes } from './audit.intercep
  */
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEvent])],
-  controllers: [MyAuditEventsController, AdminAuditEventsController],
   providers: [
     AuditWriter,
     AuditTrail,
@@ -30,10 +31,15 @@ import { AuditInterceptor, AuditRouteGuard, AuditRoutes } from './audit.intercep
     AuditRetentionJob,
     // First of the global guards: it only notes the route, so that refusals are audited under its action.
     { provide: APP_GUARD, useClass: AuditRouteGuard },
-    // On every route but the skipped and batched ones (see AuditRoutes), not as a global interceptor.
+    // Reached through `auditRouteInterceptor` on the audited mutation routes, not as a global interceptor.
     AuditInterceptor,
-    AuditRoutes,
   ],
   exports: [AuditWriter, AuditTrail, AuditQueryService, AuditRetentionJob],
 })
-export class AuditModule {}
+export class AuditModule implements OnModuleInit {
+  constructor(private readonly dataSource: DataSource) {}
+
+  onModuleInit(): Promise<void> {
+    return assertSchema(this.dataSource, 'AuditModule', 'AUDIT_ENTITIES', [AuditEvent]);
+  }
+}

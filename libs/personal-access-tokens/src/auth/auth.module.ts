@@ -1,4 +1,6 @@
-import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { assertSchema } from '../core/schema-check';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -10,17 +12,16 @@ import { BearerAuthGuard } from './bearer-auth.guard';
 import { BearerStrategy } from './bearer.strategy';
 import { CredentialVerifier } from './credential-verifier';
 import { FailedAuthLimiter } from './failed-auth-limiter';
-import { IntrospectionController } from './introspection/introspection.controller';
 import { IntrospectionService } from './introspection/introspection.service';
-import { MeController } from './me.controller';
+import { ProtectedRoutesGuard } from './protected-routes.guard';
 import { Session } from './sessions/session.entity';
 import { SessionsService } from './sessions/sessions.service';
 import { VerificationCache } from './verification-cache';
 
 /**
  * The join: the passport-http-bearer strategy (`Bearer` and `ApiKey`) over PATs and login
- * sessions, the global bearer guard (fail closed, `@Public()` opts out) followed by the global
- * `ScopesGuard`, the verification cache, the failed-authentication limiter, `/user/me`,
+ * sessions, the bearer guard followed by `ScopesGuard` on the library's routes and those that
+ * declare scopes (on every route, `@Public()` to opt out, with `protectAllRoutes`), the verification cache, the failed-authentication limiter, `/user/me`,
  * introspection and `/auth/verify`.
  *
  * @example
@@ -28,7 +29,6 @@ import { VerificationCache } from './verification-cache';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([Session, PersonalAccessToken]), PassportModule, ScopesModule, TokensModule],
-  controllers: [MeController, IntrospectionController],
   providers: [
     SessionsService,
     VerificationCache,
@@ -36,10 +36,18 @@ import { VerificationCache } from './verification-cache';
     FailedAuthLimiter,
     BearerStrategy,
     IntrospectionService,
-    // In this order: the scopes guard reads the principal the bearer guard attached.
-    { provide: APP_GUARD, useClass: BearerAuthGuard },
-    { provide: APP_GUARD, useClass: ScopesGuard },
+    BearerAuthGuard,
+    ScopesGuard,
+    // The bearer guard then the scopes guard, on the routes the host asked for (see the guard).
+    { provide: APP_GUARD, useClass: ProtectedRoutesGuard },
   ],
-  exports: [SessionsService, VerificationCache, CredentialVerifier],
+  // The guards too, for a host's `@UseGuards(BearerAuthGuard, ScopesGuard)`.
+  exports: [SessionsService, VerificationCache, CredentialVerifier, IntrospectionService, BearerAuthGuard, ScopesGuard],
 })
-export class AuthModule {}
+export class AuthModule implements OnModuleInit {
+  constructor(private readonly dataSource: DataSource) {}
+
+  onModuleInit(): Promise<void> {
+    return assertSchema(this.dataSource, 'AuthModule', 'AUTH_ENTITIES', [Session]);
+  }
+}

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { RouteMetadataCache } from '../core/route-metadata';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { Public } from '../scopes/auth.decorators';
-import { BearerStrategy, StrategyRequest } from './bearer.strategy';
+import { BearerStrategy } from './bearer.strategy';
 import { Principal } from '../scopes/principal';
 
 /**
@@ -15,13 +15,18 @@ import { Principal } from '../scopes/principal';
  * `passport.authenticate`: the same checks, without passport's per-request closures and copies
  * (a host app's `AuthGuard(BEARER_STRATEGY)` still goes through passport).
  */
+/** What the guard needs of the strategy; typed here so that its public types need no passport typings. */
+interface RequestAuthenticator {
+  authenticateRequest(request: object): Promise<Principal>;
+}
+
 @Injectable()
 export class BearerAuthGuard implements CanActivate {
   private readonly publicRoutes = new RouteMetadataCache((targets) => !!this.reflector.getAllAndOverride(Public, targets));
 
   constructor(
     protected readonly reflector: Reflector,
-    protected readonly strategy: BearerStrategy,
+    @Inject(BearerStrategy) protected readonly strategy: RequestAuthenticator,
     @Inject(PAT_OPTIONS) protected readonly options: ResolvedOptions,
   ) {}
 
@@ -37,6 +42,6 @@ export class BearerAuthGuard implements CanActivate {
   }
 
   protected authenticate(request: object, _response: object): Promise<Principal> {
-    return this.strategy.authenticateRequest(request as StrategyRequest);
+    return this.strategy.authenticateRequest(request);
   }
 }

@@ -1,4 +1,5 @@
-import { Controller, Get } from '@nestjs/common';
+import { Get } from '@nestjs/common';
+import { LibraryController } from '../core/library-controller.decorator';
 import { ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../core/audit.decorators';
 import { Endpoint } from '../scopes/endpoint.decorator';
@@ -7,7 +8,7 @@ import { Auth } from '../scopes/auth.decorators';
 import { Principal } from '../scopes/principal';
 
 @ApiTags('auth')
-@Controller('user/me')
+@LibraryController('user/me')
 export class MeController {
   /**
    * Get the calling user

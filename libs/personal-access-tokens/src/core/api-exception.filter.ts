@@ -61,7 +61,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     adapter.reply(response, body, body.statusCode);
   }
 
-  describe(exception: unknown, requestId: string): { body: ErrorBody; headers: Record<string, string> } {
+  describe(thrown: unknown, requestId: string): { body: ErrorBody; headers: Record<string, string> } {
+    // A refusal on a host's route travels as an HttpException for the host's filter; this one knows better.
+    const exception = thrown instanceof HttpException && thrown.cause instanceof DomainError ? thrown.cause : thrown;
     if (exception instanceof DomainError) {
       return {
         body: this.body(exception.status, exception.code, exception.message, requestId, exception.details),

@@ -1,4 +1,10 @@
+import { applyDecorators, RequestMethod, UseInterceptors } from '@nestjs/common';
+import { METHOD_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
+import { AUDIT_INTERCEPTED, auditRouteInterceptor } from './audit-route.interceptor';
+
+/** Methods whose events are batched (recorded once answered) unless a route says otherwise. */
+export const READ_METHODS = new Set<RequestMethod>([RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS]);
 
 export interface AuditActionOptions {
   /**
@@ -24,15 +30,25 @@ export interface AuditActionMetadata extends AuditActionOptions {
 export const AUDIT_ACTION = Reflector.createDecorator<AuditActionMetadata>();
 
 /**
- * Names a route's action in the audit trail with a stable name. Without it, the action is
- * `<METHOD> <route path>`, such as `GET /reports/:id`.
+ * Names a route's action in the audit trail with a stable name, and puts a host's route in the
+ * trail (with `AuditModule` imported; the library's own routes are always in it, and every
+ * route with `audit.allRoutes`). Without it, the action is `<METHOD> <route path>`, such as
+ * `GET /reports/:id`. A mutation's event is then written before its answer.
  *
  * @example
  * @AuditAction('personal_access_token.rotate') @Patch(':id/rotate') rotate() {}
  * @AuditAction('report.create', { bodyFields: ['title'] }) @Post() create() {}
  */
 export function AuditAction(action: string, options: AuditActionOptions = {}): MethodDecorator {
-  return AUDIT_ACTION({ action, ...options });
+  const metadata = AUDIT_ACTION({ action, ...options });
+  const intercepted = applyDecorators(metadata, UseInterceptors(auditRouteInterceptor), AUDIT_INTERCEPTED());
+  return (target, key, descriptor) => {
+    // A read's event is recorded once answered: no interceptor (an rxjs chain per request) for it.
+    // Its method is known when the route's method decorator is written below this one.
+    const method = Reflect.getMetadata(METHOD_METADATA, descriptor.value as object) as RequestMethod | undefined;
+    const read = options.readOnly ?? (method !== undefined && READ_METHODS.has(method));
+    return (read ? metadata : intercepted)(target, key, descriptor);
+  };
 }
 
 /**

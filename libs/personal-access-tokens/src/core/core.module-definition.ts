@@ -1,5 +1,8 @@
 import { ConfigurableModuleBuilder, ModuleMetadata, Type } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ApiExceptionFilter } from './api-exception.filter';
 import { PersonalAccessTokensModuleOptions } from './personal-access-tokens.options';
+import { createValidationPipe } from './validation';
 import { UserDirectory } from './user-directory';
 
 /** Module-shaping options of the core module, known when the module is declared. */
@@ -11,6 +14,16 @@ export interface PersonalAccessTokensCoreExtras {
   userDirectory?: Type<UserDirectory>;
   /** Modules the user directory needs (e.g. `TypeOrmModule.forFeature([Account])`). */
   imports?: ModuleMetadata['imports'];
+  /**
+   * The library's error shape on every route of the app, unmatched paths included (default
+   * false: on the library's own routes only). The standalone service turns it on.
+   */
+  globalErrorFilter?: boolean;
+  /**
+   * The library's validation pipe (whitelist, refuse unknown fields, convert) on every route of
+   * the app (default false: on the library's own routes only). The standalone service turns it on.
+   */
+  globalValidationPipe?: boolean;
 }
 
 export const {
@@ -20,7 +33,7 @@ export const {
   ASYNC_OPTIONS_TYPE: CORE_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<PersonalAccessTokensModuleOptions>({ moduleName: 'PersonalAccessTokensCore' })
   .setClassMethodName('forRoot')
-  .setExtras<PersonalAccessTokensCoreExtras>({}, (definition, extras) => ({
+  .setExtras<PersonalAccessTokensCoreExtras>({ globalErrorFilter: false, globalValidationPipe: false }, (definition, extras) => ({
     ...definition,
     // Every feature module injects the options, the clock and the unit of work from here.
     global: true,
@@ -28,6 +41,8 @@ export const {
     providers: [
       ...(definition.providers ?? []),
       ...(extras.userDirectory ? [{ provide: UserDirectory, useClass: extras.userDirectory }] : []),
+      ...(extras.globalErrorFilter ? [{ provide: APP_FILTER, useClass: ApiExceptionFilter }] : []),
+      ...(extras.globalValidationPipe ? [{ provide: APP_PIPE, useFactory: createValidationPipe }] : []),
     ],
     exports: [...(definition.exports ?? []), ...(extras.userDirectory ? [UserDirectory] : [])],
   }))

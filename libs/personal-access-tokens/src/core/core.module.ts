@@ -1,7 +1,7 @@
-import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ApiExceptionFilter, FailedRequestRecorder } from './api-exception.filter';
+import { FailedRequestRecorder } from './api-exception.filter';
 import { Clock, SystemClock } from './clock';
 import { CORE_MODULE_OPTIONS, CoreConfigurableModuleClass } from './core.module-definition';
 import { DatabaseRateLimitStore } from './database-rate-limit.store';
@@ -11,18 +11,23 @@ import { MemoryRateLimitStore, RateLimiter, RateLimitStore } from './rate-limite
 import { TokenEvents } from './token-events';
 import { UnitOfWork } from './unit-of-work';
 import { UserChanges } from './user-changes';
-import { createValidationPipe } from './validation';
+import { LockRow } from './lock-row.entity';
+import { RateLimitCounter } from './rate-limit-counter.entity';
+import { assertSchema } from './schema-check';
 
 /**
  * What every module of the library shares, and no feature: the resolved options, the clock, the
- * unit of work, the rate-limit store, the token-event and user-change buses, the one exception
- * filter and the validation pipe. Global, so that each feature module finds it; the user
- * directory of a host with its own users is registered here too.
+ * unit of work, the rate-limit store, the token-event and user-change buses. Global, so that each
+ * feature module finds it; the user directory of a host with its own users is registered here
+ * too. The error filter and validation pipe sit on the library's own controllers; app-wide only
+ * with `globalErrorFilter` / `globalValidationPipe`.
  *
  * @example
  * PersonalAccessTokensCoreModule.forRoot({ peppers: [pepper], userDirectory: AccountsDirectory, imports: [TypeOrmModule.forFeature([Account])] })
  */
 @Module({
+  // Registered here too, so that a host's `autoLoadEntities` finds them.
+  imports: [TypeOrmModule.forFeature([RateLimitCounter, LockRow])],
   providers: [
     {
       provide: PAT_OPTIONS,
@@ -43,9 +48,16 @@ import { createValidationPipe } from './validation';
     UserChanges,
     FailedRequestRelay,
     { provide: FailedRequestRecorder, useExisting: FailedRequestRelay },
-    { provide: APP_FILTER, useClass: ApiExceptionFilter },
-    { provide: APP_PIPE, useFactory: createValidationPipe },
   ],
-  exports: [PAT_OPTIONS, Clock, UnitOfWork, RateLimitStore, RateLimiter, TokenEvents, UserChanges, FailedRequestRelay],
+  // The recorder too: the error filter on each library controller is created in that controller's module.
+  exports: [PAT_OPTIONS, Clock, UnitOfWork, RateLimitStore, RateLimiter, TokenEvents, UserChanges, FailedRequestRelay, FailedRequestRecorder],
 })
-export class PersonalAccessTokensCoreModule extends CoreConfigurableModuleClass {}
+export class PersonalAccessTokensCoreModule extends CoreConfigurableModuleClass implements OnModuleInit {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  onModuleInit(): Promise<void> {
+    return assertSchema(this.dataSource, 'PersonalAccessTokensCoreModule', 'CORE_ENTITIES', [RateLimitCounter, LockRow]);
+  }
+}

@@ -57,6 +57,11 @@ export interface AuditOptions {
   flushIntervalMs: number;
   /** Read events held in memory at most; beyond that, requests wait for a flush (default 10000). */
   maxBufferedEvents: number;
+  /**
+   * Audit every route of the app, the host's included (default false: the library's own routes,
+   * and the host's routes marked `@AuditAction`). The standalone service turns it on.
+   */
+  allRoutes: boolean;
 }
 
 /**
@@ -101,6 +106,19 @@ export interface PersonalAccessTokensModuleOptions {
   /** Leaked-credential revocation calls per client IP per window (default 10 per minute). */
   credentialRevocationRateLimit?: { limit: number; windowSeconds: number };
   audit?: Partial<AuditOptions>;
+  /**
+   * Fail closed on every route of the app, the host's included: a valid PAT or session is needed
+   * unless `@Public()` (default false: only the library's own routes and routes that declare
+   * `@RequireScopes`/`@RequirePrivileges` are checked). The standalone service turns it on.
+   */
+  protectAllRoutes?: boolean;
+  /**
+   * With `protectAllRoutes`, what happens to a bearer credential that is not one of this library's
+   * (not its prefix and checksum) on a route that declares no scopes: `pass` (default) hands the
+   * request untouched to the host's own guards, never counted as a failed authentication;
+   * `refuse` answers 401 `invalid_token`, for an app whose only credentials are this library's.
+   */
+  otherBearerCredentials?: 'pass' | 'refuse';
 }
 
 export type ResolvedOptions = Required<Omit<PersonalAccessTokensModuleOptions, 'policy' | 'expiry' | 'webhook' | 'audit'>> & {
@@ -138,7 +156,17 @@ export function resolveOptions(options: PersonalAccessTokensModuleOptions): Reso
       : null,
     introspectionRateLimit: options.introspectionRateLimit ?? { limit: 600, windowSeconds: 60 },
     credentialRevocationRateLimit: options.credentialRevocationRateLimit ?? { limit: 10, windowSeconds: 60 },
-    audit: { enabled: true, retentionDays: 365, retentionCron: '0 * * * *', flushIntervalMs: 1000, maxBufferedEvents: 10_000, ...options.audit },
+    audit: {
+      enabled: true,
+      retentionDays: 365,
+      retentionCron: '0 * * * *',
+      flushIntervalMs: 1000,
+      maxBufferedEvents: 10_000,
+      allRoutes: false,
+      ...options.audit,
+    },
+    protectAllRoutes: options.protectAllRoutes ?? false,
+    otherBearerCredentials: options.otherBearerCredentials ?? 'pass',
   };
   const prefixes = [resolved.tokenPrefix, resolved.sessionTokenPrefix];
   if (prefixes.some((p) => !/^[a-z][a-z0-9]{0,15}_$/.test(p))) {

@@ -1,4 +1,4 @@
-import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, Type, ValidationError, ValidationPipe } from '@nestjs/common';
 import { plainToInstance, Transform } from 'class-transformer';
 import { ValidateIf } from 'class-validator';
 import { ErrorDetail, ValidationFailedError } from './domain-error';
@@ -69,6 +69,19 @@ export function createValidationPipe(): ValidationPipe {
     transform: true,
     exceptionFactory: (errors) => new ValidationFailedError(flatten(errors)),
   });
+}
+
+const programmaticInput = createValidationPipe();
+
+/**
+ * Checks a library call's input (`TokensService.mint(...)`) by the rules its HTTP route applies,
+ * and converts it the same way: the same `validation_failed` error, naming the field.
+ *
+ * @example
+ * const dto = await validateInput(CreateTokenDto, input);
+ */
+export async function validateInput<T>(metatype: Type<T>, value: unknown): Promise<T> {
+  return (await programmaticInput.transform(value, { type: 'body', metatype })) as T;
 }
 
 function flatten(errors: ValidationError[], parent = ''): ErrorDetail[] {

@@ -1,9 +1,10 @@
-import { Controller, Get, Inject, NotFoundException, Param, Res, StreamableFile, Type } from '@nestjs/common';
+import { Get, Inject, NotFoundException, Param, Res, StreamableFile, Type } from '@nestjs/common';
+import { LibraryController } from '../core/library-controller.decorator';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipAudit } from '../core/audit.decorators';
 import { Public } from '../scopes/auth.decorators';
-import { PAGE_ASSETS } from './page.tokens';
+import { PAGE_ASSETS } from './page-assets.provider';
 import { PageAssets, PageFile, SECURITY_HEADERS } from './page-assets';
 
 /**
@@ -15,7 +16,7 @@ export function createPageAssetsController(path: string): Type<unknown> {
   @ApiExcludeController()
   @Public()
   @SkipAudit()
-  @Controller(path)
+  @LibraryController(path)
   class PageAssetsController {
     constructor(
       @Inject(PAGE_ASSETS) private readonly assets: PageAssets,

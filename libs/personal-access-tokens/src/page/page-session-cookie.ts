@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { createHmac } from 'node:crypto';
 import { CookieCredentials } from '../auth/cookie-credentials';
 import { CredentialReading } from '../auth/credentials';
@@ -64,19 +63,12 @@ const AMBIGUOUS = 'Send one session cookie: this request carries several';
  */
 @Injectable()
 export class PageSessionCookie extends CookieCredentials {
-  private patOptions?: ResolvedOptions;
-
   constructor(
     @Inject(PAGE_OPTIONS) private readonly options: ResolvedPageOptions,
-    private readonly moduleRef: ModuleRef,
+    @Inject(PAT_OPTIONS) private readonly pat: ResolvedOptions,
+    private readonly clock: Clock,
   ) {
     super();
-  }
-
-  /** The library's options, from wherever `PersonalAccessTokensModule` was imported. */
-  private get pat(): ResolvedOptions {
-    this.patOptions ??= this.moduleRef.get<ResolvedOptions>(PAT_OPTIONS, { strict: false });
-    return this.patOptions;
   }
 
   read(request: CookieRequest): CredentialReading {
@@ -139,7 +131,7 @@ export class PageSessionCookie extends CookieCredentials {
 
   /** Set-Cookie for a new session. */
   issue(secret: string, expiresAt: Date, request: CookieRequest): string {
-    const now = this.moduleRef.get(Clock, { strict: false }).now();
+    const now = this.clock.now();
     const maxAge = Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000));
     return this.serialize(secret, maxAge, request);
   }

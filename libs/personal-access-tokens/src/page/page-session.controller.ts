@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Ip, Optional, Post, Req, Res, Type } from '@nestjs/common';
-import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
+import { Body, Delete, Get, HttpCode, Inject, Ip, Optional, Post, Req, Res, Type } from '@nestjs/common';
+import { LibraryController } from '../core/library-controller.decorator';
+import { HttpAdapterHost } from '@nestjs/core';
 import { ApiForbiddenResponse, ApiNoContentResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AuditAction } from '../core/audit.decorators';
 import { NoStore } from '../core/no-store.decorator';
@@ -30,13 +31,15 @@ export class PasswordSignInDisabledError extends ForbiddenError {
  */
 export function createPageSessionController(path: string): Type<unknown> {
   @ApiTags('page')
-  @Controller(`${path}/api/session`)
+  @LibraryController(`${path}/api/session`)
   class PageSessionController {
     constructor(
       @Inject(PAGE_OPTIONS) private readonly options: ResolvedPageOptions,
       private readonly cookie: PageSessionCookie,
-      private readonly moduleRef: ModuleRef,
       private readonly adapterHost: HttpAdapterHost,
+      private readonly login: PageLogin,
+      private readonly sessions: SessionsService,
+      @Inject(PAT_OPTIONS) private readonly pat: ResolvedOptions,
       @Optional() private readonly signInMethods?: SignInMethods,
     ) {}
 
@@ -68,8 +71,7 @@ export function createPageSessionController(path: string): Type<unknown> {
       // Login CSRF: another site must not sign the browser in to an account of its choosing.
       this.cookie.assertSameOrigin(request);
       if (this.signInMethods?.passwordSignIn === false) throw new PasswordSignInDisabledError();
-      const login = this.moduleRef.get<PageLogin>(this.options.login, { strict: false });
-      const session = await login.login({ email: body.email, password: body.password }, ip);
+      const session = await this.login.login({ email: body.email, password: body.password }, ip);
       this.adapterHost.httpAdapter.setHeader(response, 'Set-Cookie', this.cookie.issue(session.accessToken, session.expiresAt, request));
       return { expiresAt: session.expiresAt };
     }
@@ -86,7 +88,7 @@ export function createPageSessionController(path: string): Type<unknown> {
         throw new BadRequestError('not_a_page_session', 'This route answers the page, signed in with its session cookie');
       }
       const { user } = principal;
-      const { policy } = this.moduleRef.get<ResolvedOptions>(PAT_OPTIONS, { strict: false });
+      const { policy } = this.pat;
       return {
         user: {
           id: user.id,
@@ -114,7 +116,7 @@ export function createPageSessionController(path: string): Type<unknown> {
     @AuditAction('auth.logout', { target: 'session' })
     @ApiNoContentResponse()
     async signOut(@Auth() principal: Principal, @Req() request: HttpRequest, @Res({ passthrough: true }) response: object): Promise<void> {
-      if (principal.sessionId) await this.moduleRef.get(SessionsService, { strict: false }).revoke(principal.sessionId);
+      if (principal.sessionId) await this.sessions.revoke(principal.sessionId);
       this.adapterHost.httpAdapter.setHeader(response, 'Set-Cookie', this.cookie.clear(request));
     }
   }

@@ -1,8 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { join } from 'node:path';
+import { AuthModule } from '../auth/auth.module';
 import { CookieCredentials } from '../auth/cookie-credentials';
-import { PAGE_OPTIONS, PersonalAccessTokensPageOptions, resolvePageOptions, ResolvedPageOptions } from './page.options';
-import { PAGE_ASSETS } from './page.tokens';
+import { PAGE_OPTIONS, PageLogin, PersonalAccessTokensPageOptions, resolvePageOptions, ResolvedPageOptions } from './page.options';
+import { PAGE_ASSETS } from './page-assets.provider';
 import { loadPageAssets } from './page-assets';
 import { createPageAssetsController } from './page-assets.controller';
 import { createPageSessionController } from './page-session.controller';
@@ -20,9 +21,8 @@ import { PageSessionCookie } from './page-session-cookie';
  * @Module({
  *   imports: [
  *     PersonalAccessTokensModule.forRoot({ peppers: [pepper] }),
- *     PersonalAccessTokensPageModule.forRoot({ path: '/page', login: LoginService }),
+ *     PersonalAccessTokensPageModule.forRoot({ path: '/page', login: LoginService, imports: [LoginModule] }),
  *   ],
- *   providers: [LoginService],
  * })
  * export class AppModule {}
  */
@@ -33,9 +33,12 @@ export class PersonalAccessTokensPageModule {
     return {
       module: PersonalAccessTokensPageModule,
       global: true,
+      // The sign-in class comes from the host (`imports`); sessions from AuthModule. Injected, so a wrong setup fails at start-up.
+      imports: [AuthModule, ...(options.imports ?? [])],
       controllers: [createPageSessionController(resolved.path), createPageAssetsController(resolved.path)],
       providers: [
         { provide: PAGE_OPTIONS, useValue: resolved },
+        { provide: PageLogin, useExisting: resolved.login },
         {
           provide: PAGE_ASSETS,
           inject: [PAGE_OPTIONS],

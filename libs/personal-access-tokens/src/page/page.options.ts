@@ -1,4 +1,4 @@
-import type { Type } from '@nestjs/common';
+import type { ModuleMetadata, Type } from '@nestjs/common';
 
 /** What a sign-in hands back: a login session secret (it goes into the cookie, never to the page). */
 export interface PageLoginResult {
@@ -9,8 +9,8 @@ export interface PageLoginResult {
 /**
  * How people sign in to the page: the host's own password check, rate limits and session issue.
  * The standalone service passes its `LoginService` (the one behind `POST /auth/login`), so the
- * page and the API share one set of login limits. The class is looked up among the app's
- * providers, wherever it is registered.
+ * page and the API share one set of login limits. The class is injected from the page module's
+ * `imports` (a module that provides and exports it), so a missing one fails at start-up.
  *
  * @example
  * @Injectable()
@@ -31,13 +31,15 @@ export abstract class PageLogin {
  * Options of `PersonalAccessTokensPageModule.forRoot`.
  *
  * @example
- * PersonalAccessTokensPageModule.forRoot({ path: '/tokens', login: LoginService })
+ * PersonalAccessTokensPageModule.forRoot({ path: '/tokens', login: LoginService, imports: [LoginModule] })
  */
 export interface PersonalAccessTokensPageOptions {
   /** Where the page is served, such as `/page`. */
   path: string;
   /** The provider that checks a person's email and password and issues a session. */
   login: Type<PageLogin>;
+  /** The modules that provide and export `login` (it is injected, so a missing one fails at start-up). */
+  imports?: ModuleMetadata['imports'];
   /** The built page (`npm run build`); default: `public/` beside this module's compiled file. */
   assetsDir?: string;
   /** Name of the session cookie (default `pat_session`). */

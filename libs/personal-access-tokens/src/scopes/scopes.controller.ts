@@ -1,4 +1,5 @@
-import { Controller, Get } from '@nestjs/common';
+import { Get } from '@nestjs/common';
+import { LibraryController } from '../core/library-controller.decorator';
 import { ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../core/audit.decorators';
 import { Auth } from './auth.decorators';
@@ -9,7 +10,7 @@ import { ScopeCatalog } from './scope-catalog';
 import { Endpoint } from './endpoint.decorator';
 
 @ApiTags('scopes')
-@Controller('scopes')
+@LibraryController('scopes')
 export class ScopesController {
   constructor(private readonly catalog: ScopeCatalog) {}
 

@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { GrantRules } from './grant-rules';
 import { ScopeCatalog } from './scope-catalog';
-import { ScopesController } from './scopes.controller';
 
 /**
  * The authorization vocabulary: the scope catalog (built-in and product scopes), the grant rules,
@@ -13,7 +12,6 @@ import { ScopesController } from './scopes.controller';
  * imports: [PersonalAccessTokensCoreModule.forRoot({ peppers }), ScopesModule, TokensModule, AuthModule]
  */
 @Module({
-  controllers: [ScopesController],
   providers: [
     { provide: ScopeCatalog, inject: [PAT_OPTIONS], useFactory: (options: ResolvedOptions) => new ScopeCatalog(options.productScopes) },
     GrantRules,

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { LibraryController } from '../core/library-controller.decorator';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../core/audit.decorators';
 import { NoStore } from '../core/no-store.decorator';
@@ -31,7 +32,7 @@ const OWN_TOKEN = { uuidParams: ['id'], errors: { 404: NOT_YOURS } };
 
 /** The caller's own personal access tokens. Another user's token is always a 404. */
 @ApiTags('tokens')
-@Controller('user/me/personal-access-tokens')
+@LibraryController('user/me/personal-access-tokens')
 export class TokensController {
   constructor(private readonly tokens: TokensService) {}
 

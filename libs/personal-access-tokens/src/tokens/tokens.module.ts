@@ -1,20 +1,20 @@
-import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { assertSchema } from '../core/schema-check';
+import { JobLease } from './expiry/job-lease.entity';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { ScopesModule } from '../scopes/scopes.module';
-import { AdminTokensController } from './admin/admin-tokens.controller';
 import { AdminTokensService } from './admin/admin-tokens.service';
 import { CallerTransactions } from './caller-transactions.service';
 import { CompanionCredentials } from './companion-credentials';
 import { ExpiryJob } from './expiry/expiry-job';
-import { LeakedCredentialsController } from './leaked-credentials/leaked-credentials.controller';
 import { LeakedCredentialsService } from './leaked-credentials/leaked-credentials.service';
 import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
 import { PersonalAccessToken } from './personal-access-token.entity';
 import { RetiredTokenDigest } from './retired-token-digest.entity';
 import { SecretIssuancePolicy } from './secret-issuance.policy';
 import { TokenHasher } from './token-hasher';
-import { TokensController } from './tokens.controller';
 import { TokensService } from './tokens.service';
 import { WebhookDelivery } from './webhooks/webhook-delivery.entity';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
@@ -29,8 +29,7 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
  * imports: [PersonalAccessTokensCoreModule.forRoot({ peppers, userDirectory: AccountsDirectory }), ScopesModule, TokensModule, AuthModule]
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery]), ScopesModule],
-  controllers: [TokensController, AdminTokensController, LeakedCredentialsController],
+  imports: [TypeOrmModule.forFeature([PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery, JobLease]), ScopesModule],
   providers: [
     { provide: TokenHasher, inject: [PAT_OPTIONS], useFactory: (options: ResolvedOptions) => new TokenHasher(options.peppers) },
     CompanionCredentials,
@@ -42,6 +41,12 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
     WebhookDispatcher,
     ExpiryJob,
   ],
-  exports: [TokenHasher, CompanionCredentials, TokensService, WebhookDispatcher, ExpiryJob],
+  exports: [TokenHasher, CompanionCredentials, TokensService, AdminTokensService, LeakedCredentialsService, WebhookDispatcher, ExpiryJob],
 })
-export class TokensModule {}
+export class TokensModule implements OnModuleInit {
+  constructor(private readonly dataSource: DataSource) {}
+
+  onModuleInit(): Promise<void> {
+    return assertSchema(this.dataSource, 'TokensModule', 'TOKENS_ENTITIES', [PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery, JobLease]);
+  }
+}

@@ -6,7 +6,8 @@ import { InvalidTokenError } from '../core/auth.errors';
 import { Principal, PrincipalToken } from '../scopes/principal';
 import { Clock } from '../core/clock';
 import { isUniqueViolation } from '../core/database-errors';
-import { BadRequestError } from '../core/domain-error';
+import { BadRequestError, NotFoundError, ValidationFailedError } from '../core/domain-error';
+import { validateInput } from '../core/validation';
 import { Page } from '../core/pagination.dto';
 import { TokenEvent, TokenEvents, TokenEventType } from '../core/token-events';
 import { hydrate, readRows, tableOf } from '../core/raw-entity';
@@ -126,15 +127,19 @@ export class TokensService implements BeforeApplicationShutdown {
 
   /**
    * Mints a token for a user programmatically (no HTTP request), with the same rules as the API:
-   * the user must be active and their role must allow the scopes.
+   * the input is validated as the route's body is, the user must exist and be active, and their
+   * role must allow the scopes.
    *
    * @example
    * const { token } = await tokens.mint(user.id, { name: 'nightly-report', scopes: ['reports:read'], expiresIn: '7d' });
    */
   async mint(userId: string, input: CreateTokenDto): Promise<CreatedTokenResponseDto> {
+    if (typeof userId !== 'string' || userId === '') throw new ValidationFailedError([{ field: 'userId', reason: 'userId must be a non-empty string' }]);
+    const checked = await validateInput(CreateTokenDto, input);
     const user = await this.directory.findById(userId);
-    if (!user?.active) throw new BadRequestError('user_inactive', 'Tokens can only be minted for an active user');
-    return this.create({ user }, input);
+    if (!user) throw new NotFoundError('user_not_found', 'No such user');
+    if (!user.active) throw new BadRequestError('user_inactive', 'Tokens can only be minted for an active user');
+    return this.create({ user }, checked);
   }
 
   async list(userId: string, query: ListTokensQueryDto): Promise<Page<TokenResponseDto>> {

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { LibraryController } from '../core/library-controller.decorator';
 import { ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../core/audit.decorators';
 import { PageQueryDto } from '../core/pagination.dto';
@@ -11,7 +12,7 @@ import { User } from './user.entity';
 import { UsersService } from './users.service';
 
 @ApiTags('users')
-@Controller('admin/users')
+@LibraryController('admin/users')
 @RequirePrivileges(Privilege.ManageUsers)
 export class AdminUsersController {
   constructor(private readonly users: UsersService) {}

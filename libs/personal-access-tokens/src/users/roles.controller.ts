@@ -1,4 +1,5 @@
-import { Controller, Get } from '@nestjs/common';
+import { Get } from '@nestjs/common';
+import { LibraryController } from '../core/library-controller.decorator';
 import { ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../core/audit.decorators';
 import { Endpoint } from '../scopes/endpoint.decorator';
@@ -6,7 +7,7 @@ import { RoleResponseDto } from './dto/user.dto';
 import { UsersService } from './users.service';
 
 @ApiTags('users')
-@Controller('roles')
+@LibraryController('roles')
 export class RolesController {
   constructor(private readonly users: UsersService) {}
 

@@ -1,10 +1,10 @@
-import { Global, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { assertSchema } from '../core/schema-check';
+import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { UserDirectory } from '../core/user-directory';
-import { AdminUsersController } from './admin-users.controller';
 import { DefaultUserDirectory } from './default-user-directory';
 import { Role } from './role.entity';
-import { RolesController } from './roles.controller';
 import { User } from './user.entity';
 import { UsersService } from './users.service';
 
@@ -19,8 +19,13 @@ import { UsersService } from './users.service';
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([User, Role])],
-  controllers: [AdminUsersController, RolesController],
   providers: [UsersService, DefaultUserDirectory, { provide: UserDirectory, useExisting: DefaultUserDirectory }],
   exports: [UsersService, UserDirectory],
 })
-export class UsersModule {}
+export class UsersModule implements OnModuleInit {
+  constructor(private readonly dataSource: DataSource) {}
+
+  onModuleInit(): Promise<void> {
+    return assertSchema(this.dataSource, 'UsersModule', 'USERS_ENTITIES', [User, Role]);
+  }
+}

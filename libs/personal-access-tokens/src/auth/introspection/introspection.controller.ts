@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { LibraryController } from '../../core/library-controller.decorator';
 import { ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AuditAction } from '../../core/audit.decorators';
 import { NoStore } from '../../core/no-store.decorator';
@@ -17,7 +18,7 @@ interface HeaderWriter {
 
 /** Token checks for other services and gateways. */
 @ApiTags('auth')
-@Controller()
+@LibraryController('')
 export class IntrospectionController {
   constructor(private readonly introspection: IntrospectionService) {}
 

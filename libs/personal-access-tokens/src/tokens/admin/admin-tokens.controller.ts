@@ -1,4 +1,5 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { LibraryController } from '../../core/library-controller.decorator';
 import { ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../../core/audit.decorators';
 import { Auth } from '../../scopes/auth.decorators';
@@ -15,7 +16,7 @@ const uuid = new ParseIdPipe();
 
 /** Everyone's tokens, for administrators (privilege MANAGE_ALL_ACCESS_TOKENS). */
 @ApiTags('tokens')
-@Controller('admin')
+@LibraryController('admin')
 @RequirePrivileges(Privilege.ManageAllTokens)
 export class AdminTokensController {
   constructor(private readonly admin: AdminTokensService) {}

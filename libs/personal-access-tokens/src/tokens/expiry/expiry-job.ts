@@ -1,6 +1,5 @@
 import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Inject, Injectable, InjectionToken, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { CronJob } from 'cron';
 import { Brackets, DataSource, EntityManager, In, SelectQueryBuilder } from 'typeorm';
 import { Clock } from '../../core/clock';
@@ -14,6 +13,24 @@ import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
 import { JobLock, JobLocks } from './job-lock';
 
 const DAY = 24 * 3600 * 1000;
+/** What the job needs of `@nestjs/schedule`'s `SchedulerRegistry`: an optional peer, so typed here. */
+interface CronRegistry {
+  addCronJob(name: string, job: CronJob): void;
+}
+
+/**
+ * `@nestjs/schedule`'s registry class, the DI key of its registry, where the host has the package
+ * (the job is then listed with the host's own); the job runs on its own timer either way.
+ */
+const SCHEDULER_REGISTRY: InjectionToken = (() => {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('@nestjs/schedule') as { SchedulerRegistry: InjectionToken }).SchedulerRegistry;
+  } catch {
+    return Symbol('NoSchedulerRegistry');
+  }
+})();
+
 export const EXPIRY_JOB_NAME = 'personal-access-tokens-expiry';
 
 /** What one run of the expiry job did. */
@@ -93,7 +110,7 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly events: TokenEvents,
     private readonly webhooks: WebhookDispatcher,
     private readonly companions: CompanionCredentials,
-    @Optional() private readonly schedulerRegistry?: SchedulerRegistry,
+    @Optional() @Inject(SCHEDULER_REGISTRY) private readonly schedulerRegistry?: CronRegistry,
   ) {
     this.locks = new JobLocks(unitOfWork, clock);
     this.mysql = dataSource.options.type !== 'better-sqlite3';

@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
+import { Body, HttpCode, Ip, Post } from '@nestjs/common';
+import { LibraryController } from '../../core/library-controller.decorator';
 import { ApiAcceptedResponse, ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../../core/audit.decorators';
 import { Public } from '../../scopes/auth.decorators';
@@ -7,7 +8,7 @@ import { RevokeCredentialsDto } from './dto/revoke-credentials.dto';
 import { LeakedCredentialsService } from './leaked-credentials.service';
 
 @ApiTags('tokens')
-@Controller('credentials')
+@LibraryController('credentials')
 export class LeakedCredentialsController {
   constructor(private readonly leaked: LeakedCredentialsService) {}
 

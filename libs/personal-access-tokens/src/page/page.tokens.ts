@@ -1,2 +1,0 @@
-/** The built page, loaded once at start-up (`PageAssets`). */
-export const PAGE_ASSETS = Symbol('PersonalAccessTokensPageAssets');

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { AdminTokensController } from './admin/admin-tokens.controller';
+import { LeakedCredentialsController } from './leaked-credentials/leaked-credentials.controller';
+import { TokensController } from './tokens.controller';
+import { TokensModule } from './tokens.module';
+
+/** `/user/me/personal-access-tokens`: a user's own tokens. */
+@Module({ imports: [TokensModule], controllers: [TokensController] })
+export class TokensRoutesModule {}
+
+/** `/admin/personal-access-tokens` and `/admin/users/:id/personal-access-tokens/revoke`: governance. */
+@Module({ imports: [TokensModule], controllers: [AdminTokensController] })
+export class AdminTokensRoutesModule {}
+
+/** `POST /credentials/revoke`: leaked-credential revocation (secret scanners). */
+@Module({ imports: [TokensModule], controllers: [LeakedCredentialsController] })
+export class LeakedCredentialsRoutesModule {}
