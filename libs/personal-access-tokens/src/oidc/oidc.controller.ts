@@ -1,4 +1,5 @@
-import { Controller, Get, Optional, Query, Req, Res } from '@nestjs/common';
+import { Get, Optional, Query, Req, Res } from '@nestjs/common';
+import { LibraryController } from '../core/library-controller.decorator';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiFoundResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { attributeAuditActor } from '../core/audit-context';
@@ -22,7 +23,7 @@ type HttpRequest = Parameters<PageSessionCookie['read']>[0] & { url?: string; or
  * `logout` sends the browser on to the provider's end-session endpoint.
  */
 @ApiTags('auth')
-@Controller('auth/oidc')
+@LibraryController('auth/oidc')
 export class OidcController {
   constructor(
     private readonly oidc: OidcService,

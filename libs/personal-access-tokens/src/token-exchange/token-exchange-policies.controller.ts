@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { LibraryController } from '../core/library-controller.decorator';
 import { ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../core/audit.decorators';
 import { ParseIdPipe } from '../core/parse-id.pipe';
@@ -18,7 +19,7 @@ const FIELDS = ['name', 'issuer', 'audience', 'conditions', 'userId', 'scopes', 
 
 /** Trust policies of token exchange (administrators: a policy mints tokens for the user it names). */
 @ApiTags('token exchange')
-@Controller('admin/token-exchange-policies')
+@LibraryController('admin/token-exchange-policies')
 @RequirePrivileges(Privilege.ManageUsers)
 export class TokenExchangePoliciesController {
   constructor(private readonly policies: TokenExchangePoliciesService) {}

@@ -1,7 +1,8 @@
-import { Body, Controller, Headers, HttpCode, Ip, Post, Res, UseFilters } from '@nestjs/common';
+import { Body, Headers, HttpCode, Ip, Post, Res, UseFilters } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../core/audit.decorators';
+import { LibraryController } from '../core/library-controller.decorator';
 import { Public } from '../scopes/auth.decorators';
 import { Endpoint } from '../scopes/endpoint.decorator';
 import { PersonalAccessToken } from '../tokens/personal-access-token.entity';
@@ -13,8 +14,7 @@ import { TokenExchangeService } from './token-exchange.service';
 const FORM = 'application/x-www-form-urlencoded';
 
 @ApiTags('token exchange')
-@Controller('oauth')
-@UseFilters(OAuthErrorFilter)
+@LibraryController('oauth')
 export class TokenExchangeController {
   constructor(
     private readonly exchanges: TokenExchangeService,
@@ -28,6 +28,8 @@ export class TokenExchangeController {
    * RFC 6749 section 5.2 (`error`, `error_description`).
    */
   @Post('token')
+  // On the route itself, so that it answers before the library's filter (RFC 6749 section 5.2 errors).
+  @UseFilters(OAuthErrorFilter)
   @Public()
   @HttpCode(200)
   @ApiConsumes(FORM)
