@@ -6,6 +6,7 @@ import { TokenNameKey1795400004000 } from './1795400004000-token-name-key';
 import { AuditTargetIndex1795400004500 } from './1795400004500-audit-target-index';
 import { ClusterSafeLocks1795400005000 } from './1795400005000-cluster-safe-locks';
 import { DropAuditActorIndex1795400005500 } from './1795400005500-drop-audit-actor-index';
+import { AuditRollups1795400008000 } from './1795400008000-audit-rollups';
 
 /** Every migration, oldest first: listed explicitly so the app, the CLI and tests load the same set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   AuditTargetIndex1795400004500,
   ClusterSafeLocks1795400005000,
   DropAuditActorIndex1795400005500,
+  AuditRollups1795400008000,
 ];

@@ -58,6 +58,8 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       enabled: read.bool('AUDIT_ENABLED', true),
       retentionDays: read.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
       retentionCron: readCron(read.string('AUDIT_RETENTION_CRON', '0 * * * *'), problems, 'AUDIT_RETENTION_CRON'),
+      reads: read.oneOf('AUDIT_READS', 'counted', ['each', 'counted'] as const),
+      backpressureTimeoutMs: read.int('AUDIT_BACKPRESSURE_TIMEOUT_MS', 2000, 1, 60_000),
     },
     page: readPagePath(read.string('PAGE_PATH', '/page'), problems),
   };
@@ -72,8 +74,11 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
 
 function readPagePath(value: string, problems: string[]): AppConfig['page'] {
   if (value === 'off') return null;
-  if (!/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(value) || /^\/(docs|docs-json|health|auth|user|admin|scopes|roles)(\/|$)/.test(value)) {
-    problems.push('PAGE_PATH must be a path of its own such as /page (not one of the API\'s), or off');
+  if (
+    !/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(value) ||
+    /^\/(docs|docs-json|health|auth|user|admin|scopes|roles)(\/|$)/.test(value)
+  ) {
+    problems.push("PAGE_PATH must be a path of its own such as /page (not one of the API's), or off");
     return null;
   }
   return { path: value };

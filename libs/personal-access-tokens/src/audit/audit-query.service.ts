@@ -20,7 +20,10 @@ interface Cursor {
 const EXPORT_PAGE = 500;
 const CSV_COLUMNS: Array<keyof AuditEventDto> = [
   'id',
+  'kind',
   'occurredAt',
+  'lastOccurredAt',
+  'count',
   'actorUserId',
   'actorEmail',
   'subjectUserId',
@@ -114,7 +117,13 @@ export class AuditQueryService {
 }
 
 function toDto(row: AuditEvent): AuditEventDto {
-  return { ...row, details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null };
+  const { lastOccurredAt, ...rest } = row;
+  return {
+    ...rest,
+    kind: lastOccurredAt ? 'rollup' : 'event',
+    lastOccurredAt: lastOccurredAt ?? row.occurredAt,
+    details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null,
+  };
 }
 
 function encodeCursor(cursor: Cursor): string {

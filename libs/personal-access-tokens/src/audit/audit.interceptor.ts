@@ -61,7 +61,8 @@ export class AuditInterceptor implements NestInterceptor {
  * Registered first among the global guards: it notes the route's audit metadata on the request
  * before any guard can refuse it, so that a refusal is recorded under the route's action name.
  * On a route without the interceptor (see `AuditRoutes`), it also has the event recorded once the
- * answer has gone out. It never refuses anything.
+ * answer has gone out. It refuses only when the audit buffer is full and stays full (503, see
+ * `AuditTrail.admit`): a request whose event cannot be kept is not served.
  */
 @Injectable()
 export class AuditRouteGuard implements CanActivate {
@@ -70,7 +71,7 @@ export class AuditRouteGuard implements CanActivate {
     private readonly interceptor: AuditInterceptor,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  canActivate(context: ExecutionContext): true | Promise<true> {
     if (context.getType() !== 'http') return true;
     const http = context.switchToHttp();
     const request = http.getRequest<{ [OWN_INTERCEPTOR]?: AuditInterceptor }>();
@@ -78,13 +79,13 @@ export class AuditRouteGuard implements CanActivate {
     if (!audit) return true;
     if (!audit.batched) {
       request[OWN_INTERCEPTOR] = this.interceptor;
-      return true;
+    } else {
+      const response = http.getResponse<{ raw?: RawResponse } & RawResponse>();
+      const raw = response.raw ?? response;
+      raw.once?.('finish', () => this.trail.answered(audit, raw, 'finish'));
+      raw.once?.('close', () => this.trail.answered(audit, raw, 'close'));
     }
-    const response = http.getResponse<{ raw?: RawResponse } & RawResponse>();
-    const raw = response.raw ?? response;
-    raw.once?.('finish', () => this.trail.answered(audit, raw, 'finish'));
-    raw.once?.('close', () => this.trail.answered(audit, raw, 'close'));
-    return true;
+    return this.trail.admit();
   }
 }
 

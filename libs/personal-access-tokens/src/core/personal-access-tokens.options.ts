@@ -53,11 +53,26 @@ export interface AuditOptions {
   retentionDays: number;
   /** Cron expression of the retention job (default hourly), or `false` to only run it on demand. */
   retentionCron: string | false;
-  /** Buffered read events are written at least this often (default 1000 ms). */
+  /**
+   * Successful reads: `counted` (default) keeps one roll-up row per user, token, action, outcome,
+   * status, address and minute with how many there were; `each` writes one event per read.
+   * Changes are one event each either way; repeated refusals of one kind are always rolled up.
+   */
+  reads: 'each' | 'counted';
+  /** What is buffered is written at least this often (default 1000 ms), and at once while a backlog remains. */
   flushIntervalMs: number;
-  /** Read events held in memory at most; beyond that, requests wait for a flush (default 10000). */
+  /** Single events held in memory at most (refusals, `each` reads) before requests wait (default 10000). */
   maxBufferedEvents: number;
+  /** Roll-up keys held in memory at most before requests wait (default 10000). */
+  maxCountedKeys: number;
+  /**
+   * How long a request waits for room in a full buffer before it is answered 503 with Retry-After
+   * (default 2000 ms).
+   */
+  backpressureTimeoutMs: number;
 }
+
+export const AUDIT_READ_MODES = ['each', 'counted'] as const;
 
 /**
  * Options of `PersonalAccessTokensModule.forRoot`.
@@ -138,8 +153,23 @@ export function resolveOptions(options: PersonalAccessTokensModuleOptions): Reso
       : null,
     introspectionRateLimit: options.introspectionRateLimit ?? { limit: 600, windowSeconds: 60 },
     credentialRevocationRateLimit: options.credentialRevocationRateLimit ?? { limit: 10, windowSeconds: 60 },
-    audit: { enabled: true, retentionDays: 365, retentionCron: '0 * * * *', flushIntervalMs: 1000, maxBufferedEvents: 10_000, ...options.audit },
+    audit: {
+      enabled: true,
+      retentionDays: 365,
+      retentionCron: '0 * * * *',
+      reads: 'counted',
+      flushIntervalMs: 1000,
+      maxBufferedEvents: 10_000,
+      maxCountedKeys: 10_000,
+      backpressureTimeoutMs: 2000,
+      ...options.audit,
+    },
   };
+  if (!AUDIT_READ_MODES.includes(resolved.audit.reads)) throw new Error(`audit.reads must be one of ${AUDIT_READ_MODES.join(', ')}`);
+  for (const name of ['flushIntervalMs', 'maxBufferedEvents', 'maxCountedKeys', 'backpressureTimeoutMs'] as const) {
+    const value = resolved.audit[name];
+    if (!Number.isInteger(value) || value < 1) throw new Error(`audit.${name} must be a positive integer`);
+  }
   const prefixes = [resolved.tokenPrefix, resolved.sessionTokenPrefix];
   if (prefixes.some((p) => !/^[a-z][a-z0-9]{0,15}_$/.test(p))) {
     throw new Error('Token prefixes must be lowercase letters and digits ending in "_", such as "pat_"');
