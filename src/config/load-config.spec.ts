@@ -93,6 +93,8 @@ describe('loadAppConfig', () => {
       retentionDays: 365,
       retentionCron: '0 * * * *',
       reads: 'counted',
+      maxBufferedEvents: 10_000,
+      maxCountedKeys: 10_000,
       backpressureTimeoutMs: 2000,
     });
     expect(
@@ -102,17 +104,34 @@ describe('loadAppConfig', () => {
         AUDIT_RETENTION_CRON: 'off',
         AUDIT_ENABLED: 'false',
         AUDIT_READS: 'each',
+        AUDIT_MAX_BUFFERED_EVENTS: '100',
+        AUDIT_MAX_COUNTED_KEYS: '200',
         AUDIT_BACKPRESSURE_TIMEOUT_MS: '500',
       }).audit,
-    ).toEqual({ enabled: false, retentionDays: 30, retentionCron: false, reads: 'each', backpressureTimeoutMs: 500 });
+    ).toEqual({
+      enabled: false,
+      retentionDays: 30,
+      retentionCron: false,
+      reads: 'each',
+      maxBufferedEvents: 100,
+      maxCountedKeys: 200,
+      backpressureTimeoutMs: 500,
+    });
     const problems = problemsOf({
       DATA_DIR: dir,
       AUDIT_RETENTION_DAYS: '0',
       AUDIT_RETENTION_CRON: 'hourly',
       AUDIT_READS: 'some',
+      AUDIT_MAX_COUNTED_KEYS: 'many',
       AUDIT_BACKPRESSURE_TIMEOUT_MS: '0',
     });
-    for (const name of ['AUDIT_RETENTION_DAYS', 'AUDIT_RETENTION_CRON', 'AUDIT_READS', 'AUDIT_BACKPRESSURE_TIMEOUT_MS'])
+    for (const name of [
+      'AUDIT_RETENTION_DAYS',
+      'AUDIT_RETENTION_CRON',
+      'AUDIT_READS',
+      'AUDIT_MAX_COUNTED_KEYS',
+      'AUDIT_BACKPRESSURE_TIMEOUT_MS',
+    ])
       expect(problems.some((p) => p.startsWith(name))).toBe(true);
   });
 

@@ -59,6 +59,8 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       retentionDays: read.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
       retentionCron: readCron(read.string('AUDIT_RETENTION_CRON', '0 * * * *'), problems, 'AUDIT_RETENTION_CRON'),
       reads: read.oneOf('AUDIT_READS', 'counted', ['each', 'counted'] as const),
+      maxBufferedEvents: read.int('AUDIT_MAX_BUFFERED_EVENTS', 10_000, 1, 1_000_000),
+      maxCountedKeys: read.int('AUDIT_MAX_COUNTED_KEYS', 10_000, 1, 1_000_000),
       backpressureTimeoutMs: read.int('AUDIT_BACKPRESSURE_TIMEOUT_MS', 2000, 1, 60_000),
     },
     page: readPagePath(read.string('PAGE_PATH', '/page'), problems),

@@ -20,10 +20,7 @@ interface Cursor {
 const EXPORT_PAGE = 500;
 const CSV_COLUMNS: Array<keyof AuditEventDto> = [
   'id',
-  'kind',
   'occurredAt',
-  'lastOccurredAt',
-  'count',
   'actorUserId',
   'actorEmail',
   'subjectUserId',
@@ -40,6 +37,10 @@ const CSV_COLUMNS: Array<keyof AuditEventDto> = [
   'requestId',
   'durationMs',
   'details',
+  // Added with roll-ups, after the columns that were there, so that existing readers keep working.
+  'kind',
+  'lastOccurredAt',
+  'count',
 ];
 
 /**

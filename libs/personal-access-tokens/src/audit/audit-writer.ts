@@ -352,7 +352,7 @@ export class AuditWriter implements OnModuleInit, BeforeApplicationShutdown, OnA
   }
 }
 
-/** The roll-up's key: every field it keeps (not the request's own id, agent or duration). */
+/** The roll-up's key: every field it keeps (not the request's own id or duration, nor its agent: the first one's is kept). */
 function keyOf(row: AuditEvent, minute: number): string {
   return [
     minute,
@@ -378,7 +378,7 @@ function coarsened(event: AuditEvent): AuditEvent {
 }
 
 /**
- * The row of a key and minute. Its id has the time-ordered layout (the minute, then bits of the
+ * The row of a key and minute, with the user agent of its first request. Its id has the time-ordered layout (the minute, then bits of the
  * key's hash), so that every flush and every instance meets the same row.
  */
 function rollupRow(key: string, minute: number, row: AuditEvent, count: number, first: number, last: number): AuditEvent {
@@ -394,7 +394,6 @@ function rollupRow(key: string, minute: number, row: AuditEvent, count: number, 
     lastOccurredAt: new Date(last),
     count,
     requestId: null,
-    userAgent: null,
     durationMs: null,
   };
 }
