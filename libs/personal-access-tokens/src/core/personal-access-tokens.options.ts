@@ -148,9 +148,7 @@ export function resolveOptions(options: PersonalAccessTokensModuleOptions): Reso
     verificationCacheTtlSeconds: options.verificationCacheTtlSeconds ?? 0,
     failedAuthLimit: options.failedAuthLimit ?? { limit: 50, windowSeconds: 300 },
     expiry: { cron: '* * * * *', batchSize: null, revokeUnusedAfterDays: null, ...options.expiry },
-    webhook: options.webhook
-      ? { maxAttempts: 8, initialBackoffSeconds: 10, timeoutMs: 10_000, ...options.webhook }
-      : null,
+    webhook: options.webhook ? { maxAttempts: 8, initialBackoffSeconds: 10, timeoutMs: 10_000, ...options.webhook } : null,
     introspectionRateLimit: options.introspectionRateLimit ?? { limit: 600, windowSeconds: 60 },
     credentialRevocationRateLimit: options.credentialRevocationRateLimit ?? { limit: 10, windowSeconds: 60 },
     audit: {
