@@ -137,7 +137,7 @@ async function soak(target: Target, driver: LoadDriver, pin: boolean): Promise<S
       TOKEN_PEPPER: randomBytes(36).toString('base64url'),
       ADMIN_EMAIL: 'admin@soak.invalid',
       ADMIN_PASSWORD: password,
-      PAT_MAX_PER_USER: '1000000',
+      PAT_MAX_PER_USER: '100000',
       // Ten minutes at full rate would write gigabytes of request lines; the log is not what is measured.
       LOG_LEVEL: 'warn',
     },
