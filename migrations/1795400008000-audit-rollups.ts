@@ -9,8 +9,10 @@ export class AuditRollups1795400008000 implements MigrationInterface {
   name = 'AuditRollups1795400008000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    // SQLite names the entity's `int` `integer`: the same text, or it reports a pending change.
+    const int = queryRunner.connection.driver.normalizeType({ type: 'int' });
     await queryRunner.addColumns('audit_events', [
-      new TableColumn({ name: 'event_count', type: 'int', isNullable: false, default: 1 }),
+      new TableColumn({ name: 'event_count', type: int, isNullable: false, default: 1 }),
       new TableColumn({ name: 'last_occurred_at', type: 'datetime', precision: 3, isNullable: true }),
     ]);
   }
