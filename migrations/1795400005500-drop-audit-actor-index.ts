@@ -12,6 +12,9 @@ export class DropAuditActorIndex1795400005500 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.createIndex('audit_events', new TableIndex({ name: 'IDX_audit_actor_time', columnNames: ['actor_user_id', 'occurred_at'] }));
+    await queryRunner.createIndex(
+      'audit_events',
+      new TableIndex({ name: 'IDX_audit_actor_time', columnNames: ['actor_user_id', 'occurred_at'] }),
+    );
   }
 }

@@ -7,6 +7,7 @@ import { AuditTargetIndex1795400004500 } from './1795400004500-audit-target-inde
 import { ClusterSafeLocks1795400005000 } from './1795400005000-cluster-safe-locks';
 import { DropAuditActorIndex1795400005500 } from './1795400005500-drop-audit-actor-index';
 import { UserSessionsCutOff1795400007000 } from './1795400007000-user-sessions-cut-off';
+import { AuditRollups1795400008000 } from './1795400008000-audit-rollups';
 import { OidcAndTokenExchange1795400012000 } from './1795400012000-oidc-and-token-exchange';
 
 /** Every migration, oldest first: listed explicitly so the app, the CLI and tests load the same set. */
@@ -20,5 +21,6 @@ export const MIGRATIONS = [
   ClusterSafeLocks1795400005000,
   DropAuditActorIndex1795400005500,
   UserSessionsCutOff1795400007000,
+  AuditRollups1795400008000,
   OidcAndTokenExchange1795400012000,
 ];

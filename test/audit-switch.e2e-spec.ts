@@ -7,7 +7,17 @@ describe.each(testDatabases())('AUDIT_ENABLED=false on $name', (database) => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await TestApp.start(database, { audit: { enabled: false, retentionDays: 365, retentionCron: false } });
+    t = await TestApp.start(database, {
+      audit: {
+        enabled: false,
+        retentionDays: 365,
+        retentionCron: false,
+        reads: 'counted',
+        maxBufferedEvents: 10_000,
+        maxCountedKeys: 10_000,
+        backpressureTimeoutMs: 2000,
+      },
+    });
   });
   afterAll(() => t.close());
 

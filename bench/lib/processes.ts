@@ -88,6 +88,16 @@ export class ServerProcess {
     throw new Error(`${options.name} did not become ready within 60 s; see ${options.logFile}`);
   }
 
+  /** Resident memory of the process now (MB, from /proc; undefined elsewhere or once it exited). */
+  rssMb(): number | undefined {
+    try {
+      const line = readFileSync(`/proc/${this.child.pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
+      return line ? Math.round(Number(line[1]) / 102.4) / 10 : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /**
    * CPU time the process has used so far (user + system, ms, from /proc; undefined elsewhere).
    * Per request, it is the figure least moved by what else runs on the machine.
@@ -103,11 +113,11 @@ export class ServerProcess {
   }
 
   /** SIGTERM, so the service shuts down gracefully (buffered audit flushed, profile written). */
-  async stop(): Promise<void> {
+  async stop(graceMs = 10_000): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');
     // A process whose event loop is held (a synchronous sweep) cannot even take the signal.
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
   }

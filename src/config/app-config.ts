@@ -37,8 +37,21 @@ export interface AppConfig {
   webhook: { url: string; secret: string; maxAttempts: number } | null;
   introspectionRateLimit: { limit: number; windowSeconds: number };
   credentialRevocationRateLimit: { limit: number; windowSeconds: number };
-  /** Audit events are kept this many days, then purged by a job on this cron schedule (UTC; false: not scheduled). */
-  audit: { enabled: boolean; retentionDays: number; retentionCron: string | false };
+  /**
+   * Audit events are kept this many days, then purged by a job on this cron schedule (UTC; false:
+   * not scheduled). `reads`: successful reads counted into one roll-up row per key and minute
+   * (`counted`) or one event each (`each`); the buffer's bounds (single events, roll-up keys) and
+   * how long a request waits for room in a full buffer before a 503.
+   */
+  audit: {
+    enabled: boolean;
+    retentionDays: number;
+    retentionCron: string | false;
+    reads: 'each' | 'counted';
+    maxBufferedEvents: number;
+    maxCountedKeys: number;
+    backpressureTimeoutMs: number;
+  };
   /** The self-service page: where it is mounted (and, in tests, where its build is); absent or null: not served. */
   page?: { path: string; assetsDir?: string } | null;
   /** Sign-in through an OpenID Connect provider (OIDC_*); absent or null: passwords only. */

@@ -110,16 +110,51 @@ describe('loadAppConfig', () => {
 
   it('keeps audit events a year by default, purged hourly', () => {
     const dir = dataDir();
-    expect(loadAppConfig({ DATA_DIR: dir }).audit).toEqual({ enabled: true, retentionDays: 365, retentionCron: '0 * * * *' });
-    expect(loadAppConfig({ DATA_DIR: dir, AUDIT_RETENTION_DAYS: '30', AUDIT_RETENTION_CRON: 'off', AUDIT_ENABLED: 'false' }).audit).toEqual(
-      {
-        enabled: false,
-        retentionDays: 30,
-        retentionCron: false,
-      },
-    );
-    const problems = problemsOf({ DATA_DIR: dir, AUDIT_RETENTION_DAYS: '0', AUDIT_RETENTION_CRON: 'hourly' });
-    for (const name of ['AUDIT_RETENTION_DAYS', 'AUDIT_RETENTION_CRON']) expect(problems.some((p) => p.startsWith(name))).toBe(true);
+    expect(loadAppConfig({ DATA_DIR: dir }).audit).toEqual({
+      enabled: true,
+      retentionDays: 365,
+      retentionCron: '0 * * * *',
+      reads: 'counted',
+      maxBufferedEvents: 10_000,
+      maxCountedKeys: 10_000,
+      backpressureTimeoutMs: 2000,
+    });
+    expect(
+      loadAppConfig({
+        DATA_DIR: dir,
+        AUDIT_RETENTION_DAYS: '30',
+        AUDIT_RETENTION_CRON: 'off',
+        AUDIT_ENABLED: 'false',
+        AUDIT_READS: 'each',
+        AUDIT_MAX_BUFFERED_EVENTS: '100',
+        AUDIT_MAX_COUNTED_KEYS: '200',
+        AUDIT_BACKPRESSURE_TIMEOUT_MS: '500',
+      }).audit,
+    ).toEqual({
+      enabled: false,
+      retentionDays: 30,
+      retentionCron: false,
+      reads: 'each',
+      maxBufferedEvents: 100,
+      maxCountedKeys: 200,
+      backpressureTimeoutMs: 500,
+    });
+    const problems = problemsOf({
+      DATA_DIR: dir,
+      AUDIT_RETENTION_DAYS: '0',
+      AUDIT_RETENTION_CRON: 'hourly',
+      AUDIT_READS: 'some',
+      AUDIT_MAX_COUNTED_KEYS: 'many',
+      AUDIT_BACKPRESSURE_TIMEOUT_MS: '0',
+    });
+    for (const name of [
+      'AUDIT_RETENTION_DAYS',
+      'AUDIT_RETENTION_CRON',
+      'AUDIT_READS',
+      'AUDIT_MAX_COUNTED_KEYS',
+      'AUDIT_BACKPRESSURE_TIMEOUT_MS',
+    ])
+      expect(problems.some((p) => p.startsWith(name))).toBe(true);
   });
 
   it('serves the self-service page at /page unless told another path of its own, or off', () => {

@@ -162,7 +162,7 @@ suite('invariants on a 3-node Galera cluster', () => {
     expect(new Set(apps.map((app) => (app.config.database as { url: string }).url)).size).toBe(3);
   });
 
-  it(`20 parallel creates over three instances cannot exceed a cap of ${CAP} live tokens; each leaves one audit event`, async () => {
+  it(`20 parallel creates over three instances cannot exceed a cap of ${CAP} live tokens; each is in the audit trail once`, async () => {
     const user = await member();
     const requestIds = Array.from({ length: 20 }, (_, i) => `cap-${i}-${randomBytes(4).toString('hex')}`);
     const answers = await Promise.all(
@@ -183,8 +183,18 @@ suite('invariants on a 3-node Galera cluster', () => {
     }
     await flushAudit();
     const events = await query(1, 'SELECT request_id, outcome FROM audit_events WHERE request_id IN (?)', [requestIds]);
-    expect(events.map((e) => e.request_id).sort()).toEqual([...requestIds].sort());
     expect(events.filter((e) => e.outcome === 'success')).toHaveLength(CAP);
+    // The refusals: the first of the kind on each instance is an event of its own (with its request
+    // id), the rest of that minute's are counted into the instances' one roll-up row.
+    const [{ refused }] = await query(
+      1,
+      "SELECT SUM(event_count) AS refused FROM audit_events WHERE subject_user_id = ? AND status_code = 409 AND action = 'personal_access_token.create'",
+      [user.id],
+    );
+    expect(Number(refused)).toBe(20 - CAP);
+    const refusedEvents = events.filter((e) => e.outcome !== 'success');
+    expect(refusedEvents.length).toBeGreaterThanOrEqual(1);
+    expect(refusedEvents.length).toBeLessThanOrEqual(3);
   });
 
   it('21 parallel rotations of one token over three instances: exactly one wins, and only its secret works everywhere', async () => {

@@ -6,3 +6,4 @@ export { AuditRetentionJob } from '../../libs/personal-access-tokens/src/audit/a
 export { ExpiryJob } from '../../libs/personal-access-tokens/src/tokens/expiry/expiry-job';
 export { WebhookDispatcher } from '../../libs/personal-access-tokens/src/tokens/webhooks/webhook-dispatcher';
 export type { TokenEvent, WebhookPayload } from '../../libs/personal-access-tokens/src/dto';
+export { UnitOfWork } from '../../libs/personal-access-tokens/src/core/unit-of-work';

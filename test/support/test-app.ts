@@ -92,7 +92,15 @@ export class TestApp {
       introspectionRateLimit: { limit: 1000, windowSeconds: 60 },
       credentialRevocationRateLimit: { limit: 1000, windowSeconds: 60 },
       // Not scheduled: tests purge on demand with the fake clock.
-      audit: { enabled: true, retentionDays: 365, retentionCron: false },
+      audit: {
+        enabled: true,
+        retentionDays: 365,
+        retentionCron: false,
+        reads: 'counted',
+        maxBufferedEvents: 10_000,
+        maxCountedKeys: 10_000,
+        backpressureTimeoutMs: 2000,
+      },
       ...overrides,
     };
     const scan = new LogScan([ADMIN_PASSWORD]);

@@ -9,6 +9,10 @@ export type AuditOutcome = 'success' | 'denied' | 'error';
  * what (action, target), how it ended (outcome, status) and where from (ip, user agent, request
  * id). `subjectUserId` is whose trail the event belongs to: the caller for requests, the owner for
  * system actions on a token. Never a secret, a digest or a request body.
+ *
+ * A roll-up row stands for `count` requests of one kind in one minute (counted reads, repeated
+ * refusals): `occurredAt` is the first of them, `lastOccurredAt` the last; a single event has
+ * count 1 and no `lastOccurredAt`.
  */
 @Entity({ name: 'audit_events' })
 @Index('IDX_audit_token_time', ['tokenId', 'occurredAt'])
@@ -67,6 +71,12 @@ export class AuditEvent {
 
   @Column({ name: 'duration_ms', type: 'int', nullable: true })
   durationMs: number | null;
+
+  @Column({ name: 'event_count', type: 'int', default: 1 })
+  count: number;
+
+  @Column({ name: 'last_occurred_at', type: 'datetime', precision: 3, nullable: true })
+  lastOccurredAt: Date | null;
 
   /** JSON text: small, allow-listed facts (error code, a new token's name and scopes). */
   @Column({ type: 'text', nullable: true })

@@ -38,6 +38,10 @@ const CSV_COLUMNS: Array<keyof AuditEventDto> = [
   'requestId',
   'durationMs',
   'details',
+  // Added with roll-ups, after the columns that were there, so that existing readers keep working.
+  'kind',
+  'lastOccurredAt',
+  'count',
 ];
 
 /**
@@ -115,7 +119,13 @@ export class AuditQueryService {
 }
 
 function toDto(row: AuditEvent): AuditEventDto {
-  return { ...row, details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null };
+  const { lastOccurredAt, ...rest } = row;
+  return {
+    ...rest,
+    kind: lastOccurredAt ? 'rollup' : 'event',
+    lastOccurredAt: lastOccurredAt ?? row.occurredAt,
+    details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null,
+  };
 }
 
 function encodeCursor(cursor: Cursor): string {

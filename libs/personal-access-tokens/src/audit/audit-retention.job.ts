@@ -93,6 +93,8 @@ export class AuditRetentionJob implements OnApplicationBootstrap, OnModuleDestro
         userAgent: null,
         requestId: null,
         durationMs: null,
+        count: 1,
+        lastOccurredAt: null,
         details: JSON.stringify({ deleted, before: cutoff.toISOString(), retentionDays: this.options.audit.retentionDays }),
       });
     }

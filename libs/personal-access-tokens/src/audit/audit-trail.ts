@@ -18,6 +18,7 @@ import { AuditEvent, AuditOutcome } from './audit-event.entity';
 import { AUDIT_ACTION, AuditActionMetadata, SkipAudit } from '../core/audit.decorators';
 import { AuditWriter, timeOrderedId } from './audit-writer';
 import { boundedDetails } from './audit-details';
+import { AuditBacklogError } from './audit.errors';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const READ_ROUTE_METHODS = new Set([RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS]);
@@ -66,12 +67,14 @@ interface Failure {
 }
 
 /**
- * The audit trail: one event per handled request (action, actor, token, target, outcome), and
- * one per system action on a token. A request that writes to the database gets its event
- * inside its own transaction (through `UnitOfWork`'s hook), so an acknowledged change always
- * has its event and a change whose event cannot be written is rolled back. Other requests get
- * theirs when they finish: successful mutations written before the response, reads and
- * failures buffered (flushed within a second, and on shutdown).
+ * The audit trail: every handled request (action, actor, token, target, outcome), and every
+ * system action on a token. A request that writes to the database gets its event inside its own
+ * transaction (through `UnitOfWork`'s hook), so an acknowledged change always has its event and a
+ * change whose event cannot be written is rolled back. Other requests get theirs when they
+ * finish: successful mutations written before the response; successful reads counted into one
+ * roll-up row per key and minute (or one event each, `audit.reads: 'each'`); failures one event
+ * for the first of their kind in a minute and a roll-up for the rest. Buffered ones are flushed
+ * within `flushIntervalMs`, and on shutdown.
  */
 @Injectable()
 export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestRecorder {
@@ -80,6 +83,8 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
   private readonly routes = new Map<string, AuditActionMetadata | null>();
   private readonly secretPattern: RegExp;
   private readonly enabled: boolean;
+  private readonly countReads: boolean;
+  private readonly flushIntervalMs: number;
   /** `null` for `@SkipAudit()` routes. */
   private readonly routeAudits = new RouteMetadataCache<RouteAudit | null>(([handler, controller]) => {
     if (this.reflector.getAllAndOverride(SkipAudit, [handler, controller])) return null;
@@ -106,6 +111,8 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     const prefixes = [options.tokenPrefix, options.sessionTokenPrefix].map((p) => p.replace(/[^a-z0-9_]/g, ''));
     this.secretPattern = new RegExp(`(${prefixes.join('|')})[A-Za-z0-9]{8,}`, 'g');
     this.enabled = options.audit.enabled;
+    this.countReads = options.audit.reads === 'counted';
+    this.flushIntervalMs = options.audit.flushIntervalMs;
   }
 
   onModuleInit(): void {
@@ -162,8 +169,26 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     else {
       audit.finished = true;
       const actor = audit.actor ?? this.principalActorOf(audit.request as HttpRequest) ?? NOBODY;
-      this.writer.enqueue(this.buildEvent(audit, actor)).catch((error: unknown) => this.warn('record a request', error));
+      this.recordRead(this.buildEvent(audit, actor));
     }
+  }
+
+  /**
+   * Holds a request until the audit buffer has room for its event (see `AuditWriter`): at once
+   * when it has, else up to `backpressureTimeoutMs`, then a 503 with Retry-After.
+   */
+  admit(): true | Promise<true> {
+    if (this.writer.hasRoom()) return true;
+    return this.writer.waitForRoom().then((room) => {
+      if (!room) throw new AuditBacklogError(Math.max(1, Math.ceil(this.flushIntervalMs / 1000)));
+      return true;
+    });
+  }
+
+  /** A successful read: counted into its minute's roll-up, or (`each`) buffered as an event of its own. */
+  private recordRead(event: AuditEvent): void {
+    if (this.countReads) this.writer.count(event, 'read');
+    else this.writer.enqueue(event).catch((error: unknown) => this.warn('record a request', error));
   }
 
   /** Transaction hook: the current request's event joins its first write transaction. */
@@ -199,7 +224,8 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
       return;
     }
     const event = await this.eventOf(audit, undefined, response);
-    await (audit.readOnly ? this.writer.enqueue(event) : this.writer.write(event));
+    if (audit.readOnly) this.recordRead(event);
+    else await this.writer.write(event);
   }
 
   /** The request failed: in a guard, a pipe, the handler or the router. Never throws. */
@@ -219,9 +245,12 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
         });
         return;
       }
-      // A failed request changed nothing: its event is buffered like a read's, so that a flood of
-      // refused requests costs one multi-row insert per batch, not one transaction each.
-      await this.writer.enqueue(await this.eventOf(audit, failure));
+      // A failed request changed nothing. The first of its kind (address, credential, action,
+      // status, code) in a minute is an event of its own, with its request id; the rest of that
+      // minute's are counted into one roll-up row, so that a flood grows the trail by the kinds an
+      // attacker can vary, not by their rate. Buffered either way: one multi-row insert per batch.
+      const event = await this.eventOf(audit, failure);
+      if (this.writer.count(event, 'refusal') === 'first') await this.writer.enqueue(event);
     } catch (error) {
       this.warn('record a failed request', error);
     }
@@ -296,6 +325,8 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
       userAgent: null,
       requestId: request ? requestIdOf(request.request) : null,
       durationMs: null,
+      count: 1,
+      lastOccurredAt: null,
       details: event.details ? JSON.stringify(this.scrubbed(event.details)) : null,
     };
   }
@@ -366,6 +397,8 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
       userAgent: this.userAgentOf(req),
       requestId: requestIdOf(req).slice(0, 64),
       durationMs: Number((process.hrtime.bigint() - audit.startedAt) / 1_000_000n),
+      count: 1,
+      lastOccurredAt: null,
       details: Object.keys(details).length ? JSON.stringify(details) : null,
     };
   }

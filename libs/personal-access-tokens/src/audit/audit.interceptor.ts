@@ -59,8 +59,9 @@ interface AuditedRoute {
  * Registered first among the global guards: it notes the route's audit metadata on the request
  * before any guard can refuse it, so that a refusal is recorded under the route's action name.
  * On a route without the interceptor (reads, and a host's unmarked routes under
- * `audit.allRoutes`), it also has the event recorded once the answer has gone out. It never
- * refuses anything, and leaves a host's routes alone unless they are audited.
+ * `audit.allRoutes`), it also has the event recorded once the answer has gone out. It refuses
+ * only when the audit buffer is full and stays full (503, see `AuditTrail.admit`): a request
+ * whose event cannot be kept is not served. It leaves a host's routes alone unless they are audited.
  */
 @Injectable()
 export class AuditRouteGuard implements CanActivate {
@@ -79,7 +80,7 @@ export class AuditRouteGuard implements CanActivate {
     @Inject(PAT_OPTIONS) private readonly options: ResolvedOptions,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  canActivate(context: ExecutionContext): true | Promise<true> {
     if (context.getType() !== 'http') return true;
     const route = this.routes.get(context);
     if (!route.audited) return true;
@@ -97,10 +98,10 @@ export class AuditRouteGuard implements CanActivate {
         if (!audit.finished && raw.writableFinished)
           void this.trail.fail(request, undefined, raw.statusCode ?? 500, `http_${raw.statusCode}`);
       });
-      return true;
+      return this.trail.admit();
     }
     raw.once?.('finish', () => this.trail.answered(audit, raw, 'finish'));
     raw.once?.('close', () => this.trail.answered(audit, raw, 'close'));
-    return true;
+    return this.trail.admit();
   }
 }

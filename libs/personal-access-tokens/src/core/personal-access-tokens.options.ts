@@ -53,16 +53,31 @@ export interface AuditOptions {
   retentionDays: number;
   /** Cron expression of the retention job (default hourly), or `false` to only run it on demand. */
   retentionCron: string | false;
-  /** Buffered read events are written at least this often (default 1000 ms). */
+  /**
+   * Successful reads: `counted` (default) keeps one roll-up row per user, token, action, outcome,
+   * status, address and minute with how many there were; `each` writes one event per read.
+   * Changes are one event each either way; repeated refusals of one kind are always rolled up.
+   */
+  reads: 'each' | 'counted';
+  /** What is buffered is written at least this often (default 1000 ms), and at once while a backlog remains. */
   flushIntervalMs: number;
-  /** Read events held in memory at most; beyond that, requests wait for a flush (default 10000). */
+  /** Single events held in memory at most (refusals, `each` reads) before requests wait (default 10000). */
   maxBufferedEvents: number;
   /**
    * Audit every route of the app, the host's included (default false: the library's own routes,
    * and the host's routes marked `@AuditAction`). The standalone service turns it on.
    */
   allRoutes: boolean;
+  /** Roll-up keys held in memory at most before requests wait (default 10000). */
+  maxCountedKeys: number;
+  /**
+   * How long a request waits for room in a full buffer before it is answered 503 with Retry-After
+   * (default 2000 ms).
+   */
+  backpressureTimeoutMs: number;
 }
+
+export const AUDIT_READ_MODES = ['each', 'counted'] as const;
 
 /**
  * Options of `PersonalAccessTokensModule.forRoot`.
@@ -151,23 +166,29 @@ export function resolveOptions(options: PersonalAccessTokensModuleOptions): Reso
     verificationCacheTtlSeconds: options.verificationCacheTtlSeconds ?? 0,
     failedAuthLimit: options.failedAuthLimit ?? { limit: 50, windowSeconds: 300 },
     expiry: { cron: '* * * * *', batchSize: null, revokeUnusedAfterDays: null, ...options.expiry },
-    webhook: options.webhook
-      ? { maxAttempts: 8, initialBackoffSeconds: 10, timeoutMs: 10_000, ...options.webhook }
-      : null,
+    webhook: options.webhook ? { maxAttempts: 8, initialBackoffSeconds: 10, timeoutMs: 10_000, ...options.webhook } : null,
     introspectionRateLimit: options.introspectionRateLimit ?? { limit: 600, windowSeconds: 60 },
     credentialRevocationRateLimit: options.credentialRevocationRateLimit ?? { limit: 10, windowSeconds: 60 },
     audit: {
       enabled: true,
       retentionDays: 365,
       retentionCron: '0 * * * *',
+      reads: 'counted',
       flushIntervalMs: 1000,
       maxBufferedEvents: 10_000,
+      maxCountedKeys: 10_000,
+      backpressureTimeoutMs: 2000,
       allRoutes: false,
       ...options.audit,
     },
     protectAllRoutes: options.protectAllRoutes ?? false,
     otherBearerCredentials: options.otherBearerCredentials ?? 'pass',
   };
+  if (!AUDIT_READ_MODES.includes(resolved.audit.reads)) throw new Error(`audit.reads must be one of ${AUDIT_READ_MODES.join(', ')}`);
+  for (const name of ['flushIntervalMs', 'maxBufferedEvents', 'maxCountedKeys', 'backpressureTimeoutMs'] as const) {
+    const value = resolved.audit[name];
+    if (!Number.isInteger(value) || value < 1) throw new Error(`audit.${name} must be a positive integer`);
+  }
   const prefixes = [resolved.tokenPrefix, resolved.sessionTokenPrefix];
   if (prefixes.some((p) => !/^[a-z][a-z0-9]{0,15}_$/.test(p))) {
     throw new Error('Token prefixes must be lowercase letters and digits ending in "_", such as "pat_"');

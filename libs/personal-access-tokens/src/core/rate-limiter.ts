@@ -21,20 +21,41 @@ export interface RateLimitStore {
 
 export const RateLimitStore = Symbol('RateLimitStore');
 
+/** Counters a memory store holds at most. */
+const MAX_COUNTERS = 100_000;
+/** Where new keys count once every counter is live: together, rather than unlimited or unbounded. */
+const OVERFLOW_KEY = '\u0000overflow';
+
+/**
+ * Bounded: past `MAX_COUNTERS` keys, counters of past windows are evicted; when all are live, new
+ * keys share one overflow counter (a flood of distinct keys is limited as one client, and never
+ * resets anyone's count by evicting it).
+ */
 export class MemoryRateLimitStore implements RateLimitStore {
   private readonly counters = new Map<string, { windowStart: number; count: number }>();
 
   async increment(key: string, windowStart: number, _windowSeconds: number, cost: number): Promise<number> {
+    key = this.slotOf(key, windowStart);
     const current = this.counters.get(key);
     const count = (current && current.windowStart === windowStart ? current.count : 0) + cost;
-    if (this.counters.size > 100_000) this.evictBefore(windowStart);
     this.counters.set(key, { windowStart, count });
     return count;
   }
 
   async peek(key: string, windowStart: number): Promise<number> {
-    const current = this.counters.get(key);
+    const current = this.counters.get(this.counters.has(key) || this.counters.size < MAX_COUNTERS ? key : OVERFLOW_KEY);
     return current && current.windowStart === windowStart ? current.count : 0;
+  }
+
+  /** Counters held now (for tests and metrics). */
+  size(): number {
+    return this.counters.size;
+  }
+
+  private slotOf(key: string, windowStart: number): string {
+    if (this.counters.has(key) || this.counters.size < MAX_COUNTERS) return key;
+    this.evictBefore(windowStart);
+    return this.counters.size < MAX_COUNTERS ? key : OVERFLOW_KEY;
   }
 
   private evictBefore(windowStart: number): void {

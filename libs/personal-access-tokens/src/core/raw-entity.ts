@@ -82,13 +82,13 @@ const PARAMETERS_PER_INSERT = 16_000;
  * Inserts entities as plain multi-row INSERTs with the caller's manager (inside its transaction):
  * TypeORM's insert builder costs more CPU than the database does for a batch of a few thousand
  * rows. Values go through the driver's own conversion, as with the builder. Every column is
- * written, so each entity must carry them all.
+ * written, so each entity must carry them all. `suffix` ends each statement (an upsert clause).
  */
 export async function insertRows<T extends ObjectLiteral>(
   manager: EntityManager,
   target: EntityTarget<T>,
   rows: readonly T[],
-  options: { rowsPerStatement?: number } = {},
+  options: { rowsPerStatement?: number; suffix?: string } = {},
 ): Promise<void> {
   if (rows.length === 0) return;
   const { driver } = manager.connection;
@@ -103,7 +103,7 @@ export async function insertRows<T extends ObjectLiteral>(
     const chunk = rows.slice(i, i + perStatement);
     // The statement text is the same for every full chunk: SQLite's statement cache reuses it.
     if (chunk.length !== statementRows) {
-      statement = prefix + Array(chunk.length).fill(placeholders).join(', ');
+      statement = prefix + Array(chunk.length).fill(placeholders).join(', ') + (options.suffix ?? '');
       statementRows = chunk.length;
     }
     const values = new Array<unknown>(chunk.length * columns.length);

@@ -59,6 +59,11 @@ export interface VerifiedToken extends PrincipalToken {
 
 export type { TokenActor } from './caller-transactions.service';
 
+/** Bookkeeping writes (last use, digest re-keying) in flight at most: a slow database gets no pile of them. */
+const MAX_BACKGROUND_WRITES = 64;
+/** Tokens whose last use waits for a free write, at most (one entry per token: the latest use). */
+const MAX_DEFERRED_USES = 50_000;
+
 /**
  * The lifecycle of personal access tokens. Every query carries the owner's id, so another
  * user's token is simply not found; every change runs in a `CallerTransactions` transaction
@@ -73,6 +78,8 @@ export class TokensService implements BeforeApplicationShutdown {
   private readonly lastUsedWrites = new Map<string, number>();
   /** Bookkeeping writes still in flight, drained before shutdown closes the connection. */
   private readonly pending = new Set<Promise<void>>();
+  /** Last uses waiting for a free write (the database is behind): the latest per token. */
+  private readonly deferredUses = new Map<string, { at: Date; ip: string | undefined }>();
 
   constructor(
     @InjectRepository(PersonalAccessToken) private readonly tokens: Repository<PersonalAccessToken>,
@@ -361,7 +368,8 @@ export class TokensService implements BeforeApplicationShutdown {
     const subject = { userId: token.userId, tokenId: token.id, tokenName: token.name };
     const now = this.clock.now();
     if (effectiveStatus(token, now) !== 'active') throw new InvalidTokenError(this.options.realm, subject);
-    if (token.digest !== digests[0])
+    // Past the bound of writes in flight it waits: the next verification with the old digest tries again.
+    if (token.digest !== digests[0] && this.pending.size < MAX_BACKGROUND_WRITES)
       this.background('re-key token digest', (m) =>
         m.update(PersonalAccessToken, { id: token.id, digest: token.digest }, { digest: digests[0] }),
       );
@@ -402,15 +410,29 @@ export class TokensService implements BeforeApplicationShutdown {
     throw new InvalidTokenError(this.options.realm, { userId: token.userId, tokenId: token.id, tokenName: token.name });
   }
 
-  /** Records a use of the token: lastUsedAt and lastUsedIp, written at most once a minute per token. */
+  /**
+   * Records a use of the token: lastUsedAt and lastUsedIp, written at most once a minute per token.
+   * Bounded: at most `MAX_BACKGROUND_WRITES` writes in flight; past that the latest use per token
+   * waits for one to finish (at most `MAX_DEFERRED_USES` tokens); past that too, the use is not
+   * marked written, so the token's next use tries again, and the skip is logged.
+   */
   recordUse(id: string, ip: string | undefined): void {
     const now = this.clock.now();
     const interval = this.options.lastUsedWriteIntervalSeconds * 1000;
     const last = this.lastUsedWrites.get(id);
     if (last !== undefined && now.getTime() - last < interval) return;
+    if (this.pending.size >= MAX_BACKGROUND_WRITES && this.deferredUses.size >= MAX_DEFERRED_USES && !this.deferredUses.has(id)) {
+      this.logger.warn({ message: 'Last-use writes are behind: this use is written with the next one', waiting: this.deferredUses.size });
+      return;
+    }
     if (this.lastUsedWrites.size > 50_000) this.lastUsedWrites.clear();
     this.lastUsedWrites.set(id, now.getTime());
-    const staleBefore = new Date(now.getTime() - interval);
+    if (this.pending.size >= MAX_BACKGROUND_WRITES) this.deferredUses.set(id, { at: now, ip });
+    else this.writeUse(id, now, ip);
+  }
+
+  private writeUse(id: string, now: Date, ip: string | undefined): void {
+    const staleBefore = new Date(now.getTime() - this.options.lastUsedWriteIntervalSeconds * 1000);
     this.background('record last use', (manager) =>
       manager
         .createQueryBuilder()
@@ -432,13 +454,25 @@ export class TokensService implements BeforeApplicationShutdown {
           this.logger.warn({ message: `Could not ${what}`, error: error instanceof Error ? error.message : String(error) });
         },
       )
-      .finally(() => this.pending.delete(write));
+      .finally(() => {
+        this.pending.delete(write);
+        this.writeDeferredUses();
+      });
     this.pending.add(write);
+  }
+
+  /** Deferred last uses, as writes become free. */
+  private writeDeferredUses(): void {
+    for (const [id, use] of this.deferredUses) {
+      if (this.pending.size >= MAX_BACKGROUND_WRITES) return;
+      this.deferredUses.delete(id);
+      this.writeUse(id, use.at, use.ip);
+    }
   }
 
   /** Resolves once every bookkeeping write started so far (last use, digest re-keying) has finished. */
   async settled(): Promise<void> {
-    await Promise.all([...this.pending]);
+    while (this.pending.size) await Promise.all([...this.pending]);
   }
 
   /** Runs before TypeORM closes its connections, so a use recorded just before shutdown is not lost. */

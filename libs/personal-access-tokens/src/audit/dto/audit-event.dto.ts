@@ -74,11 +74,27 @@ export class AdminAuditEventQueryDto extends AuditEventQueryDto {
   userId?: string;
 }
 
-/** One entry of the audit trail. Never a secret, a digest or a request body. */
+export const AUDIT_ENTRY_KINDS = ['event', 'rollup'] as const;
+
+/**
+ * One entry of the audit trail: an event, or a roll-up of `count` requests of one kind in one
+ * minute (successful reads; refusals after the first of their kind) between `occurredAt` and
+ * `lastOccurredAt`, which has no request id, user agent or duration of its own. Never a secret,
+ * a digest or a request body.
+ */
 export class AuditEventDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
+  /** `rollup`: `count` requests of one kind in one minute; `event`: one request or system action. */
+  @ApiProperty({ enum: AUDIT_ENTRY_KINDS })
+  kind: (typeof AUDIT_ENTRY_KINDS)[number];
+  /** When it happened; for a roll-up, the first of its requests. */
   occurredAt: Date;
+  /** The last of a roll-up's requests; an event's own time. */
+  lastOccurredAt: Date;
+  /** How many requests the entry stands for: 1 for an event. */
+  @ApiProperty({ type: 'integer', minimum: 1 })
+  count: number;
   /** The user who acted; null for the system or an unidentified caller. */
   @ApiProperty({ format: 'uuid', nullable: true })
   actorUserId: string | null;
