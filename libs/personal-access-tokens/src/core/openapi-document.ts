@@ -19,18 +19,31 @@ const SERVER_ERRORS = {
   unavailable: [503, 'The database is unreachable, or this instance is shutting down; retry after Retry-After'],
 } as const;
 
+/** Body fields that exclude each other: a request gives one of them or neither. */
+const EXCLUSIVE_FIELDS: readonly (readonly [string, string])[] = [['expiresIn', 'expiresAt']];
+
+/** What a deployment knows when its document is built, so the document accepts only that. */
+export interface OpenApiDeployment {
+  /** The catalog's `resource:action` scopes: `scope`/`scopes` body fields accept these (or one entity of them). */
+  scopes?: readonly string[];
+  /** Role names: `role` body fields accept only these. */
+  roles?: readonly string[];
+}
+
 /**
  * Completes a Swagger document with what the CLI plugin and route decorators cannot say:
  * public routes (`@Public()`, documented with no security) get `security: []`; every route gets
  * the refusals of the HTTP server itself (a body it cannot read or that is too large, a path
  * parameter too long, headers too large, 503 while the database is down or the instance drains);
  * and request bodies say `additionalProperties: false`,
- * since the global ValidationPipe (`forbidNonWhitelisted`) refuses unknown fields.
+ * since the global ValidationPipe (`forbidNonWhitelisted`) refuses unknown fields; fields that
+ * exclude each other (`expiresIn`, `expiresAt`) say so with `not: { required: [...] }`. Given the
+ * deployment's scopes and roles, body fields naming them accept only those.
  *
  * @example
  * const document = finishOpenApiDocument(SwaggerModule.createDocument(app, config));
  */
-export function finishOpenApiDocument(document: OpenAPIObject): OpenAPIObject {
+export function finishOpenApiDocument(document: OpenAPIObject, deployment: OpenApiDeployment = {}): OpenAPIObject {
   const bodies = new Set<string>();
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of METHODS) {
@@ -52,9 +65,50 @@ export function finishOpenApiDocument(document: OpenAPIObject): OpenAPIObject {
   }
   for (const name of bodies) {
     const schema = document.components?.schemas?.[name];
-    if (schema && !('$ref' in schema)) schema.additionalProperties = false;
+    if (!schema || '$ref' in schema) continue;
+    schema.additionalProperties = false;
+    describeBody(schema, deployment);
   }
   return document;
+}
+
+type Schema = Exclude<NonNullable<NonNullable<OpenAPIObject['components']>['schemas']>[string], { $ref: string }>;
+
+function describeBody(schema: Schema, deployment: OpenApiDeployment): void {
+  const properties = (schema.properties ?? {}) as Record<string, Schema>;
+  for (const [first, second] of EXCLUSIVE_FIELDS) {
+    if (!properties[first] || !properties[second]) continue;
+    schema.not = { required: [first, second] };
+    for (const [field, other] of [
+      [first, second],
+      [second, first],
+    ])
+      properties[field].description = `${properties[field].description ?? ''}${properties[field].description ? ' ' : ''}Excludes \`${other}\`.`;
+  }
+  if (deployment.scopes?.length) {
+    const pattern = scopePattern(deployment.scopes);
+    const scope = properties.scope;
+    if (scope?.type === 'string') scope.pattern = pattern;
+    const items = properties.scopes?.items as Schema | undefined;
+    if (items?.type === 'string') items.pattern = pattern;
+    if (scope?.example !== undefined) scope.example = deployment.scopes[0];
+  }
+  if (deployment.roles?.length && properties.role?.type === 'string') {
+    properties.role.enum = [...deployment.roles];
+    delete properties.role.pattern;
+  }
+}
+
+/** `^(?:reports:(?:read|create)|user:(?:read))(?::[A-Za-z0-9_.-]{1,64})?$`: a catalog scope, or one entity of it. */
+function scopePattern(scopes: readonly string[]): string {
+  const byResource = new Map<string, string[]>();
+  for (const scope of scopes) {
+    const [resource, action] = scope.split(':');
+    byResource.set(resource, [...(byResource.get(resource) ?? []), action]);
+  }
+  const escape = (text: string) => text.replace(/[.]/g, '\\.');
+  const alternatives = [...byResource].map(([resource, actions]) => `${escape(resource)}:(?:${actions.map(escape).join('|')})`);
+  return `^(?:${alternatives.join('|')})(?::[A-Za-z0-9_.-]{1,64})?$`;
 }
 
 function addError(responses: Responses, status: number, description: string): void {
