@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { finishOpenApiDocument, ScopeCatalog } from '../libs/personal-access-tokens/src';
+import { finishOpenApiDocument, PAT_OPTIONS, ResolvedOptions, ScopeCatalog } from '../libs/personal-access-tokens/src';
 
 const OPAQUE_TOKEN =
   'An opaque token (not a JWT): a personal access token (`pat_` and 38 base62 characters by default) or a session token from `POST /auth/login`.';
@@ -35,5 +35,6 @@ export function createOpenApiDocument(app: INestApplication, roles: readonly str
     .addTag('health', 'Liveness and readiness')
     .build();
   const scopes = app.get(ScopeCatalog).all().map((definition) => definition.scope);
-  return finishOpenApiDocument(SwaggerModule.createDocument(app, config), { scopes, roles });
+  const { allowNoExpiry } = app.get<ResolvedOptions>(PAT_OPTIONS).policy;
+  return finishOpenApiDocument(SwaggerModule.createDocument(app, config), { scopes, roles, allowNoExpiry });
 }

@@ -28,6 +28,8 @@ export interface OpenApiDeployment {
   scopes?: readonly string[];
   /** Role names: `role` body fields accept only these. */
   roles?: readonly string[];
+  /** When false, `expiresAt` bodies do not accept `null` (a token that never expires). */
+  allowNoExpiry?: boolean;
 }
 
 /**
@@ -78,7 +80,8 @@ function describeBody(schema: Schema, deployment: OpenApiDeployment): void {
   const properties = (schema.properties ?? {}) as Record<string, Schema>;
   for (const [first, second] of EXCLUSIVE_FIELDS) {
     if (!properties[first] || !properties[second]) continue;
-    schema.not = { required: [first, second] };
+    // The properties are named inside `not` too, so that its `required` names defined ones.
+    schema.not = { required: [first, second], properties: { [first]: {}, [second]: {} } };
     for (const [field, other] of [
       [first, second],
       [second, first],
@@ -92,6 +95,10 @@ function describeBody(schema: Schema, deployment: OpenApiDeployment): void {
     const items = properties.scopes?.items as Schema | undefined;
     if (items?.type === 'string') items.pattern = pattern;
     if (scope?.example !== undefined) scope.example = deployment.scopes[0];
+  }
+  if (deployment.allowNoExpiry === false && properties.expiresAt?.nullable) {
+    delete properties.expiresAt.nullable;
+    properties.expiresAt.description = `${properties.expiresAt.description ?? ''} Never null here: this deployment does not allow tokens that never expire.`.trim();
   }
   if (deployment.roles?.length && properties.role?.type === 'string') {
     properties.role.enum = [...deployment.roles];
