@@ -34,7 +34,10 @@ export function createOpenApiDocument(app: INestApplication, roles: readonly str
     .addTag('audit', 'The audit trail')
     .addTag('health', 'Liveness and readiness')
     .build();
-  const scopes = app.get(ScopeCatalog).all().map((definition) => definition.scope);
+  const scopes = app
+    .get(ScopeCatalog)
+    .all()
+    .map((definition) => definition.scope);
   const { allowNoExpiry } = app.get<ResolvedOptions>(PAT_OPTIONS).policy;
   return finishOpenApiDocument(SwaggerModule.createDocument(app, config), { scopes, roles, allowNoExpiry });
 }

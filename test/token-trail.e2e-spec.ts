@@ -72,7 +72,7 @@ describe.each(testDatabases())("a token's trail on $name", (database) => {
     expect(trail.body.items).toEqual([]);
   });
 
-  it("looking at a token (as the page does on each visit) is not in its trail; a failed look and its own reads are", async () => {
+  it('looking at a token (as the page does on each visit) is not in its trail; a failed look and its own reads are', async () => {
     const pat = await t.mintToken(alice.session, { name: 'looked-at', scopes: ['personal_access_tokens:read'] });
     for (let i = 0; i < 3; i++) {
       expect((await t.get(`${BASE}/${pat.id}`, { token: alice.session })).status).toBe(200);
@@ -91,7 +91,8 @@ describe.each(testDatabases())("a token's trail on $name", (database) => {
     expect(trail.some((e) => e.action === 'personal_access_token.admin_read')).toBe(false);
     expect(trail.map((e) => e.action)).toContain('personal_access_token.create');
     // The views stay in the viewer's own trail.
-    const mine = (await t.get(`/user/me/audit-events?action=personal_access_token.read&limit=200`, { token: alice.session })).body.items as Event[];
+    const mine = (await t.get(`/user/me/audit-events?action=personal_access_token.read&limit=200`, { token: alice.session })).body
+      .items as Event[];
     expect(mine.filter((e) => e.targetId === pat.id && e.tokenId === null).length).toBeGreaterThan(0);
   });
 

@@ -862,7 +862,12 @@ describe.each(testDatabases())('OpenAPI contract on $name', (database) => {
       call: () => ({ token: admin, params: { id: weak.id } }),
       check: (_a, body) => expect(body).toMatchObject({ id: weak.id, userId: member.id, scopes: ['reports:read'] }),
     },
-    { operationId: 'adminGetPersonalAccessToken', status: 403, name: 'a member', call: () => ({ token: member.session, params: { id: weak.id } }) },
+    {
+      operationId: 'adminGetPersonalAccessToken',
+      status: 403,
+      name: 'a member',
+      call: () => ({ token: member.session, params: { id: weak.id } }),
+    },
     { operationId: 'adminGetPersonalAccessToken', status: 404, name: 'no such token', call: () => ({ token: admin }) },
     {
       operationId: 'adminUpdateUser',
@@ -1060,9 +1065,17 @@ describe.each(testDatabases())('OpenAPI contract on $name', (database) => {
     const refused: Array<[string, Call, string]> = [
       ['createPersonalAccessToken', { body: { name: 'ci-deploy', scopes: [READ], expiresIn: '1d', expiresAt: null } }, 'expiry_conflict'],
       ['regeneratePersonalAccessToken', { params: { id: token.id }, body: { expiresAt: null, expiresIn: '1d' } }, 'expiry_conflict'],
-      ['rotatePersonalAccessToken', { params: { id: token.id }, body: { expiresAt: '2000-01-01T00:00:00Z', expiresIn: '90d' } }, 'expiry_conflict'],
+      [
+        'rotatePersonalAccessToken',
+        { params: { id: token.id }, body: { expiresAt: '2000-01-01T00:00:00Z', expiresIn: '90d' } },
+        'expiry_conflict',
+      ],
       ['addPersonalAccessTokenScope', { params: { id: token.id }, body: { scope: 'dashboards:read' } }, 'validation_failed'],
-      ['updatePersonalAccessToken', { params: { id: token.id }, body: { scopes: ['vup0dq2rj8nzcx:w2_x03o5', 'q:jl'] } }, 'validation_failed'],
+      [
+        'updatePersonalAccessToken',
+        { params: { id: token.id }, body: { scopes: ['vup0dq2rj8nzcx:w2_x03o5', 'q:jl'] } },
+        'validation_failed',
+      ],
     ];
     for (const [operationId, call, code] of refused) {
       const route = routes.get(operationId)!;
@@ -1072,7 +1085,11 @@ describe.each(testDatabases())('OpenAPI contract on $name', (database) => {
       expect([operationId, answer.status, JSON.parse(answer.text).code]).toEqual([operationId, 400, code]);
     }
     const byAdmin: Array<[string, Call, string]> = [
-      ['adminCreateUser', { body: { email: 'fuzz@example.com', password: 'x'.repeat(12), displayName: 'F', role: 'grmyu' } }, 'unknown_role'],
+      [
+        'adminCreateUser',
+        { body: { email: 'fuzz@example.com', password: 'x'.repeat(12), displayName: 'F', role: 'grmyu' } },
+        'unknown_role',
+      ],
       ['adminUpdateUser', { params: { id: member.id }, body: { role: 'i' } }, 'unknown_role'],
       ['adminUpdateUser', { params: { id: member.id }, raw: { type: 'application/json', payload: 'null' } }, 'validation_failed'],
     ];

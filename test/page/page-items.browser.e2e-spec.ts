@@ -73,7 +73,11 @@ suite.each([390, 1280])('the page at %i px, as a person finds it', (width) => {
     const row = page.locator('tr', { has: page.getByRole('link', { name: long.name, exact: true }) });
     await see.visible(row);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
-    for (const control of [row.getByRole('button', { name: /^Delete / }), row.getByRole('link', { name: /^View / }), row.locator('.badge')]) {
+    for (const control of [
+      row.getByRole('button', { name: /^Delete / }),
+      row.getByRole('link', { name: /^View / }),
+      row.locator('.badge'),
+    ]) {
       const box = (await control.first().boundingBox())!;
       expect(box.x + box.width).toBeLessThanOrEqual(width);
     }

@@ -290,7 +290,10 @@ suite(title, () => {
     expect((await api('get', '/user/me/personal-access-tokens/self', rotated)).status).toBe(200);
 
     await see.count(page.getByRole('button', { name: 'Rotate', exact: true }), 0);
-    await see.text(page.getByTestId('rotation-state'), /you can rotate it again after [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s[AP]M\.$/);
+    await see.text(
+      page.getByTestId('rotation-state'),
+      /you can rotate it again after [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s[AP]M\.$/,
+    );
 
     await page.getByRole('button', { name: 'Revoke', exact: true }).click();
     await page.getByRole('dialog', { name: 'Revoke "dx-cli-laptop"?' }).getByRole('button', { name: 'Revoke token' }).click();

@@ -86,7 +86,8 @@ function describeBody(schema: Schema, deployment: OpenApiDeployment): void {
       [first, second],
       [second, first],
     ])
-      properties[field].description = `${properties[field].description ?? ''}${properties[field].description ? ' ' : ''}Excludes \`${other}\`.`;
+      properties[field].description =
+        `${properties[field].description ?? ''}${properties[field].description ? ' ' : ''}Excludes \`${other}\`.`;
   }
   if (deployment.scopes?.length) {
     const pattern = scopePattern(deployment.scopes);
@@ -98,7 +99,8 @@ function describeBody(schema: Schema, deployment: OpenApiDeployment): void {
   }
   if (deployment.allowNoExpiry === false && properties.expiresAt?.nullable) {
     delete properties.expiresAt.nullable;
-    properties.expiresAt.description = `${properties.expiresAt.description ?? ''} Never null here: this deployment does not allow tokens that never expire.`.trim();
+    properties.expiresAt.description =
+      `${properties.expiresAt.description ?? ''} Never null here: this deployment does not allow tokens that never expire.`.trim();
   }
   if (deployment.roles?.length && properties.role?.type === 'string') {
     properties.role.enum = [...deployment.roles];

@@ -236,8 +236,20 @@ export function Admin({ session }: { session: Session }) {
             <th scope="col">Name</th>
             <th scope="col">Status</th>
             <th scope="col">Scopes</th>
-            <SortHeader field="createdAt" label="Created" sort={sort} order={order} onSort={(s, o) => update({ sort: s, order: o, page: 1 })} />
-            <SortHeader field="expiresAt" label="Expires" sort={sort} order={order} onSort={(s, o) => update({ sort: s, order: o, page: 1 })} />
+            <SortHeader
+              field="createdAt"
+              label="Created"
+              sort={sort}
+              order={order}
+              onSort={(s, o) => update({ sort: s, order: o, page: 1 })}
+            />
+            <SortHeader
+              field="expiresAt"
+              label="Expires"
+              sort={sort}
+              order={order}
+              onSort={(s, o) => update({ sort: s, order: o, page: 1 })}
+            />
             <SortHeader
               field="lastUsedAt"
               label="Last used"

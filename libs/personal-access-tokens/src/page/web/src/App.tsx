@@ -130,8 +130,8 @@ export function App() {
       <>
         <h1 tabIndex={-1}>For administrators only</h1>
         <p>
-          Everyone&apos;s tokens are shown to administrators only. Your role ({session.user.role}) does not have the privilege to manage
-          all access tokens; ask an administrator if you need it.
+          Everyone&apos;s tokens are shown to administrators only. Your role ({session.user.role}) does not have the privilege to manage all
+          access tokens; ask an administrator if you need it.
         </p>
         <p>
           <a href={href('/')} onClick={follow('/')}>

@@ -12,8 +12,8 @@ export const GENERATE = 'GENERATE_PERSONAL_ACCESS_TOKENS';
 export function CannotCreate({ session }: { session: Session }) {
   return (
     <Alert kind="info">
-      Your role ({session.user.role}) may not create tokens: it does not have the privilege to generate personal access tokens.
-      Ask an administrator for a role that has it, such as member.
+      Your role ({session.user.role}) may not create tokens: it does not have the privilege to generate personal access tokens. Ask an
+      administrator for a role that has it, such as member.
     </Alert>
   );
 }

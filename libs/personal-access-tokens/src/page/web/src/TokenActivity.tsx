@@ -26,7 +26,15 @@ function collapse(events: AuditEvent[]): { event: AuditEvent; times: number }[] 
  * A token's activity from the audit trail (what was done with it and to it), newest first, with
  * older pages on demand and a CSV export; `source` is the caller's audit route (own or admin).
  */
-export function TokenActivity({ tokenId, version, source = '/user/me/audit-events' }: { tokenId: string; version: number; source?: string }) {
+export function TokenActivity({
+  tokenId,
+  version,
+  source = '/user/me/audit-events',
+}: {
+  tokenId: string;
+  version: number;
+  source?: string;
+}) {
   const [events, setEvents] = useState<AuditEvent[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState('');
@@ -58,9 +66,7 @@ export function TokenActivity({ tokenId, version, source = '/user/me/audit-event
   const runExport = async () => {
     setExporting(0);
     try {
-      const blob = await download(`${source}${query({ tokenId, format: 'csv' })}`, (lines) =>
-        setExporting(Math.max(0, lines - 1)),
-      );
+      const blob = await download(`${source}${query({ tokenId, format: 'csv' })}`, (lines) => setExporting(Math.max(0, lines - 1)));
       saveFile(blob, `token-activity-${tokenId}.csv`);
     } catch (failure) {
       setError(explain(failure).message);

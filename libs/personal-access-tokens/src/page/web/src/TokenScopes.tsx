@@ -9,13 +9,7 @@ import { Alert, ConfirmDialog, Field } from './ui';
 const TOKENS = '/user/me/personal-access-tokens';
 
 /** A token's permissions in words, each removable; Add a permission, one for one entity, or remove all. */
-export function TokenScopes({
-  token,
-  onChanged,
-}: {
-  token: Token;
-  onChanged: (token: Token, message: string) => void;
-}) {
+export function TokenScopes({ token, onChanged }: { token: Token; onChanged: (token: Token, message: string) => void }) {
   const { catalog } = useScopeCatalog();
   const [adding, setAdding] = useState('');
   const [entityBase, setEntityBase] = useState<string>('');
@@ -72,7 +66,12 @@ export function TokenScopes({
     <section className="card" aria-labelledby="scopes-title">
       <div className="section-head">
         <h2 id="scopes-title">Permissions</h2>
-        <button type="button" className="button small danger-outline" onClick={() => setConfirming(true)} disabled={token.scopes.length === 0}>
+        <button
+          type="button"
+          className="button small danger-outline"
+          onClick={() => setConfirming(true)}
+          disabled={token.scopes.length === 0}
+        >
           Remove all permissions
         </button>
       </div>

@@ -68,7 +68,10 @@ export function TokenStatusActions({
     setDialogError('');
     try {
       if (action === 'revoke') {
-        onChanged(await api<Token>('POST', `${TOKENS}/${id}/revoke`), 'The token was revoked. Anything that uses it is refused from now on.');
+        onChanged(
+          await api<Token>('POST', `${TOKENS}/${id}/revoke`),
+          'The token was revoked. Anything that uses it is refused from now on.',
+        );
       } else if (action === 'delete') {
         await api('DELETE', `${TOKENS}/${id}`);
         navigate('/');
@@ -128,8 +131,8 @@ export function TokenStatusActions({
         {active && !token.expiresAt && <p className="muted small-text">A token without an expiry date cannot be rotated.</p>}
         {active && token.expiresAt && rotateAfter && (
           <p className="muted small-text" data-testid="rotation-state">
-            Rotated {formatDateTime(token.rotatedAt)}. A token can be rotated once every{' '}
-            {Math.round(policy.rotationIntervalSeconds / 60)} minutes: you can rotate it again after {formatDateTime(rotateAfter)}.
+            Rotated {formatDateTime(token.rotatedAt)}. A token can be rotated once every {Math.round(policy.rotationIntervalSeconds / 60)}{' '}
+            minutes: you can rotate it again after {formatDateTime(rotateAfter)}.
           </p>
         )}
       </section>

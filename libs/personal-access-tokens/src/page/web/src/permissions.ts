@@ -51,9 +51,7 @@ export function levelLabel(resource: Resource, access: Access): string {
 /** The whole-resource scopes a level stands for. */
 export function scopesFor(resource: Resource, access: Access): string[] {
   if (access === 'none') return [];
-  return resource.scopes
-    .filter((entry) => access === 'write' || READ_ACTIONS.has(actionOf(entry.scope)))
-    .map((entry) => entry.scope);
+  return resource.scopes.filter((entry) => access === 'write' || READ_ACTIONS.has(actionOf(entry.scope))).map((entry) => entry.scope);
 }
 
 /** The level a set of scopes gives a resource, or `custom` when it is none of them exactly. */

@@ -259,8 +259,8 @@ export function SecretPanel({ secret, onDone }: { secret: string; onDone: () => 
     <div className="secret" ref={ref} tabIndex={-1} aria-labelledby="secret-title">
       <h2 id="secret-title">Copy your new token now</h2>
       <p>
-        This is the only time it is shown: once you leave this page it is gone for good. Store it somewhere safe, such as a password
-        manager or your CI's secret store.
+        This is the only time it is shown: once you leave this page it is gone for good. Store it somewhere safe, such as a password manager
+        or your CI's secret store.
       </p>
       <div className="secret-row">
         <code className="secret-value" data-testid="secret">
