@@ -1,6 +1,6 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { SwaggerModule } from '@nestjs/swagger';
+import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
@@ -8,7 +8,9 @@ import { Logger } from 'pino';
 import { AppConfig } from './config/app-config';
 import { requestLogger } from './logging/logger';
 import { TOKEN_SHAPED } from './logging/redact';
+import { answerMethodNotAllowed } from './method-not-allowed';
 import { createOpenApiDocument } from './openapi';
+import { UsersService } from '../libs/personal-access-tokens/src';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -74,6 +76,7 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
 /** Everything done to the app after it is created: shared by main.ts and the e2e tests. */
 export function configureApp(app: NestFastifyApplication, logger: Logger): void {
   const fastify = app.getHttpAdapter().getInstance();
+  answerMethodNotAllowed(fastify);
   // Callback hooks: an async one costs a promise per request and hook.
   fastify.addHook('onSend', (request, reply, payload, done) => {
     reply.header('X-Request-Id', request.id);
@@ -115,6 +118,11 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   });
   app.enableShutdownHooks();
 
-  const document = createOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // Built at the first request for it, with the roles the database holds by then.
+  let roles: string[] = [];
+  fastify.addHook('onReady', async () => {
+    roles = (await app.get(UsersService).listRoles()).map((role) => role.name);
+  });
+  let document: OpenAPIObject | undefined;
+  SwaggerModule.setup('docs', app, () => (document ??= createOpenApiDocument(app, roles)), { jsonDocumentUrl: 'docs-json' });
 }

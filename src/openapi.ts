@@ -5,8 +5,11 @@ import { finishOpenApiDocument } from '../libs/personal-access-tokens/src';
 const OPAQUE_TOKEN =
   'An opaque token (not a JWT): a personal access token (`pat_` and 38 base62 characters by default) or a session token from `POST /auth/login`.';
 
-/** The service's OpenAPI document, served at /docs-json: what a generated client or a gateway believes. */
-export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
+/**
+ * The service's OpenAPI document, served at /docs-json: what a generated client or a gateway believes.
+ * It names this deployment's scopes and roles, so a request valid against it is one the API accepts.
+ */
+export function createOpenApiDocument(app: INestApplication, roles: readonly string[]): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Personal access tokens')
     .setDescription(
@@ -31,5 +34,5 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('audit', 'The audit trail')
     .addTag('health', 'Liveness and readiness')
     .build();
-  return finishOpenApiDocument(SwaggerModule.createDocument(app, config));
+  return finishOpenApiDocument(app, SwaggerModule.createDocument(app, config), { roles });
 }

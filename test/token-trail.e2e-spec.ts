@@ -1,3 +1,4 @@
+import { AuditWriter } from './support/library-internals';
 import { TestApp, TestUser } from './support/test-app';
 import { testDatabases } from './support/test-database';
 
@@ -69,6 +70,30 @@ describe.each(testDatabases())("a token's trail on $name", (database) => {
     const trail = await t.get(`/user/me/audit-events?tokenId=${tokenId}&limit=200`, { token: bob.session });
     expect(trail.status).toBe(200);
     expect(trail.body.items).toEqual([]);
+  });
+
+  it('looking at a token (as the page does on each visit) is not in its trail; a failed look and its own reads are', async () => {
+    const pat = await t.mintToken(alice.session, { name: 'looked-at', scopes: ['personal_access_tokens:read'] });
+    for (let i = 0; i < 3; i++) {
+      expect((await t.get(`${BASE}/${pat.id}`, { token: alice.session })).status).toBe(200);
+      expect((await t.get(`${BASE}/${pat.id}/scopes`, { token: alice.session })).status).toBe(200);
+      expect((await t.get(`/admin/personal-access-tokens/${pat.id}`, { token: admin })).status).toBe(200);
+    }
+    // Done with the token itself: its use, which its trail keeps.
+    expect((await t.get(`${BASE}/${pat.id}`, { token: pat.token })).status).toBe(200);
+    // A refused look at it (the wrong scope): kept too.
+    const weak = await t.mintToken(alice.session, { name: 'weak', scopes: ['user:read'] });
+    expect((await t.get(`${BASE}/${pat.id}`, { token: weak.token })).status).toBe(403);
+    await t.app.get(AuditWriter).flush();
+    const trail = (await t.get(`/user/me/audit-events?tokenId=${pat.id}&limit=200`, { token: alice.session })).body.items as Event[];
+    const views = trail.filter((e) => e.action === 'personal_access_token.read' || e.action === 'personal_access_token.list_scopes');
+    expect(views.map((e) => e.tokenId).sort()).toEqual([pat.id, weak.id].sort());
+    expect(trail.some((e) => e.action === 'personal_access_token.admin_read')).toBe(false);
+    expect(trail.map((e) => e.action)).toContain('personal_access_token.create');
+    // The views stay in the viewer's own trail.
+    const mine = (await t.get(`/user/me/audit-events?action=personal_access_token.read&limit=200`, { token: alice.session })).body
+      .items as Event[];
+    expect(mine.filter((e) => e.targetId === pat.id && e.tokenId === null).length).toBeGreaterThan(0);
   });
 
   it('the parameter says so in the OpenAPI document', async () => {

@@ -243,13 +243,13 @@ describe.each(testDatabases())('personal access tokens on $name', (database) => 
       expect((await t.get(`${BASE}?status=weird`, { token: alice.session })).status).toBe(400);
     });
 
-    it('GET /self describes the calling token; a session gets a clear 400', async () => {
+    it('GET /self describes the calling token; a session gets a clear 403', async () => {
       const token = await t.mintToken(alice.session, { scopes: ['user:read'] });
       const self = await t.get(`${BASE}/self`, { token: token.token });
       expect(self.status).toBe(200);
       expect(self.body).toMatchObject({ id: token.id, name: token.name, scopes: ['user:read'] });
       const session = await t.get(`${BASE}/self`, { token: alice.session });
-      expect(session.status).toBe(400);
+      expect(session.status).toBe(403);
       expect(session.body.code).toBe('not_a_token_request');
     });
   });

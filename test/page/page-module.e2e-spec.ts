@@ -20,6 +20,7 @@ function fakeBuild(): string {
   writeFileSync(
     join(dir, 'index.html'),
     '<!doctype html><html lang="en"><head><meta name="pat-page-base" content="/__PAT_PAGE_BASE__">' +
+      '<meta name="pat-page-session" content="__PAT_PAGE_SESSION__">' +
       '<script type="module" src="/__PAT_PAGE_BASE__/assets/app-1a2b.js"></script></head><body></body></html>',
   );
   writeFileSync(join(dir, 'assets/app-1a2b.js'), 'export const base = "/__PAT_PAGE_BASE__";\n');
@@ -119,6 +120,21 @@ describe.each(harnesses)('the page module, %s', (_name, start) => {
     const home = await http().get('/');
     expect(home.status).toBe(200);
     expect(home.text).toContain('href="/page"');
+  });
+
+  it('tells the page whether the request carried a session cookie (never the cookie), and refuses a bearer session with 403', async () => {
+    const without = await http().get('/page/tokens/new');
+    expect(without.text).toContain('<meta name="pat-page-session" content="none">');
+    const { cookie, secret } = await signIn();
+    const withCookie = await http().get('/page/tokens/new').set('cookie', cookie);
+    expect(withCookie.text).toContain('<meta name="pat-page-session" content="cookie">');
+    expect(withCookie.text).not.toContain(secret);
+    // A cookie holding anything but a session token counts as none.
+    expect((await http().get('/page').set('cookie', 'pat_session=pat_notasession')).text).toContain('content="none"');
+
+    const bearer = await http().get('/page/api/session').set('authorization', `Bearer ${secret}`);
+    expect(bearer.status).toBe(403);
+    expect(bearer.body.code).toBe('not_a_page_session');
   });
 
   it('signs in only from the page itself, into an HttpOnly SameSite=Strict cookie the script never sees', async () => {

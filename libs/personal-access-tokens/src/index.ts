@@ -70,6 +70,6 @@ export { Clock } from './core/clock';
 // 8. Errors, in the library's one shape, for a host's routes that want it.
 export { DomainError, TooManyRequestsError } from './core/domain-error';
 export { ErrorResponseDto } from './core/error-response.dto';
-export { finishOpenApiDocument } from './core/openapi-document';
+export { finishOpenApiDocument } from './scopes/openapi-document';
 export { isConnectionLost, isUniqueViolation } from './core/database-errors';
 export { RateLimiter } from './core/rate-limiter';

@@ -109,14 +109,23 @@ export class AuditQueryService {
 
   private applyFilter(builder: SelectQueryBuilder<AuditEvent>, filter: AuditFilter): void {
     if (filter.userId) builder.andWhere('e.subjectUserId = :userId', { userId: filter.userId });
-    // With it or to it: both columns are indexed (with occurred_at), one query either way.
-    if (filter.tokenId) builder.andWhere('(e.tokenId = :tokenId OR e.targetId = :tokenId)', { tokenId: filter.tokenId });
+    // With it or to it: both columns are indexed (with occurred_at), one query either way. Looking
+    // at a token (its page, its scopes) is neither using it nor changing it: a successful view
+    // stays in the viewer's trail, not in the token's.
+    if (filter.tokenId)
+      builder.andWhere("(e.tokenId = :tokenId OR (e.targetId = :tokenId AND NOT (e.action IN (:...views) AND e.outcome = 'success')))", {
+        tokenId: filter.tokenId,
+        views: TOKEN_VIEWS,
+      });
     if (filter.action) builder.andWhere('e.action = :action', { action: filter.action });
     if (filter.outcome) builder.andWhere('e.outcome = :outcome', { outcome: filter.outcome });
     if (filter.from) builder.andWhere('e.occurredAt >= :from', { from: filter.from });
     if (filter.to) builder.andWhere('e.occurredAt < :to', { to: filter.to });
   }
 }
+
+/** Reads of a token's metadata by its owner or an administrator (the page's own views among them). */
+const TOKEN_VIEWS = ['personal_access_token.read', 'personal_access_token.admin_read', 'personal_access_token.list_scopes'];
 
 function toDto(row: AuditEvent): AuditEventDto {
   const { lastOccurredAt, ...rest } = row;

@@ -23,6 +23,11 @@ class BoundedValidationPipe extends ValidationPipe {
       throw new ValidationFailedError([{ field, reason: `must not be nested more than ${MAX_INPUT_DEPTH} levels deep` }]);
     }
     const metatype = metadata.metatype;
+    // A JSON body of `null`, a number or a list is no object of fields: a DTO of optional fields
+    // would otherwise accept it as "nothing to change".
+    if (metadata.type === 'body' && value !== undefined && this.toValidate(metadata) && !isPlainObject(value)) {
+      throw new ValidationFailedError([{ field: 'body', reason: 'must be a JSON object' }]);
+    }
     if (metadata.type === 'query' && !metadata.data && metatype && isEmptyObject(value) && this.emptyQueryValid.get(metatype)) {
       return plainToInstance(metatype, {});
     }
@@ -32,6 +37,10 @@ class BoundedValidationPipe extends ValidationPipe {
     }
     return result;
   }
+}
+
+function isPlainObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isEmptyObject(value: unknown): boolean {

@@ -1,4 +1,4 @@
-import { Get, Inject, NotFoundException, Param, Res, StreamableFile, Type } from '@nestjs/common';
+import { Get, Inject, NotFoundException, Param, Req, Res, StreamableFile, Type } from '@nestjs/common';
 import { LibraryController } from '../core/library-controller.decorator';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
@@ -6,6 +6,9 @@ import { SkipAudit } from '../core/audit.decorators';
 import { Public } from '../scopes/auth.decorators';
 import { PAGE_ASSETS } from './page-assets.provider';
 import { PageAssets, PageFile, SECURITY_HEADERS } from './page-assets';
+import { PageSessionCookie } from './page-session-cookie';
+
+type HttpRequest = Parameters<PageSessionCookie['secretOf']>[0];
 
 /**
  * Serves the built page under `path`: the same `index.html` for each of the page's own routes
@@ -21,26 +24,32 @@ export function createPageAssetsController(path: string): Type<unknown> {
     constructor(
       @Inject(PAGE_ASSETS) private readonly assets: PageAssets,
       private readonly adapterHost: HttpAdapterHost,
+      private readonly cookie: PageSessionCookie,
     ) {}
 
     @Get()
-    tokens(@Res({ passthrough: true }) response: object): StreamableFile {
-      return this.send(response, this.assets.index, 'no-store');
+    tokens(@Req() request: HttpRequest, @Res({ passthrough: true }) response: object): StreamableFile {
+      return this.page(request, response);
     }
 
     @Get('tokens/new')
-    create(@Res({ passthrough: true }) response: object): StreamableFile {
-      return this.send(response, this.assets.index, 'no-store');
+    create(@Req() request: HttpRequest, @Res({ passthrough: true }) response: object): StreamableFile {
+      return this.page(request, response);
     }
 
     @Get('tokens/:id')
-    detail(@Res({ passthrough: true }) response: object): StreamableFile {
-      return this.send(response, this.assets.index, 'no-store');
+    detail(@Req() request: HttpRequest, @Res({ passthrough: true }) response: object): StreamableFile {
+      return this.page(request, response);
     }
 
     @Get('admin')
-    admin(@Res({ passthrough: true }) response: object): StreamableFile {
-      return this.send(response, this.assets.index, 'no-store');
+    admin(@Req() request: HttpRequest, @Res({ passthrough: true }) response: object): StreamableFile {
+      return this.page(request, response);
+    }
+
+    @Get('admin/tokens/:id')
+    adminDetail(@Req() request: HttpRequest, @Res({ passthrough: true }) response: object): StreamableFile {
+      return this.page(request, response);
     }
 
     @Get('assets/:file')
@@ -48,6 +57,12 @@ export function createPageAssetsController(path: string): Type<unknown> {
       const found = this.assets.files.get(file);
       if (!found) throw new NotFoundException();
       return this.send(response, found, 'public, max-age=31536000, immutable');
+    }
+
+    /** Without a session cookie, the page need not ask the API (and log a 401) to know it must sign in. */
+    private page(request: HttpRequest, response: object): StreamableFile {
+      const index = this.cookie.secretOf(request) === undefined ? this.assets.index : this.assets.signedInIndex;
+      return this.send(response, index, 'no-store');
     }
 
     private send(response: object, file: PageFile, cacheControl: string): StreamableFile {

@@ -3,6 +3,8 @@ import { extname, join } from 'node:path';
 
 /** The base path the page is built with; replaced by the mount path when the files are loaded. */
 export const BUILD_BASE = '/__PAT_PAGE_BASE__';
+/** Where index.html says whether the request carried a session cookie (never the cookie itself). */
+const SESSION_HINT = '__PAT_PAGE_SESSION__';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -48,7 +50,10 @@ export interface PageFile {
 }
 
 export interface PageAssets {
+  /** For a request without a session cookie: the page shows the sign-in form without asking the API. */
   index: PageFile;
+  /** For a request with one: the page asks the API who is signed in. */
+  signedInIndex: PageFile;
   /** By file name under `assets/` (Vite's content-hashed names: cached for good). */
   files: Map<string, PageFile>;
 }
@@ -63,7 +68,8 @@ export function loadPageAssets(dir: string, mountPath: string): PageAssets {
     throw new Error(`The token page is not built (no ${indexFile}); run "npm run build" first`);
   }
   const rebase = (text: string) => text.split(BUILD_BASE).join(mountPath);
-  const index = { body: Buffer.from(rebase(readFileSync(indexFile, 'utf8'))), contentType: 'text/html; charset=utf-8' };
+  const html = rebase(readFileSync(indexFile, 'utf8'));
+  const indexWith = (hint: string) => ({ body: Buffer.from(html.split(SESSION_HINT).join(hint)), contentType: 'text/html; charset=utf-8' });
   const files = new Map<string, PageFile>();
   const assetsDir = join(dir, 'assets');
   for (const name of existsSync(assetsDir) ? readdirSync(assetsDir) : []) {
@@ -73,5 +79,5 @@ export function loadPageAssets(dir: string, mountPath: string): PageAssets {
     const textual = contentType.startsWith('text/') || contentType.startsWith('application/json');
     files.set(name, { body: textual ? Buffer.from(rebase(raw.toString('utf8'))) : raw, contentType });
   }
-  return { index, files };
+  return { index: indexWith('none'), signedInIndex: indexWith('cookie'), files };
 }

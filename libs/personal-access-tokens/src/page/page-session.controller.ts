@@ -7,7 +7,7 @@ import { NoStore } from '../core/no-store.decorator';
 import { Auth, Public } from '../scopes/auth.decorators';
 import { Principal } from '../scopes/principal';
 import { SessionsService } from '../auth/sessions/sessions.service';
-import { BadRequestError, ForbiddenError } from '../core/domain-error';
+import { ForbiddenError } from '../core/domain-error';
 import { SignInMethods } from '../core/sign-in-methods';
 import { ErrorResponseDto } from '../core/error-response.dto';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
@@ -82,13 +82,14 @@ export function createPageSessionController(path: string): Type<unknown> {
     @RequireScopes()
     @AuditAction('page.session', { target: null })
     @ApiUnauthorizedResponse({ description: 'Not signed in', type: ErrorResponseDto })
+    @ApiForbiddenResponse({ description: 'Signed in otherwise than with the page cookie (`not_a_page_session`)', type: ErrorResponseDto })
     current(@Auth() principal: Principal, @Req() request: HttpRequest): PageSessionDto {
       const secret = this.cookie.secretOf(request);
       if (principal.method !== 'session' || secret === undefined) {
-        throw new BadRequestError('not_a_page_session', 'This route answers the page, signed in with its session cookie');
+        throw new ForbiddenError('not_a_page_session', 'This route answers the page, signed in with its session cookie');
       }
       const { user } = principal;
-      const { policy } = this.pat;
+      const { policy, webhook } = this.pat;
       return {
         user: {
           id: user.id,
@@ -105,6 +106,7 @@ export function createPageSessionController(path: string): Type<unknown> {
           allowNoExpiry: policy.allowNoExpiry,
           rotationIntervalSeconds: policy.rotationIntervalSeconds,
         },
+        ownersNotified: webhook !== null,
       };
     }
 

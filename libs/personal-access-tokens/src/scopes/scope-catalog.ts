@@ -6,17 +6,51 @@ export type { ScopeResourceDefinition };
 export interface ScopeDefinition {
   scope: string;
   description: string;
+  /** The resource's name in words, such as "Personal access tokens". */
+  resourceTitle: string;
+  /** What the resource is, in a sentence. */
+  resourceDescription: string;
+  /** Whether narrowing it to one entity (`resource:action:entityId`) means something. */
+  perEntity: boolean;
+}
+
+/** The service's own resources, in words; none of them has entities a token could be narrowed to. */
+const BUILT_IN_RESOURCES: Record<string, { title: string; description: string }> = {
+  personal_access_tokens: { title: 'Personal access tokens', description: 'Your own tokens: list, create, rotate, revoke and delete them' },
+  user: { title: 'Profile', description: 'Your own user profile' },
+  audit: { title: 'Audit trail', description: 'The record of what you did, and what was done with your tokens' },
+  admin: { title: 'Administration', description: "Users, everyone's tokens and the whole audit trail" },
+  tokens: { title: 'Token introspection', description: 'Ask whether another token is valid, and for what' },
+};
+
+/** Actions on a collection rather than on one of its entities: never narrowed to one. */
+const COLLECTION_ACTIONS = new Set(['create', 'list']);
+
+function builtIn(scope: string, description: string): ScopeDefinition {
+  const resource = BUILT_IN_RESOURCES[scope.split(':')[0]];
+  return { scope, description, resourceTitle: resource.title, resourceDescription: resource.description, perEntity: false };
+}
+
+/** ['read', 'create', 'delete'] -> "read, create and delete". */
+function listed(words: string[]): string {
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+}
+
+/** `dashboard_items` -> "Dashboard items", for a product resource declared without a description. */
+function titleOf(resource: string): string {
+  const words = resource.replace(/[_.-]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 /** The service's own scopes; a host app adds its product scopes through the module options. */
 export const BUILT_IN_SCOPES: readonly ScopeDefinition[] = [
-  { scope: 'personal_access_tokens:read', description: 'List and view your personal access tokens' },
-  { scope: 'personal_access_tokens:write', description: 'Create, change, rotate, revoke and delete your personal access tokens' },
-  { scope: 'user:read', description: 'Read your own profile' },
-  { scope: 'audit:read', description: 'Read the audit trail of your own actions' },
-  { scope: 'admin:read', description: 'Administration: read users, all tokens and the whole audit trail' },
-  { scope: 'admin:write', description: "Administration: manage users and everyone's tokens" },
-  { scope: 'tokens:introspect', description: 'Ask whether another token is valid, and for what (gateways, services)' },
+  builtIn('personal_access_tokens:read', 'List and view your personal access tokens'),
+  builtIn('personal_access_tokens:write', 'Create, change, rotate, revoke and delete your personal access tokens'),
+  builtIn('user:read', 'Read your own profile'),
+  builtIn('audit:read', 'Read the audit trail of your own actions'),
+  builtIn('admin:read', 'Administration: read users, all tokens and the whole audit trail'),
+  builtIn('admin:write', "Administration: manage users and everyone's tokens"),
+  builtIn('tokens:introspect', 'Ask whether another token is valid, and for what (gateways, services)'),
 ];
 
 /**
@@ -32,6 +66,9 @@ export class ScopeCatalog {
       resource.actions.map((action) => ({
         scope: `${resource.resource}:${action}`,
         description: resource.description ? `${resource.description}: ${action}` : `${action} ${resource.resource}`,
+        resourceTitle: resource.description ?? titleOf(resource.resource),
+        resourceDescription: titleOf(`${listed(resource.actions)} ${resource.resource.replace(/[_.-]+/g, ' ')}`),
+        perEntity: !COLLECTION_ACTIONS.has(action),
       })),
     );
     for (const { scope } of product) {

@@ -24,6 +24,6 @@ export class ScopesController {
   list(@Auth() principal: Principal): ScopeCatalogDto {
     const grants = (scope: string) =>
       isGranted(scope, principal.user.scopes) && (!principal.token || isGranted(scope, principal.token.scopes));
-    return { items: this.catalog.all().map(({ scope, description }) => ({ scope, description, grantable: grants(scope) })) };
+    return { items: this.catalog.all().map((definition) => ({ ...definition, grantable: grants(definition.scope) })) };
   }
 }

@@ -90,7 +90,7 @@ export class TokensController {
   @Endpoint({
     operationId: 'getCurrentPersonalAccessToken',
     scopes: [],
-    errors: { 400: 'The request was not made with a personal access token' },
+    errors: { 403: 'The request was not made with a personal access token (`not_a_token_request`)' },
   })
   self(@Auth() principal: Principal): Promise<TokenResponseDto> {
     return this.tokens.self(principal);

@@ -1,4 +1,4 @@
-import { BadRequestError, ConflictError, NotFoundError } from '../core/domain-error';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../core/domain-error';
 
 export class TokenNotFoundError extends NotFoundError {
   constructor() {
@@ -46,7 +46,7 @@ export class TokenWithoutExpiryError extends BadRequestError {
   }
 }
 
-export class NotATokenRequestError extends BadRequestError {
+export class NotATokenRequestError extends ForbiddenError {
   constructor() {
     super('not_a_token_request', 'This route describes the calling personal access token; the request was not made with one');
   }

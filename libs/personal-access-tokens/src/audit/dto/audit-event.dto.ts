@@ -15,7 +15,8 @@ export class AuditEventQueryDto {
   /**
    * A token's whole trail: what was done with it (requests it authenticated, `tokenId`) and what was
    * done to it (created, renamed, scopes changed, rotated, regenerated, revoked, expired, reuse
-   * detected: `targetId`). Events match when either field is this id.
+   * detected: `targetId`). Events match when either field is this id; successful views of the
+   * token (`personal_access_token.read`, `personal_access_token.list_scopes`) are not part of it.
    */
   @Optional()
   @ToId()

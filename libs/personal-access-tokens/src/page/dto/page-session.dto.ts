@@ -52,6 +52,8 @@ export class PageSessionDto {
   /** Send as `X-CSRF-Token` with every state-changing request made with the session cookie. */
   csrfToken: string;
   policy: PagePolicyDto;
+  /** Whether token events reach their owners (a webhook is configured), so the page says so only then. */
+  ownersNotified: boolean;
 }
 
 export class PageSignInProviderDto {

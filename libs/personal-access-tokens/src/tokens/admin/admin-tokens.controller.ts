@@ -33,8 +33,19 @@ export class AdminTokensController {
   }
 
   /**
+   * Get any user's personal access token (administrators)
+   * @remarks Its metadata, for the page's detail view of someone else's token. Never a secret.
+   */
+  @Get('personal-access-tokens/:id')
+  @AuditAction('personal_access_token.admin_read')
+  @Endpoint({ operationId: 'adminGetPersonalAccessToken', scopes: ['admin:read'], uuidParams: ['id'], errors: { 404: 'No such token' } })
+  get(@Param('id', uuid) id: string): Promise<TokenResponseDto> {
+    return this.admin.get(id);
+  }
+
+  /**
    * Revoke any user's personal access token (administrators)
-   * @remarks At once; the owner is notified through the webhook.
+   * @remarks At once; the owner is notified through the webhook, where one is configured.
    */
   @Post('personal-access-tokens/:id/revoke')
   @AuditAction('personal_access_token.admin_revoke', { target: 'personal_access_token' })

@@ -41,7 +41,8 @@ export class AdminTokensService {
     if (query.createdAfter) builder.andWhere('t.createdAt > :createdAfter', { createdAfter: query.createdAfter });
     if (query.lastUsedBefore) builder.andWhere('t.lastUsedAt < :lastUsedBefore', { lastUsedBefore: query.lastUsedBefore });
     if (query.lastUsedAfter) builder.andWhere('t.lastUsedAt > :lastUsedAfter', { lastUsedAfter: query.lastUsedAfter });
-    return tokenPage(builder.orderBy('t.createdAt', 'DESC').addOrderBy('t.id', 'DESC'), this.scopes, query, now);
+    const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+    return tokenPage(builder.orderBy(`t.${query.sort}`, direction).addOrderBy('t.id', direction), this.scopes, query, now);
   }
 
   /** Revokes any user's token; revoking a revoked token changes nothing. */
@@ -88,7 +89,8 @@ export class AdminTokensService {
     return { userId, revokedTokens: revoked.length, endedSessions };
   }
 
-  private async get(id: string): Promise<TokenResponseDto> {
+  /** Any user's token, by id. */
+  async get(id: string): Promise<TokenResponseDto> {
     const token = await this.tokens.findOne({ where: { id } });
     if (!token) throw new TokenNotFoundError();
     return toTokenResponse(token, (await scopesByToken(this.scopes, [id])).get(id) ?? [], this.clock.now());

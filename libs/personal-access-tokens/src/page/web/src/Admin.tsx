@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, query, type Page, type Session, type Token, type User } from './api';
 import { explain } from './errors';
+import { follow, href, navigate, useLocation } from './router';
 import { ExportProgress, exportTokens, TokenCells, TokenListTable } from './TokenList';
+import { SortHeader } from './TokensTable';
 import { Alert, ConfirmDialog } from './ui';
 
 const ADMIN_TOKENS = '/admin/personal-access-tokens';
@@ -17,6 +19,17 @@ interface Filters {
 }
 
 const EMPTY: Filters = { userId: '', status: '', search: '', createdAfter: '', createdBefore: '', lastUsedAfter: '', lastUsedBefore: '' };
+const FILTER_KEYS = Object.keys(EMPTY) as (keyof Filters)[];
+
+/** The filters as the URL holds them, so that a reload or a shared link shows the same list. */
+function filtersOf(params: URLSearchParams): Filters {
+  return Object.fromEntries(FILTER_KEYS.map((key) => [key, params.get(key) ?? ''])) as unknown as Filters;
+}
+
+/** The token's detail for an administrator: its own page for one's own tokens, else the admin one. */
+export function adminTokenPath(token: Token, session: Session): string {
+  return token.userId === session.user.id ? `/tokens/${token.id}` : `/admin/tokens/${token.id}`;
+}
 
 /** yyyy-mm-dd (the person's day) -> the instant it starts, for the API's date filters. */
 function startOf(day: string): string | undefined {
@@ -37,9 +50,14 @@ function apiFilters(filters: Filters): Record<string, string | undefined> {
 
 /** Everyone's tokens, for administrators: filter, revoke any, revoke all of one user. */
 export function Admin({ session }: { session: Session }) {
-  const [draft, setDraft] = useState<Filters>(EMPTY);
-  const [filters, setFilters] = useState<Filters>(EMPTY);
-  const [page, setPage] = useState(1);
+  const { params } = useLocation();
+  const filters = filtersOf(params);
+  const filterKey = FILTER_KEYS.map((key) => filters[key]).join('\n');
+  const page = Math.max(1, Number(params.get('page')) || 1);
+  const sort = params.get('sort') ?? 'createdAt';
+  const order = params.get('order') ?? 'desc';
+  const [draft, setDraft] = useState<Filters>(filters);
+  useEffect(() => setDraft(filters), [filterKey]);
   const [data, setData] = useState<Page<Token> | null>(null);
   const [users, setUsers] = useState<User[] | null>(null);
   const [error, setError] = useState('');
@@ -57,14 +75,24 @@ export function Admin({ session }: { session: Session }) {
     );
   }, []);
 
+  const update = (changes: Partial<Filters> & { page?: number; sort?: string; order?: string }) => {
+    const next = new URLSearchParams(params);
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === undefined || value === '' || (key === 'page' && value === 1)) next.delete(key);
+      else next.set(key, String(value));
+    }
+    navigate('/admin', next, { replace: true });
+  };
+
   const load = useCallback(async () => {
     try {
-      setData(await api<Page<Token>>('GET', `${ADMIN_TOKENS}${query({ ...apiFilters(filters), page, pageSize: 20 })}`));
+      setData(await api<Page<Token>>('GET', `${ADMIN_TOKENS}${query({ ...apiFilters(filters), sort, order, page, pageSize: 20 })}`));
       setError('');
     } catch (failure) {
       setError(explain(failure).message);
     }
-  }, [filters, page]);
+    // `filters` is a new object each render; its text is what changes.
+  }, [filterKey, sort, order, page]);
   useEffect(() => void load(), [load]);
 
   const ownerOf = (userId: string) => users?.find((user) => user.id === userId)?.email ?? userId;
@@ -72,8 +100,7 @@ export function Admin({ session }: { session: Session }) {
 
   const apply = (event: FormEvent) => {
     event.preventDefault();
-    setPage(1);
-    setFilters({ ...draft, search: draft.search.trim() });
+    update({ ...draft, search: draft.search.trim(), page: 1 });
   };
 
   const run = async () => {
@@ -83,7 +110,9 @@ export function Admin({ session }: { session: Session }) {
     try {
       if (confirm.kind === 'token') {
         await api('POST', `${ADMIN_TOKENS}/${confirm.token.id}/revoke`);
-        setMessage(`Token "${confirm.token.name}" of ${ownerOf(confirm.token.userId)} was revoked; its owner is notified.`);
+        setMessage(
+          `Token "${confirm.token.name}" of ${ownerOf(confirm.token.userId)} was revoked${session.ownersNotified ? '; its owner is notified' : ''}.`,
+        );
       } else {
         const result = await api<{ revokedTokens: number; endedSessions: number }>(
           'POST',
@@ -107,7 +136,7 @@ export function Admin({ session }: { session: Session }) {
     try {
       await exportTokens(
         ADMIN_TOKENS,
-        apiFilters(filters),
+        { ...apiFilters(filters), sort, order },
         (done, total) => setExporting({ done, total }),
         (token) => ownerOf(token.userId),
       );
@@ -180,8 +209,7 @@ export function Admin({ session }: { session: Session }) {
             className="button"
             onClick={() => {
               setDraft(EMPTY);
-              setFilters(EMPTY);
-              setPage(1);
+              navigate('/admin', new URLSearchParams(), { replace: true });
             }}
           >
             Clear filters
@@ -208,16 +236,36 @@ export function Admin({ session }: { session: Session }) {
             <th scope="col">Name</th>
             <th scope="col">Status</th>
             <th scope="col">Scopes</th>
-            <th scope="col">Created</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Last used</th>
+            <SortHeader
+              field="createdAt"
+              label="Created"
+              sort={sort}
+              order={order}
+              onSort={(s, o) => update({ sort: s, order: o, page: 1 })}
+            />
+            <SortHeader
+              field="expiresAt"
+              label="Expires"
+              sort={sort}
+              order={order}
+              onSort={(s, o) => update({ sort: s, order: o, page: 1 })}
+            />
+            <SortHeader
+              field="lastUsedAt"
+              label="Last used"
+              sort={sort}
+              order={order}
+              onSort={(s, o) => update({ sort: s, order: o, page: 1 })}
+            />
           </>
         }
         row={(token) => (
           <tr key={token.id}>
-            <td className="nowrap">{ownerOf(token.userId)}</td>
-            <td>
-              <span className="token-name">{token.name}</span>
+            <td data-label="Owner">{ownerOf(token.userId)}</td>
+            <td data-label="Name">
+              <a className="token-name" href={href(adminTokenPath(token, session))} onClick={follow(adminTokenPath(token, session))}>
+                {token.name}
+              </a>
               {token.description && <div className="muted small-text">{token.description}</div>}
             </td>
             <TokenCells token={token} />
@@ -237,7 +285,7 @@ export function Admin({ session }: { session: Session }) {
         )}
         page={page}
         pageSize={20}
-        onPage={setPage}
+        onPage={(next) => update({ page: next })}
       />
       <div className="actions bottom">
         <button type="button" className="button" onClick={runExport} disabled={!data?.total || exporting !== null}>
@@ -255,7 +303,7 @@ export function Admin({ session }: { session: Session }) {
         body={
           confirm?.kind === 'user'
             ? 'Every token of this user is revoked and their sign-in sessions end; the account itself stays.'
-            : 'Every request made with this token is refused from the next one on. Its owner is notified.'
+            : `Every request made with this token is refused from the next one on.${session.ownersNotified ? ' Its owner is notified.' : ''}`
         }
         confirmLabel={confirm?.kind === 'user' ? 'Revoke all' : 'Revoke token'}
         onConfirm={run}

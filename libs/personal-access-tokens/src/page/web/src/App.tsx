@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, onSessionEnded, setCsrfToken, type Session } from './api';
 import { Admin } from './Admin';
-import { CreateToken } from './CreateToken';
+import { AdminTokenDetail } from './AdminTokenDetail';
+import { CreateToken, GENERATE } from './CreateToken';
 import { explain } from './errors';
 import { follow, href, navigate, useLocation } from './router';
 import { fetchSignInMethods, SignIn } from './SignIn';
@@ -11,6 +12,9 @@ import { Alert } from './ui';
 
 const SESSION = `${document.querySelector<HTMLMetaElement>('meta[name="pat-page-base"]')?.content ?? ''}/api/session`;
 const MANAGE_ALL = 'MANAGE_ALL_ACCESS_TOKENS';
+/** The server says whether this page load came with a session cookie: without one, there is no one to ask about. */
+const HAD_COOKIE = document.querySelector<HTMLMetaElement>('meta[name="pat-page-session"]')?.content !== 'none';
+const TOKEN_ID = '([0-9a-f-]{36})';
 
 /** A secret just handed out: in this component's memory only, for the one token it belongs to. */
 export interface Revealed {
@@ -27,7 +31,11 @@ export function App() {
   // Only a session that was there can end: the first visit's 401 just means "sign in".
   const signedIn = useRef(false);
 
-  const load = useCallback(async () => {
+  const load = useCallback(async (ask = true) => {
+    if (!ask) {
+      setSession(null);
+      return;
+    }
     try {
       const current = await api<Session>('GET', SESSION);
       setCsrfToken(current.csrfToken);
@@ -45,8 +53,14 @@ export function App() {
       if (signedIn.current) setNotice('Your session has ended. Sign in again.');
       signedIn.current = false;
     });
-    void load();
+    void load(HAD_COOKIE);
   }, [load]);
+
+  // A secret is shown on its token's page once: leaving that page forgets it.
+  const revealedPath = revealed && `/tokens/${revealed.tokenId}`;
+  useEffect(() => {
+    if (revealedPath && location.path !== revealedPath) setRevealed(null);
+  }, [location.path, revealedPath]);
 
   // A new view: move focus to it, so a screen reader announces where the person is.
   useEffect(() => {
@@ -89,8 +103,10 @@ export function App() {
   }
 
   const isAdmin = session.user.privileges.includes(MANAGE_ALL);
+  const canCreate = session.user.privileges.includes(GENERATE);
   const path = location.path;
-  const detail = /^\/tokens\/([0-9a-f-]{36})$/.exec(path);
+  const detail = new RegExp(`^/tokens/${TOKEN_ID}$`).exec(path);
+  const adminDetail = new RegExp(`^/admin/tokens/${TOKEN_ID}$`).exec(path);
   let view;
   if (path === '/tokens/new') {
     view = (
@@ -112,10 +128,27 @@ export function App() {
         onSecret={(secret) => setRevealed(secret ? { tokenId: detail[1], secret } : null)}
       />
     );
-  } else if (path === '/admin' && isAdmin) {
+  } else if ((path === '/admin' || adminDetail) && !isAdmin) {
+    view = (
+      <>
+        <h1 tabIndex={-1}>For administrators only</h1>
+        <p>
+          Everyone&apos;s tokens are shown to administrators only. Your role ({session.user.role}) does not have the privilege to manage all
+          access tokens; ask an administrator if you need it.
+        </p>
+        <p>
+          <a href={href('/')} onClick={follow('/')}>
+            Go to your tokens
+          </a>
+        </p>
+      </>
+    );
+  } else if (path === '/admin') {
     view = <Admin session={session} />;
+  } else if (adminDetail) {
+    view = <AdminTokenDetail key={adminDetail[1]} id={adminDetail[1]} session={session} />;
   } else if (path === '/' || path === '') {
-    view = <TokensTable />;
+    view = <TokensTable session={session} />;
   } else {
     view = (
       <>
@@ -146,14 +179,16 @@ export function App() {
                   Your tokens
                 </a>
               </li>
-              <li>
-                <a href={href('/tokens/new')} onClick={follow('/tokens/new')} aria-current={current('/tokens/new')}>
-                  Create token
-                </a>
-              </li>
+              {canCreate && (
+                <li>
+                  <a href={href('/tokens/new')} onClick={follow('/tokens/new')} aria-current={current('/tokens/new')}>
+                    Create token
+                  </a>
+                </li>
+              )}
               {isAdmin && (
                 <li>
-                  <a href={href('/admin')} onClick={follow('/admin')} aria-current={current('/admin')}>
+                  <a href={href('/admin')} onClick={follow('/admin')} aria-current={path.startsWith('/admin') ? 'page' : undefined}>
                     All tokens (admin)
                   </a>
                 </li>

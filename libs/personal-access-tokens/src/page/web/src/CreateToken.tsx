@@ -1,23 +1,49 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { api, type CreatedToken, type ScopeEntry, type Session } from './api';
+import { useState, type FormEvent } from 'react';
+import { api, type CreatedToken, type Session } from './api';
 import { explain, type FieldErrors } from './errors';
+import { PermissionsPicker } from './Permissions';
 import { follow, href } from './router';
-import { Alert, defaultExpiration, ExpirationField, expirationBody, Field, ScopePicker, type Expiration } from './ui';
+import { useScopeCatalog } from './scope-catalog';
+import { Alert, defaultExpiration, ExpirationField, expirationBody, Field, useFocusFirstError, type Expiration } from './ui';
 
-export function useScopeCatalog(): { catalog: ScopeEntry[] | null; error: string } {
-  const [catalog, setCatalog] = useState<ScopeEntry[] | null>(null);
-  const [error, setError] = useState('');
-  useEffect(() => {
-    api<{ items: ScopeEntry[] }>('GET', '/scopes').then(
-      (result) => setCatalog(result.items),
-      (failure) => setError(explain(failure).message),
-    );
-  }, []);
-  return { catalog, error };
+export const GENERATE = 'GENERATE_PERSONAL_ACCESS_TOKENS';
+
+/** Why a person without the privilege cannot create tokens, and what to do about it. */
+export function CannotCreate({ session }: { session: Session }) {
+  return (
+    <Alert kind="info">
+      Your role ({session.user.role}) may not create tokens: it does not have the privilege to generate personal access tokens. Ask an
+      administrator for a role that has it, such as member.
+    </Alert>
+  );
 }
 
 export function CreateToken({ session, onCreated }: { session: Session; onCreated: (token: CreatedToken) => void }) {
+  if (!session.user.privileges.includes(GENERATE)) {
+    return (
+      <>
+        <BackToTokens />
+        <h1 tabIndex={-1}>Create a personal access token</h1>
+        <CannotCreate session={session} />
+      </>
+    );
+  }
+  return <CreateTokenForm session={session} onCreated={onCreated} />;
+}
+
+function BackToTokens() {
+  return (
+    <p className="breadcrumb">
+      <a href={href('/')} onClick={follow('/')}>
+        ← Your tokens
+      </a>
+    </p>
+  );
+}
+
+function CreateTokenForm({ session, onCreated }: { session: Session; onCreated: (token: CreatedToken) => void }) {
   const { catalog, error: catalogError } = useScopeCatalog();
+  const { ref, focusFirstError } = useFocusFirstError<HTMLFormElement>();
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [expiration, setExpiration] = useState<Expiration>(() => defaultExpiration(session.policy));
@@ -25,7 +51,6 @@ export function CreateToken({ session, onCreated }: { session: Session; onCreate
   const [error, setError] = useState('');
   const [fields, setFields] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
-  const canCreate = session.user.privileges.includes('GENERATE_PERSONAL_ACCESS_TOKENS');
   /** A change to a field takes its error away (and the summary with the last one). */
   const edit =
     <T,>(field: string, set: (value: T) => void) =>
@@ -41,11 +66,12 @@ export function CreateToken({ session, onCreated }: { session: Session; onCreate
     event.preventDefault();
     const problems: FieldErrors = {};
     if (!name.trim()) problems.name = 'Give the token a name you will recognize, such as dx-cli-laptop.';
-    if (scopes.length === 0) problems.scopes = 'Choose at least one scope.';
+    if (scopes.length === 0) problems.scopes = 'Choose at least one permission.';
     if (expiration.choice === 'custom' && !expiration.date) problems.expiration = 'Pick the date the token expires.';
     setFields(problems);
     if (Object.keys(problems).length) {
       setError('Please correct the highlighted fields.');
+      focusFirstError();
       return;
     }
     setBusy(true);
@@ -62,6 +88,7 @@ export function CreateToken({ session, onCreated }: { session: Session; onCreate
       const explained = explain(failure);
       setError(explained.message);
       setFields(explained.fields);
+      focusFirstError();
     } finally {
       setBusy(false);
     }
@@ -69,16 +96,9 @@ export function CreateToken({ session, onCreated }: { session: Session; onCreate
 
   return (
     <>
-      <p className="breadcrumb">
-        <a href={href('/')} onClick={follow('/')}>
-          ← Your tokens
-        </a>
-      </p>
+      <BackToTokens />
       <h1 tabIndex={-1}>Create a personal access token</h1>
-      {!canCreate && (
-        <Alert kind="info">Your role ({session.user.role}) may not create tokens. Ask an administrator for another role.</Alert>
-      )}
-      <form className="card form" onSubmit={submit} noValidate>
+      <form className="card form" onSubmit={submit} noValidate ref={ref}>
         <Alert kind="error">{error || catalogError}</Alert>
         <Field label="Name" hint="A label you will recognize later, such as dx-cli-laptop. Unique among your tokens." error={fields.name}>
           {(props) => (
@@ -113,10 +133,10 @@ export function CreateToken({ session, onCreated }: { session: Session; onCreate
         {catalog === null ? (
           <p role="status">Loading scopes…</p>
         ) : (
-          <ScopePicker catalog={catalog} value={scopes} onChange={edit('scopes', setScopes)} error={fields.scopes} />
+          <PermissionsPicker catalog={catalog} value={scopes} onChange={edit('scopes', setScopes)} error={fields.scopes} />
         )}
         <div className="actions">
-          <button type="submit" className="button primary" disabled={busy || !canCreate}>
+          <button type="submit" className="button primary" disabled={busy}>
             {busy ? 'Creating…' : 'Create token'}
           </button>
           <a className="button" href={href('/')} onClick={follow('/')}>

@@ -1,8 +1,8 @@
 import type { ReactNode } from 'react';
 import { api, query, type Page, type Token } from './api';
-import { formatDate, formatDateTime, formatTime, fromNow, saveFile } from './format';
+import { expiresSoon, formatDate, formatDateTime, formatTime, fromNow, saveFile } from './format';
 import { tokenCsvRow, tokensCsvHeader } from './tokens-csv';
-import { Progress, StatusBadge } from './ui';
+import { ExpiresSoonBadge, Progress, StatusBadge } from './ui';
 
 /* The parts of a list of tokens that "Your tokens" and the administrators' list share. */
 
@@ -36,10 +36,17 @@ export function When({ value, extra }: { value: string; extra?: string | null })
 
 export function Expires({ token, compact }: { token: Token; compact?: boolean }) {
   if (!token.expiresAt) return <span>Never</span>;
-  if (compact) return <When value={token.expiresAt} extra={token.status === 'active' ? fromNow(token.expiresAt) : null} />;
+  const soon = expiresSoon(token) && <ExpiresSoonBadge />;
+  if (compact)
+    return (
+      <>
+        <When value={token.expiresAt} extra={token.status === 'active' ? fromNow(token.expiresAt) : null} />
+        {soon}
+      </>
+    );
   return (
     <span>
-      <span className="nowrap">{formatDateTime(token.expiresAt)}</span>
+      <span className="nowrap">{formatDateTime(token.expiresAt)}</span> {soon}
       {token.status === 'active' && <span className="muted small-text second-line">{fromNow(token.expiresAt)}</span>}
     </span>
   );
@@ -110,19 +117,19 @@ export async function exportTokens(
 export function TokenCells({ token }: { token: Token }) {
   return (
     <>
-      <td>
+      <td data-label="Status">
         <StatusBadge status={token.status} />
       </td>
-      <td>
+      <td data-label="Scopes">
         <ScopeList scopes={token.scopes} />
       </td>
-      <td>
+      <td data-label="Created">
         <When value={token.createdAt} />
       </td>
-      <td>
+      <td data-label="Expires">
         <Expires token={token} compact />
       </td>
-      <td>
+      <td data-label="Last used">
         <LastUsed token={token} compact />
       </td>
     </>

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, query, type Page, type Token } from './api';
+import { api, query, type Page, type Session, type Token } from './api';
+import { CannotCreate, GENERATE } from './CreateToken';
 import { explain } from './errors';
 import { follow, href, navigate, useLocation } from './router';
 import { ExportProgress, exportTokens, TokenCells, TokenListTable } from './TokenList';
@@ -35,8 +36,9 @@ export function SortHeader({
   );
 }
 
-export function TokensTable() {
+export function TokensTable({ session }: { session: Session }) {
   const { params } = useLocation();
+  const canCreate = session.user.privileges.includes(GENERATE);
   const status = params.get('status') ?? '';
   const search = params.get('search') ?? '';
   const sort = params.get('sort') ?? 'createdAt';
@@ -113,11 +115,14 @@ export function TokensTable() {
     <>
       <div className="page-head">
         <h1 tabIndex={-1}>Your personal access tokens</h1>
-        <a className="button primary" href={href('/tokens/new')} onClick={follow('/tokens/new')}>
-          Create token
-        </a>
+        {canCreate && (
+          <a className="button primary" href={href('/tokens/new')} onClick={follow('/tokens/new')}>
+            Create token
+          </a>
+        )}
       </div>
-      <p className="muted">Tokens let scripts, CLIs and CI jobs act as you, with only the scopes you give them.</p>
+      <p className="muted">Tokens let scripts, CLIs and CI jobs act as you, with only the permissions you give them.</p>
+      {!canCreate && <CannotCreate session={session} />}
       <Alert kind="success">{message}</Alert>
       <Alert kind="error">{error}</Alert>
       <form
@@ -167,7 +172,7 @@ export function TokensTable() {
         empty={
           <div className="empty">
             <p>{filtered ? 'No token matches these filters.' : 'You have no personal access tokens yet.'}</p>
-            {!filtered && (
+            {!filtered && canCreate && (
               <a className="button primary" href={href('/tokens/new')} onClick={follow('/tokens/new')}>
                 Create your first token
               </a>
@@ -205,12 +210,14 @@ export function TokensTable() {
         }
         row={(token) => (
           <tr key={token.id}>
-            <td>
+            <td data-label="Name">
               <a className="token-name" href={href(`/tokens/${token.id}`)} onClick={follow(`/tokens/${token.id}`)}>
                 {token.name}
               </a>
             </td>
-            <td className="description">{token.description ?? <span className="muted">—</span>}</td>
+            <td className="description" data-label="Description">
+              {token.description ?? <span className="muted">—</span>}
+            </td>
             <TokenCells token={token} />
             <td className="row-actions">
               <a

@@ -124,6 +124,9 @@ export interface Page<T> {
 export interface ScopeEntry {
   scope: string;
   description: string;
+  resourceTitle: string;
+  resourceDescription: string;
+  perEntity: boolean;
   grantable: boolean;
 }
 
@@ -147,6 +150,8 @@ export interface Session {
   user: SessionUser;
   csrfToken: string;
   policy: Policy;
+  /** Whether token events reach their owners through a webhook. */
+  ownersNotified: boolean;
 }
 
 export interface AuditEvent {

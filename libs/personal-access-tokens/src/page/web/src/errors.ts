@@ -1,4 +1,5 @@
 import { ApiError } from './api';
+import { formatDateTime } from './format';
 
 /** Field errors by field name, as the form shows them next to their fields. */
 export type FieldErrors = Record<string, string>;
@@ -74,7 +75,7 @@ function conflictAdvice(error: ApiError): string {
       return `${sentence(error.message)} Open the table, then revoke or delete a token you no longer use.`;
     case 'rotation_too_soon': {
       const at = /at (\S+Z)/.exec(error.message)?.[1];
-      return `This token was rotated recently. You can rotate it again ${at ? `after ${new Date(at).toLocaleString('en')}` : 'later'}.`;
+      return `This token was rotated recently. You can rotate it again ${at ? `after ${formatDateTime(at)}` : 'later'}.`;
     }
     case 'token_state_conflict':
       return `${sentence(error.message)}`;

@@ -2,8 +2,17 @@ const dateTime = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle:
 const dateOnly = new Intl.DateTimeFormat('en', { dateStyle: 'medium' });
 const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
 
-export function formatDateTime(value: string | null | undefined): string {
+/** "Dec 3, 2026, 8:58 AM": the one format of a moment on every view and in every message. */
+export function formatDateTime(value: string | Date | null | undefined): string {
   return value ? dateTime.format(new Date(value)) : '';
+}
+
+const SOON_MS = 7 * 86_400_000;
+
+/** An active token that stops working within 7 days. */
+export function expiresSoon(token: { status: string; expiresAt: string | null }, now = Date.now()): boolean {
+  if (token.status !== 'active' || !token.expiresAt) return false;
+  return new Date(token.expiresAt).getTime() - now <= SOON_MS;
 }
 
 const timeOnly = new Intl.DateTimeFormat('en', { timeStyle: 'short' });

@@ -1,10 +1,15 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
-import type { Policy, ScopeEntry, TokenStatus } from './api';
+import type { Policy, TokenStatus } from './api';
 import { formatDate } from './format';
 
 export function StatusBadge({ status }: { status: TokenStatus }) {
   const label = { active: 'Active', expired: 'Expired', revoked: 'Revoked' }[status];
   return <span className={`badge badge-${status}`}>{label}</span>;
+}
+
+/** "Expires soon" beside an active token that stops working within 7 days. */
+export function ExpiresSoonBadge() {
+  return <span className="badge badge-soon">Expires soon</span>;
 }
 
 /** A message for the whole form or view; errors are announced at once. */
@@ -47,6 +52,19 @@ export function Field({
       )}
     </div>
   );
+}
+
+/**
+ * Moves focus to the first field in error after a failed submit, so a keyboard or screen-reader
+ * user lands where the fix is: put `ref` on the form, call `focusFirstError()` once errors are set.
+ */
+export function useFocusFirstError<T extends HTMLElement>() {
+  const ref = useRef<T>(null);
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    if (attempt) ref.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [attempt]);
+  return { ref, focusFirstError: () => setAttempt((count) => count + 1) };
 }
 
 /** A modal dialog (the browser's own: focus is kept inside, Escape closes it). */
@@ -210,181 +228,6 @@ export function ExpirationField({
   );
 }
 
-/** `reports:read` -> resource and action; catalog scopes are never per entity. */
-function split(scope: string): [string, string] {
-  const [resource, action] = scope.split(':');
-  return [resource, action];
-}
-
-/** The grantable part of the catalog, grouped by resource, in catalog order. */
-export function groupScopes(catalog: ScopeEntry[]): { resource: string; scopes: ScopeEntry[] }[] {
-  const groups = new Map<string, ScopeEntry[]>();
-  for (const entry of catalog) {
-    if (!entry.grantable) continue;
-    const [resource] = split(entry.scope);
-    groups.set(resource, [...(groups.get(resource) ?? []), entry]);
-  }
-  return [...groups].map(([resource, scopes]) => ({ resource, scopes }));
-}
-
-const ENTITY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
-
-/**
- * Scopes by resource, with a checkbox per operation, offering only what the person's role may
- * grant; and scopes for one entity (`reports:read:42`) built from the same grantable operations.
- */
-export function ScopePicker({
-  catalog,
-  value,
-  onChange,
-  error,
-}: {
-  catalog: ScopeEntry[];
-  value: string[];
-  onChange: (scopes: string[]) => void;
-  error?: string;
-}) {
-  const groups = groupScopes(catalog);
-  const grantable = groups.flatMap((group) => group.scopes.map((entry) => entry.scope));
-  const [base, setBase] = useState(grantable[0] ?? '');
-  const [entity, setEntity] = useState('');
-  const [entityError, setEntityError] = useState('');
-  const errorId = useId();
-  const toggle = (scope: string, on: boolean) => onChange(on ? [...value, scope] : value.filter((s) => s !== scope));
-  const perEntity = value.filter((scope) => scope.split(':').length === 3);
-  const addEntity = () => {
-    const id = entity.trim();
-    if (!ENTITY_ID.test(id)) {
-      setEntityError('An entity id is 1 to 64 letters, digits, ".", "_" or "-".');
-      return;
-    }
-    const scope = `${base}:${id}`;
-    setEntityError('');
-    setEntity('');
-    if (!value.includes(scope)) onChange([...value, scope]);
-  };
-  return (
-    <fieldset className={`scopes${error ? ' field-invalid' : ''}`} aria-describedby={error ? errorId : undefined}>
-      <legend>Scopes</legend>
-      <p className="hint">Only the scopes your role may grant are listed. A token can do only what its scopes allow.</p>
-      {groups.length === 0 && <p>Your role may not grant any scope.</p>}
-      <div className="scope-groups">
-        {groups.map((group) => (
-          <fieldset key={group.resource} className="scope-group">
-            <legend>{group.resource}</legend>
-            {group.scopes.map((entry) => (
-              <label key={entry.scope} className="check">
-                <input
-                  type="checkbox"
-                  checked={value.includes(entry.scope)}
-                  onChange={(event) => toggle(entry.scope, event.target.checked)}
-                />
-                <span>
-                  <code>{split(entry.scope)[1]}</code> <span className="muted">{entry.description}</span>
-                </span>
-              </label>
-            ))}
-          </fieldset>
-        ))}
-      </div>
-      {grantable.length > 0 && (
-        <fieldset className="scope-group entity-scopes">
-          <legend>For one entity only</legend>
-          <p className="hint">For example reports:read:42 opens report 42 and no other.</p>
-          <EntityScopeInputs
-            grantable={grantable}
-            base={base}
-            setBase={setBase}
-            entity={entity}
-            setEntity={setEntity}
-            error={entityError}
-            onAdd={addEntity}
-          />
-          {perEntity.length > 0 && (
-            <ul className="chips" aria-label="Scopes for one entity">
-              {perEntity.map((scope) => (
-                <li key={scope} className="chip">
-                  <code>{scope}</code>
-                  <button type="button" className="icon-button" aria-label={`Remove ${scope}`} onClick={() => toggle(scope, false)}>
-                    ×
-                  </button>
-                </li>
-              ))}
-            </ul>
-          )}
-        </fieldset>
-      )}
-      {error && (
-        <div className="field-error" id={errorId}>
-          {error}
-        </div>
-      )}
-    </fieldset>
-  );
-}
-
-/** Operation + entity id + Add, shared by the create form and the detail page's Add Scope. */
-export function EntityScopeInputs({
-  grantable,
-  base,
-  setBase,
-  entity,
-  setEntity,
-  error,
-  onAdd,
-  addLabel = 'Add',
-}: {
-  grantable: string[];
-  base: string;
-  setBase: (value: string) => void;
-  entity: string;
-  setEntity: (value: string) => void;
-  error?: string;
-  onAdd: () => void;
-  addLabel?: string;
-}) {
-  const id = useId();
-  return (
-    <div className="entity-row">
-      <div className="field">
-        <label htmlFor={`${id}-base`}>Operation</label>
-        <select id={`${id}-base`} value={base} onChange={(event) => setBase(event.target.value)}>
-          {grantable.map((scope) => (
-            <option key={scope} value={scope}>
-              {scope}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className={`field${error ? ' field-invalid' : ''}`}>
-        <label htmlFor={`${id}-entity`}>Entity id</label>
-        <input
-          id={`${id}-entity`}
-          value={entity}
-          onChange={(event) => setEntity(event.target.value)}
-          onKeyDown={(event) => {
-            if (event.key === 'Enter') {
-              event.preventDefault();
-              onAdd();
-            }
-          }}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? `${id}-entity-error` : undefined}
-          placeholder="42"
-        />
-        {error && (
-          <div className="field-error" id={`${id}-entity-error`}>
-            {error}
-          </div>
-        )}
-      </div>
-      <button type="button" className="button" onClick={onAdd}>
-        {addLabel}
-      </button>
-    </div>
-  );
-}
-
 /** A progress bar with its label, for exports. */
 export function Progress({ label, value, max }: { label: string; value?: number; max?: number }) {
   const id = useId();
@@ -415,7 +258,10 @@ export function SecretPanel({ secret, onDone }: { secret: string; onDone: () => 
   return (
     <div className="secret" ref={ref} tabIndex={-1} aria-labelledby="secret-title">
       <h2 id="secret-title">Copy your new token now</h2>
-      <p>This is the only time it is shown. Store it somewhere safe, such as a password manager or your CI's secret store.</p>
+      <p>
+        This is the only time it is shown: once you leave this page it is gone for good. Store it somewhere safe, such as a password manager
+        or your CI's secret store.
+      </p>
       <div className="secret-row">
         <code className="secret-value" data-testid="secret">
           {secret}

@@ -1,12 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsDate, IsUUID } from 'class-validator';
 import { Optional, ToDate, ToId } from '../../../core/validation';
-import { TokenFiltersDto } from '../../dto/token.dto';
+import { ListTokensQueryDto } from '../../dto/token.dto';
 
 const DATE_MESSAGE = 'must be an ISO 8601 date-time with a time zone, such as 2026-12-31T23:59:59Z';
 
-/** Filters of the organisation-wide token list; all optional, combined with AND. */
-export class AdminListTokensQueryDto extends TokenFiltersDto {
+/** Filters of the organisation-wide token list; all optional, combined with AND; sorted like your own. */
+export class AdminListTokensQueryDto extends ListTokensQueryDto {
   /** Only this user's tokens. */
   @Optional()
   @ToId()
