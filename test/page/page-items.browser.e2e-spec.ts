@@ -185,10 +185,13 @@ suite.each([390, 1280])('the page at %i px, as a person finds it', (width) => {
   it('9. shows permissions in words, No access / Read / Read and write, with one-entity permissions only where they make sense', async () => {
     await page.goto(`${base}/page/tokens/new`);
     const tokens = page.getByLabel('Access to Personal access tokens');
+    // allInnerTexts does not wait: the form renders once the catalog has loaded.
+    await tokens.locator('option').first().waitFor({ state: 'attached' });
     expect(await tokens.locator('option').allInnerTexts()).toEqual(['No access', 'Read', 'Read and write']);
     await see.contains(page.locator('.permissions'), 'Your own tokens: list, create, rotate, revoke and delete them');
     expect(await page.locator('.permissions').innerText()).not.toContain('personal_access_tokens');
     await page.getByText('Advanced: a permission on one entity only').click();
+    await page.getByLabel('Permission', { exact: true }).locator('option').first().waitFor({ state: 'attached' });
     const offered = await page.getByLabel('Permission', { exact: true }).locator('option').allInnerTexts();
     expect(offered).toEqual(['Reports: read', 'Reports: delete']);
     expect(await page.locator('.advanced').innerText()).not.toMatch(/admin|reports:read:42 opens/);

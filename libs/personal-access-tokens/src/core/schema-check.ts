@@ -1,4 +1,7 @@
 import { DataSource, EntityTarget } from 'typeorm';
+import { isConnectionLost } from './database-errors';
+
+const ATTEMPTS = 3;
 
 /**
  * Fails start-up, naming what is missing, when a module's entity is not in the host's data source
@@ -13,16 +16,35 @@ export async function assertSchema(dataSource: DataSource, module: string, list:
   const missingEntities = entities.filter((entity) => !dataSource.hasMetadata(entity));
   if (missingEntities.length) {
     const names = missingEntities.map((entity) => (entity as { name?: string }).name).join(', ');
-    throw new Error(`${module} needs the entities ${names} in the TypeORM data source: add ...${list} to its entities (or use autoLoadEntities)`);
+    throw new Error(
+      `${module} needs the entities ${names} in the TypeORM data source: add ...${list} to its entities (or use autoLoadEntities)`,
+    );
   }
-  const runner = dataSource.createQueryRunner();
-  try {
-    for (const entity of entities) {
-      const table = dataSource.getMetadata(entity).tablePath;
-      if (!(await runner.hasTable(table)))
-        throw new Error(`${module} needs the table ${table}, which does not exist: run PERSONAL_ACCESS_TOKENS_MIGRATIONS (migrationsRun: true)`);
+  const tables = entities.map((entity) => dataSource.getMetadata(entity).tablePath);
+  const present = await tablesPresent(dataSource, tables);
+  const missing = tables.find((_, i) => !present[i]);
+  if (missing)
+    throw new Error(
+      `${module} needs the table ${missing}, which does not exist: run PERSONAL_ACCESS_TOKENS_MIGRATIONS (migrationsRun: true)`,
+    );
+}
+
+/**
+ * Whether each table exists. A pooled connection the server closed while the app started (a
+ * start-up slower than `wait_timeout`) is replaced: the look-up reruns on a fresh one.
+ */
+async function tablesPresent(dataSource: DataSource, tables: string[]): Promise<boolean[]> {
+  for (let attempt = 1; ; attempt++) {
+    const runner = dataSource.createQueryRunner();
+    try {
+      const present: boolean[] = [];
+      for (const table of tables) present.push(await runner.hasTable(table));
+      return present;
+    } catch (error) {
+      if (!isConnectionLost(error) || attempt >= ATTEMPTS) throw error;
+    } finally {
+      await runner.release();
     }
-  } finally {
-    await runner.release();
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
