@@ -6,7 +6,9 @@
 //
 // core knows no feature; scopes knows principals and the route metadata; users, tokens and audit
 // build on scopes without knowing each other; auth, the join, builds on tokens; page, the optional
-// self-service page, is a client of them all and builds on auth (its session cookie). The files at the
+// self-service page, is a client of them all and builds on auth (its session cookie). cli, the `pat`
+// command, is a program of its own that reaches the service over HTTP: it imports no other folder,
+// and nothing in the library imports it (not even the root files). The files at the
 // library's root (index.ts, the composing module, entities.ts) may import any folder, and no
 // folder may import them. The service in src/ sees the library only through its index.ts, and
 // nothing in the library imports src/.
@@ -25,6 +27,7 @@ export const ALLOWED_IMPORTS = {
   audit: ['core', 'scopes'],
   auth: ['core', 'scopes', 'tokens'],
   page: ['core', 'scopes', 'tokens', 'auth'],
+  cli: [],
 };
 
 const ROOT_FILES = '(library root)';
@@ -53,6 +56,7 @@ export function violation(file, target) {
   if (from === undefined) return undefined;
   if (isInside(SERVICE, target)) return 'the library must not import the service (src/)';
   const to = folderOf(target);
+  if (to === 'cli' && from !== 'cli') return 'nothing in the library imports cli/ (the command-line client is a program of its own)';
   if (to === undefined || from === ROOT_FILES || to === from) return undefined;
   if (to === ROOT_FILES) return `${from}/ must not import the library's root files (the composition imports the modules, not the reverse)`;
   const allowed = ALLOWED_IMPORTS[from];
