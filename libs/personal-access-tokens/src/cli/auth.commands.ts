@@ -51,7 +51,7 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
       if (context.json) return io.json({ host: session.host, source: session.source, token, user });
       const prefix = tokenPrefix(session.source === 'PAT_TOKEN' ? (context.env.PAT_TOKEN ?? '') : storedSecret(context, session.host));
       io.print(session.host);
-      io.print(`  ${io.painter(io.stdout)('green', '✓')} Logged in with token ${tokenLabel(token)} (${token.status}), from ${session.source}`);
+      io.print(`  ${io.painter(io.stdout)('green', '✓')} Logged in with token ${tokenLabel(token)}, ${token.status}, from ${session.source}`);
       const fields: Array<[string, string]> = [
         ...(user ? [['User', `${user.email} (${user.role})`] as [string, string]] : []),
         ['Scopes', token.scopes.join(', ') || '(none)'],

@@ -116,6 +116,13 @@ export function renderTable<R>(columns: Column<R>[], rows: R[], width: number, p
     widths = layout(shown, natural, columns, width);
   }
   const final = widths ?? squeezeAll(shown, natural, width);
+  // A cut list ("audit:read +3") may be narrower than its column: the column shrinks to it.
+  shown.forEach((index, position) => {
+    const lists = cells.map((row) => row[index]).filter((cell): cell is string[] => Array.isArray(cell));
+    if (lists.length < cells.length || !lists.length) return;
+    const used = Math.max(displayWidth(columns[index].header), ...lists.map((cell) => displayWidth(fitList(cell.map(printable), final[position]))));
+    final[position] = Math.min(final[position], used);
+  });
   const line = (render: (index: number, columnWidth: number) => string) =>
     shown.map((index, position) => render(index, final[position])).join(' '.repeat(GAP)).trimEnd();
   const header = line((index, columnWidth) => paint('bold', pad(truncate(columns[index].header, columnWidth), columnWidth)));
