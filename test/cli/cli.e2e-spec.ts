@@ -159,8 +159,11 @@ describe.each(testDatabases())('the pat CLI on $name', (database) => {
       added: ['user:read'],
       alreadyHad: ['audit:read'],
     });
-    expect((await pat(['token', 'scopes', 'add', 'ci-release', 'admin:write'])).code).toBe(0);
-    expect((await pat(['token', 'scopes', 'remove', 'ci-release', 'admin:write', 'user:read'])).code).toBe(0);
+    // The logged-in token lacks admin:write, so it cannot grant it: refused, and nothing changed.
+    const escalation = await pat(['token', 'scopes', 'add', 'ci-release', 'admin:write']);
+    expect(escalation.code).toBe(5);
+    expect(escalation.stderr).toContain('(token_escalation)');
+    expect((await pat(['token', 'scopes', 'remove', 'ci-release', 'user:read'])).code).toBe(0);
     expect((await t.get(`/user/me/personal-access-tokens/${id}`, { token: admin })).body.scopes).toEqual(['audit:read', 'personal_access_tokens:read']);
     expect((await pat(['token', 'scopes', 'remove', 'ci-release', 'user:read'])).code).toBe(4);
     expect((await pat(['token', 'scopes', 'remove', 'ci-release', '--all'])).code).toBe(0);

@@ -13,7 +13,7 @@ const PROGRESS_INTERVAL_MS = 100;
 
 const AUDIT_COLUMNS: Column<AuditEvent>[] = [
   { header: 'TIME (UTC)', cell: (event) => `${event.occurredAt.slice(0, 10)} ${event.occurredAt.slice(11, 19)}` },
-  { header: 'ACTION', cell: (event) => event.action, min: 16, ellipsis: 'middle' },
+  { header: 'ACTION', cell: (event) => event.action, min: 30, ellipsis: 'middle' },
   {
     header: 'RESULT',
     cell: (event) => `${event.outcome}${event.statusCode === null ? '' : ` ${event.statusCode}`}`,
