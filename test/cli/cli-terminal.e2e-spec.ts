@@ -23,7 +23,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   let login: { token: string };
   const session = `pat-cli-${process.pid}`;
   const tmux = (...args: string[]) => run(TMUX, ['-L', session, ...args], { env });
-  const screen = async () => (await tmux('capture-pane', '-p', '-t', session, '-S', '-200')).stdout;
+  // -J joins lines the terminal wrapped: a secret or a table row wider than the pane shows whole.
+  const screen = async () => (await tmux('capture-pane', '-p', '-J', '-t', session, '-S', '-200')).stdout;
   /** Types a line into the pane and waits until `done` appears on screen. */
   const type = async (line: string, done: RegExp) => {
     await tmux('send-keys', '-t', session, '-l', line);
@@ -78,7 +79,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     expect(lines.some((line) => /^ID\s+NAME\s+STATUS\s+SCOPES/.test(line))).toBe(true);
     expect(lines.some((line) => /^TIME \(UTC\)\s+ACTION/.test(line))).toBe(true);
     expect(lines.filter((line) => line.includes('a-long-token-name'))).toHaveLength(4);
-    // capture-pane joins nothing: a line wider than the pane would have wrapped onto a line of its own.
+    // Joined (-J), a row wider than the pane would count more than 80 characters.
     expect(Math.max(...lines.map((line) => [...line].length))).toBeLessThanOrEqual(80);
     const coloured = (await tmux('capture-pane', '-p', '-e', '-t', session)).stdout;
     expect(coloured).toMatch(/\u001b\[32mactive/);
