@@ -81,6 +81,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/page/api/session/methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How people sign in here: with a password, and/or through the providers listed (single sign-on). */
+        get: operations["PageSessionController_methods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/page/api/session": {
         parameters: {
             query?: never;
@@ -412,6 +429,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/personal-access-tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get any user's personal access token (administrators)
+         * @description Its metadata, for the page's detail view of someone else's token. Never a secret.
+         */
+        get: operations["adminGetPersonalAccessToken"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/personal-access-tokens/{id}/revoke": {
         parameters: {
             query?: never;
@@ -423,7 +460,7 @@ export interface paths {
         put?: never;
         /**
          * Revoke any user's personal access token (administrators)
-         * @description At once; the owner is notified through the webhook.
+         * @description At once; the owner is notified through the webhook, where one is configured.
          */
         post: operations["adminRevokePersonalAccessToken"];
         delete?: never;
@@ -593,6 +630,19 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
         };
+        PageSignInProviderDto: {
+            /** @description The button reads "Sign in with <label>". */
+            label: string;
+            /** @description Where the browser goes to sign in. */
+            signInUrl: string;
+            /** @description Where the browser goes after signing out (RP-initiated logout), or null. */
+            signOutUrl: string | null;
+        };
+        PageSignInMethodsDto: {
+            /** @description Whether email and password are accepted. */
+            password: boolean;
+            providers: components["schemas"]["PageSignInProviderDto"][];
+        };
         PageSignInDto: {
             /** @example admin@example.com */
             email: string;
@@ -625,10 +675,19 @@ export interface components {
             /** @description Send as `X-CSRF-Token` with every state-changing request made with the session cookie. */
             csrfToken: string;
             policy: components["schemas"]["PagePolicyDto"];
+            /** @description Whether token events reach their owners (a webhook is configured), so the page says so only then. */
+            ownersNotified: boolean;
         };
         AuditEventDto: {
             /** Format: uuid */
             id: string;
+            /**
+             * @description `rollup`: `count` requests of one kind in one minute; `event`: one request or system action.
+             * @enum {string}
+             */
+            kind: "event" | "rollup";
+            /** @description How many requests the entry stands for: 1 for an event. */
+            count: number;
             /**
              * Format: uuid
              * @description The user who acted; null for the system or an unidentified caller.
@@ -646,8 +705,16 @@ export interface components {
             /** @enum {string} */
             outcome: "success" | "denied" | "error";
             statusCode: number | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it happened; for a roll-up, the first of its requests.
+             */
             occurredAt: string;
+            /**
+             * Format: date-time
+             * @description The last of a roll-up's requests; an event's own time.
+             */
+            lastOccurredAt: string;
             actorEmail: string | null;
             tokenName: string | null;
             /** @example personal_access_token.create */
@@ -681,8 +748,9 @@ export interface components {
             /**
              * @description Role name, see `GET /roles`.
              * @example member
+             * @enum {string}
              */
-            role: string;
+            role: "admin" | "member" | "viewer";
         };
         UserResponseDto: {
             /** Format: uuid */
@@ -704,7 +772,8 @@ export interface components {
         };
         UpdateUserDto: {
             displayName?: string;
-            role?: string;
+            /** @enum {string} */
+            role?: "admin" | "member" | "viewer";
             /** @description false deactivates the user: their sessions and tokens stop working on the next request. */
             active?: boolean;
         };
@@ -731,6 +800,14 @@ export interface components {
             /** @example personal_access_tokens:read */
             scope: string;
             description: string;
+            /**
+             * @description The resource in words.
+             * @example Personal access tokens
+             */
+            resourceTitle: string;
+            resourceDescription: string;
+            /** @description Whether the scope may be narrowed to one entity (`resource:action:entityId`) to some purpose. */
+            perEntity: boolean;
             /** @description Whether the caller may put this scope on a token. */
             grantable: boolean;
         };
@@ -744,6 +821,11 @@ export interface components {
              */
             name: string;
             /**
+             * @description What the token is for; null or left out for none.
+             * @example Deploys from the main branch
+             */
+            description?: string | null;
+            /**
              * @description What the token may do, within your role. May be empty: a token without scopes only identifies
              *     you (it can read itself at `/self`, as a GitHub token without scopes reads public data).
              * @example [
@@ -752,18 +834,13 @@ export interface components {
              */
             scopes: string[];
             /**
-             * @description What the token is for; null or left out for none.
-             * @example Deploys from the main branch
-             */
-            description?: string | null;
-            /**
-             * @description A lifetime from now. Give this or expiresAt; without either the token lives 90 days.
+             * @description A lifetime from now. Give this or expiresAt; without either the token lives 90 days. Excludes `expiresAt`.
              * @enum {string}
              */
             expiresIn?: "1h" | "1d" | "7d" | "30d" | "60d" | "90d";
             /**
              * Format: date-time
-             * @description A custom expiry date, or null for a token that never expires (only where policy allows).
+             * @description A custom expiry date, or null for a token that never expires (only where policy allows). Excludes `expiresIn`.
              */
             expiresAt?: string | null;
         };
@@ -830,29 +907,32 @@ export interface components {
         };
         UpdateTokenDto: {
             name?: string;
-            /** @description Replaces the token's scopes (possibly with none); checked against your role again. */
-            scopes?: string[];
             /** @description null clears the description. */
             description?: string | null;
+            /** @description Replaces the token's scopes (possibly with none); checked against your role again. */
+            scopes?: string[];
         };
         RotateTokenDto: {
             /**
-             * @description A lifetime from now for the new secret. Give this or expiresAt; default 90 days.
+             * @description A lifetime from now for the new secret. Give this or expiresAt; default 90 days. Excludes `expiresAt`.
              * @enum {string}
              */
             expiresIn?: "1h" | "1d" | "7d" | "30d" | "60d" | "90d";
             /**
              * Format: date-time
-             * @description Expiry of the new secret. A rotated token always expires, so null is refused.
+             * @description Expiry of the new secret. A rotated token always expires, so null is refused. Excludes `expiresIn`.
              */
             expiresAt?: string;
         };
         RegenerateTokenDto: {
-            /** @enum {string} */
+            /**
+             * @description Excludes `expiresAt`.
+             * @enum {string}
+             */
             expiresIn?: "1h" | "1d" | "7d" | "30d" | "60d" | "90d";
             /**
              * Format: date-time
-             * @description A date, or null for no expiry where policy allows.
+             * @description A date, or null for no expiry where policy allows. Excludes `expiresIn`.
              */
             expiresAt?: string | null;
         };
@@ -862,7 +942,7 @@ export interface components {
             scopes: string[];
         };
         AddScopeDto: {
-            /** @example reports:read */
+            /** @example personal_access_tokens:read */
             scope: string;
         };
         UserCredentialsRevokedDto: {
@@ -1199,6 +1279,43 @@ export interface operations {
             };
         };
     };
+    PageSessionController_methods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageSignInMethodsDto"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database is unreachable, or this instance is shutting down; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     PageSessionController_current: {
         parameters: {
             query?: never;
@@ -1231,6 +1348,15 @@ export interface operations {
              *     Missing, invalid, expired or revoked credential (RFC 6750)
              */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Signed in otherwise than with the page cookie (`not_a_page_session`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1447,7 +1573,8 @@ export interface operations {
                 /**
                  * @description A token's whole trail: what was done with it (requests it authenticated, `tokenId`) and what was
                  *     done to it (created, renamed, scopes changed, rotated, regenerated, revoked, expired, reuse
-                 *     detected: `targetId`). Events match when either field is this id.
+                 *     detected: `targetId`). Events match when either field is this id; successful views of the
+                 *     token (`personal_access_token.read`, `personal_access_token.list_scopes`) are not part of it.
                  */
                 tokenId?: string;
                 /** @description Exact action name, such as `personal_access_token.create`. */
@@ -1546,7 +1673,8 @@ export interface operations {
                 /**
                  * @description A token's whole trail: what was done with it (requests it authenticated, `tokenId`) and what was
                  *     done to it (created, renamed, scopes changed, rotated, regenerated, revoked, expired, reuse
-                 *     detected: `targetId`). Events match when either field is this id.
+                 *     detected: `targetId`). Events match when either field is this id; successful views of the
+                 *     token (`personal_access_token.read`, `personal_access_token.list_scopes`) are not part of it.
                  */
                 tokenId?: string;
                 /** @description Exact action name, such as `personal_access_token.create`. */
@@ -2511,11 +2639,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponseDto"];
                 };
             };
-            /**
-             * @description A malformed Authorization header (RFC 6750 `invalid_request`)
-             *
-             *     The request was not made with a personal access token
-             */
+            /** @description A malformed Authorization header (RFC 6750 `invalid_request`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2526,6 +2650,15 @@ export interface operations {
             };
             /** @description Missing, invalid, expired or revoked credential (RFC 6750) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request was not made with a personal access token (`not_a_token_request`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3079,7 +3212,7 @@ export interface operations {
             /**
              * @description Requires scope personal_access_tokens:write (RFC 6750 `insufficient_scope`)
              *
-             *     Requires scope personal_access_tokens:write (`insufficient_scope`), or an expiry beyond the calling token's own (`token_escalation`)
+             *     Requires scope personal_access_tokens:write (`insufficient_scope`); a token scope your role no longer grants (`scope_not_grantable`); or a scope the calling token does not hold, or an expiry beyond its own (`token_escalation`)
              */
             403: {
                 headers: {
@@ -3217,7 +3350,7 @@ export interface operations {
              *
              *     Requires the role privilege GENERATE_PERSONAL_ACCESS_TOKENS
              *
-             *     Requires scope personal_access_tokens:write (`insufficient_scope`), or an expiry beyond the calling token's own (`token_escalation`)
+             *     Requires scope personal_access_tokens:write (`insufficient_scope`); a kept scope your role no longer grants (`scope_not_grantable`); or a scope the calling token does not hold, or an expiry beyond its own (`token_escalation`)
              */
             403: {
                 headers: {
@@ -3774,6 +3907,10 @@ export interface operations {
                 pageSize?: number;
                 /** @description A token past its expiry is `expired` even before the expiry job has run. */
                 status?: "active" | "expired" | "revoked";
+                sort?: "createdAt" | "expiresAt" | "lastUsedAt";
+                order?: "asc" | "desc";
+                /** @description Part of the token name. */
+                search?: string;
                 /** @description Only this user's tokens. */
                 userId?: string;
                 createdBefore?: string;
@@ -3781,8 +3918,6 @@ export interface operations {
                 /** @description Tokens last used before this date (never-used tokens are not included). */
                 lastUsedBefore?: string;
                 lastUsedAfter?: string;
-                /** @description Part of the token name. */
-                search?: string;
             };
             header?: never;
             path?: never;
@@ -3822,6 +3957,103 @@ export interface operations {
             };
             /** @description Requires scope admin:read (RFC 6750 `insufficient_scope`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many failed authentications from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database is unreachable, or this instance is shutting down; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    adminGetPersonalAccessToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponseDto"];
+                };
+            };
+            /**
+             * @description A malformed Authorization header (RFC 6750 `invalid_request`)
+             *
+             *     A path parameter is not a UUID
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credential (RFC 6750) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires scope admin:read (RFC 6750 `insufficient_scope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A path parameter is too long */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
