@@ -18,7 +18,7 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts', 'libs/**/*.ts'],
-    ignores: ['src/config/**', 'src/data-source.ts'],
+    ignores: ['src/config/**', 'src/data-source.ts', 'libs/personal-access-tokens/src/cli/pat.ts'],
     rules: {
       // Configuration is read once, in src/config.
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/config.' }],
@@ -29,6 +29,23 @@ export default tseslint.config(
           paths: [
             { name: 'class-validator', importNames: ['IsOptional'], message: 'Use Optional() or Nullable() from core/validation.' },
             { name: '@nestjs/common', importNames: ['ParseUUIDPipe'], message: 'Use ParseIdPipe from core/parse-id.pipe.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The command-line client is a plain Node program that talks to the service over HTTP: none of the server's stack.
+    files: ['libs/personal-access-tokens/src/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@nestjs/*', 'typeorm', 'class-validator', 'class-transformer', 'passport*', 'reflect-metadata', 'rxjs'],
+              message: 'The CLI talks to the service over HTTP only (openapi-fetch on the generated types).',
+            },
           ],
         },
       ],

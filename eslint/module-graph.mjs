@@ -9,7 +9,9 @@
 // build on scopes without knowing each other; auth, the join, builds on tokens; page, the optional
 // self-service page, is a client of them all and builds on auth (its session cookie); oidc, sign-in
 // through an OpenID provider, provisions users and issues sessions (the page's cookie among them);
-// token-exchange mints PATs for CI identity tokens through tokens. The files at the
+// token-exchange mints PATs for CI identity tokens through tokens. cli, the `pat` command, is a
+// program of its own that reaches the service over HTTP: it imports no other folder, and nothing
+// in the library imports it (not even the root files). The files at the
 // library's root (index.ts, the composing module, entities.ts) may import any folder, and no
 // folder may import them. The service in src/ sees the library only through its public entries
 // (index.ts, and dto.ts for the routes' DTOs), and
@@ -31,6 +33,7 @@ export const ALLOWED_IMPORTS = {
   page: ['core', 'scopes', 'tokens', 'auth'],
   oidc: ['core', 'scopes', 'users', 'tokens', 'auth', 'page'],
   'token-exchange': ['core', 'scopes', 'tokens'],
+  cli: [],
 };
 
 const ROOT_FILES = '(library root)';
@@ -59,6 +62,7 @@ export function violation(file, target) {
   if (from === undefined) return undefined;
   if (isInside(SERVICE, target)) return 'the library must not import the service (src/)';
   const to = folderOf(target);
+  if (to === 'cli' && from !== 'cli') return 'nothing in the library imports cli/ (the command-line client is a program of its own)';
   if (to === undefined || from === ROOT_FILES || to === from) return undefined;
   if (to === ROOT_FILES) return `${from}/ must not import the library's root files (the composition imports the modules, not the reverse)`;
   const allowed = ALLOWED_IMPORTS[from];

@@ -35,6 +35,11 @@ const probes: Probe[] = [
   { file: `${LIB}/auth/probe.ts`, from: '../page/page-session-cookie', refused: true },
   { file: `${LIB}/page/probe.ts`, from: '../users/users.service', refused: true },
   { file: `${LIB}/page/probe.ts`, from: '../auth/cookie-credentials', refused: false },
+  { file: `${LIB}/cli/probe.ts`, from: '../core/clock', refused: true },
+  { file: `${LIB}/cli/probe.ts`, from: '../tokens/dto/token.dto', refused: true },
+  { file: `${LIB}/tokens/probe.ts`, from: '../cli/api.client', refused: true },
+  { file: `${LIB}/probe.ts`, from: './cli/cli.program', refused: true },
+  { file: `${LIB}/cli/probe.ts`, from: './api.client', refused: false },
 ];
 
 /** Runs ESLint (the project's own config) in a child process: the config and rule are ES modules. */
