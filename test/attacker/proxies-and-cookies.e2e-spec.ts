@@ -8,11 +8,15 @@ const PROXY = '10.9.9.9';
 const HTTPS = { 'x-forwarded-proto': 'https' };
 const PAGE_HOST = { host: 'pat.example.test' };
 
-/** The address the audit trail recorded for one request made with `options`. */
+/**
+ * The address the audit trail recorded for one request made with `options`: a change, which is an
+ * event of its own (successful reads are counted into roll-ups, without request ids).
+ */
 async function addressSeen(t: TestApp, session: string, ip: string, forwardedFor?: string): Promise<string | null> {
   const requestId = `proxy-${Math.random().toString(36).slice(2)}`;
   const headers: Record<string, string> = { 'x-request-id': requestId, ...(forwardedFor && { 'x-forwarded-for': forwardedFor }) };
-  expect((await t.get('/user/me', { token: session, ip, headers })).status).toBe(200);
+  const created = await t.post('/user/me/personal-access-tokens', { name: requestId, scopes: [] }, { token: session, ip, headers });
+  expect(created.status).toBe(201);
   const [event] = await eventsOf(t, requestId);
   return event.ip;
 }
