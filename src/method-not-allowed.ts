@@ -28,10 +28,10 @@ export function answerMethodNotAllowed(fastify: FastifyInstance): void {
     if (matched !== undefined && !matched.includes(':')) return done();
     const query = request.url.indexOf('?');
     const path = query < 0 ? request.url : request.url.slice(0, query);
-    const allowed = new Set<string>();
-    for (const route of routes) {
-      if ((matched === undefined || route.static) && route.pattern.test(path)) for (const method of route.methods) allowed.add(method);
-    }
+    // A static route's path is its own resource: what a parametric route serves is not allowed there.
+    const serving = routes.filter((route) => route.pattern.test(path));
+    const own = serving.some((route) => route.static) ? serving.filter((route) => route.static) : matched === undefined ? serving : [];
+    const allowed = new Set(own.flatMap((route) => [...route.methods]));
     if (allowed.size === 0 || allowed.has(request.method)) return done();
     void reply
       .code(405)

@@ -1116,11 +1116,10 @@ describe.each(testDatabases())('OpenAPI contract on $name', (database) => {
     const email = new RegExp(
       (doc.components.schemas.CreateUserDto as { properties: { email: { pattern: string } } }).properties.email.pattern,
     );
-    expect(['x@dev', 'ada@example.com', 'ada.lovelace+ci@mail.example.co.uk'].map((value) => email.test(value))).toEqual([
-      false,
-      true,
-      true,
-    ]);
+    // Nor a label with `--` (IDNA's reserved form), which its format refuses where isEmail takes it.
+    expect(
+      ['x@dev', 'a@wf--fs.example.com', 'ada@example.com', 'ada.lovelace+ci@mail.example.co.uk'].map((value) => email.test(value)),
+    ).toEqual([false, false, true, true]);
     // The session lost nothing to the refused null body.
     expect((await t.get(`/admin/users/${member.id}`, { token: admin })).body).toMatchObject({ role: 'member', active: true });
 
@@ -1131,7 +1130,7 @@ describe.each(testDatabases())('OpenAPI contract on $name', (database) => {
       expect(answer.json()).toMatchObject({ statusCode: 405, code: 'method_not_allowed' });
     }
     // `…/self` is its own path: a method only `…/{id}` serves is 405 there, not the id check's 400.
-    for (const method of ['PATCH', 'DELETE'] as const) {
+    for (const method of ['PATCH', 'DELETE', 'OPTIONS'] as const) {
       const answer = await t.app.inject({
         method,
         url: '/user/me/personal-access-tokens/self',

@@ -8,9 +8,9 @@ const normalizeEmail = ({ value }: { value: unknown }) => (typeof value === 'str
 /**
  * What isEmail accepts is not a pattern other validators read, and the `email` format of most is wider
  * (`a@dev`, no top-level domain): this narrower one, checked here too, is what the document promises.
- * Dot-separated local part of at most 63 characters, a dotted domain with a top-level domain in letters.
+ * Local part and domain labels of at most 63 characters (no `--`, which IDNA reserves), a top-level domain in letters.
  */
-const EMAIL = /^[A-Za-z0-9_%+-]{1,21}(\.[A-Za-z0-9_%+-]{1,20}){0,2}@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+const EMAIL = /^[A-Za-z0-9_%+-]{1,21}(\.[A-Za-z0-9_%+-]{1,20}){0,2}@([A-Za-z0-9]{1,20}(-[A-Za-z0-9]{1,20}){0,2}\.)+[A-Za-z]{2,63}$/;
 
 export class CreateUserDto {
   /** @example "ada@example.com" */
