@@ -51,7 +51,7 @@ export class TokensController {
     scopes: [WRITE],
     privileges: [Privilege.GenerateTokens],
     errors: {
-      400: 'Invalid input, an unknown scope, or an expiry the policy refuses',
+      400: 'Invalid input, an unknown scope, an `expiresAt` not in the future (`expiry_in_past`), or an expiry the policy refuses',
       403: "A scope your role or the calling token may not grant (`scope_not_grantable`, `token_escalation`), or an expiry beyond the calling token's own (`token_escalation`)",
       409: 'Name taken, or the live-token cap reached',
     },
@@ -163,7 +163,7 @@ export class TokensController {
     uuidParams: ['id'],
     optionalBody: RotateTokenDto,
     errors: {
-      400: 'Invalid expiry, one the policy refuses, or a token that never expires',
+      400: 'Invalid expiry, an `expiresAt` not in the future (`expiry_in_past`), one the policy refuses, or a token that never expires',
       403: 'Requires scope personal_access_tokens:write (`insufficient_scope`); a token scope your role no longer grants (`scope_not_grantable`); or a scope the calling token does not hold, or an expiry beyond its own (`token_escalation`)',
       404: NOT_YOURS,
       409: 'Not active, rotated too recently, or rotated concurrently',
@@ -188,7 +188,7 @@ export class TokensController {
     uuidParams: ['id'],
     optionalBody: RegenerateTokenDto,
     errors: {
-      400: 'Invalid expiry, or one the policy refuses',
+      400: 'Invalid expiry, an `expiresAt` not in the future (`expiry_in_past`), or one the policy refuses',
       403: 'Requires scope personal_access_tokens:write (`insufficient_scope`); a kept scope your role no longer grants (`scope_not_grantable`); or a scope the calling token does not hold, or an expiry beyond its own (`token_escalation`)',
       404: NOT_YOURS,
       409: 'The token is active (rotate it instead), or the live-token cap is reached',

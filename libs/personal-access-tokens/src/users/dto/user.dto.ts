@@ -5,12 +5,20 @@ import { Optional } from '../../core/validation';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const normalizeEmail = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
+/**
+ * What isEmail accepts is not a pattern other validators read, and the `email` format of most is wider
+ * (`a@dev`, no top-level domain): this narrower one, checked here too, is what the document promises.
+ * Local part and domain labels of at most 63 characters (no `--`, which IDNA reserves), a top-level domain in letters.
+ */
+const EMAIL = /^[A-Za-z0-9_%+-]{1,21}(\.[A-Za-z0-9_%+-]{1,20}){0,2}@([A-Za-z0-9]{1,20}(-[A-Za-z0-9]{1,20}){0,2}\.)+[A-Za-z]{2,63}$/;
 
 export class CreateUserDto {
   /** @example "ada@example.com" */
+  @ApiProperty({ pattern: EMAIL.source })
   @Transform(normalizeEmail)
   @IsEmail()
-  @MaxLength(320)
+  @Matches(EMAIL, { message: 'email must be an address such as ada@example.com (a dotted domain, a dot-separated local part)' })
+  @MaxLength(254)
   email: string;
 
   /** At least 12 characters. */
