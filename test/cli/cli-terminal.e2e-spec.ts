@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TestApp } from '../support/test-app';
 import { testDatabases } from '../support/test-database';
+import { describeWith } from '../support/prerequisites';
 import { assertBuilt, CLI, cliEnvironment } from './cli-harness';
 
 const run = promisify(execFile);
@@ -17,7 +18,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * pat on a real terminal: a tmux session of 80 columns running bash. The tables fit its width; the
  * login prompt echoes nothing, and the secret is in neither the screen nor the shell's history.
  */
-(hasTmux ? describe.each(testDatabases().slice(0, 1)) : describe.skip.each(testDatabases().slice(0, 1)))('pat in a terminal (tmux) on $name', (database) => {
+const database = testDatabases()[0];
+describeWith(hasTmux ? undefined : `${TMUX} is absent (apt-get install -y tmux)`)(`pat in a terminal (tmux) on ${database.name}`, () => {
   let t: TestApp;
   let env: Record<string, string>;
   let login: { token: string };

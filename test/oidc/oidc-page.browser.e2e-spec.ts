@@ -1,14 +1,15 @@
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Browser } from 'playwright-core';
-import { buildPage, HAS_CHROMIUM, launchBrowser, LiveClock } from '../page/support/browser';
+import { buildPage, CHROMIUM, HAS_CHROMIUM, launchBrowser, LiveClock } from '../page/support/browser';
+import { describeWith } from '../support/prerequisites';
 import { TestApp } from '../support/test-app';
 import { testDatabases } from '../support/test-database';
 import { CLIENT_ID, CLIENT_SECRET, TestProvider } from './support/test-provider';
 
 jest.setTimeout(120_000);
 
-const suite = HAS_CHROMIUM ? describe : describe.skip;
+const suite = describeWith(HAS_CHROMIUM ? undefined : `${CHROMIUM} is absent (apt-get install -y chromium)`);
 
 /** A port nobody listens on now: the app's redirect URI must be registered at the provider before the app starts. */
 function freePort(): Promise<number> {

@@ -5,11 +5,12 @@ import { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, TestUser } from '../support/test-app';
 import { testDatabases } from '../support/test-database';
-import { buildPage, HAS_CHROMIUM, launchBrowser, LiveClock, see } from './support/browser';
+import { buildPage, CHROMIUM, HAS_CHROMIUM, launchBrowser, LiveClock, see } from './support/browser';
+import { describeWith } from '../support/prerequisites';
 
 jest.setTimeout(120_000);
 
-const suite = HAS_CHROMIUM ? describe : describe.skip;
+const suite = describeWith(HAS_CHROMIUM ? undefined : `${CHROMIUM} is absent (apt-get install -y chromium)`);
 /** The page's one date format, "Dec 3, 2026, 8:58 AM" (never "12/3/2026, 9:58:14 AM"). */
 const ONE_FORMAT = /[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s[AP]M/;
 const OTHER_FORMAT = /\d{1,2}\/\d{1,2}\/\d{4}/;
