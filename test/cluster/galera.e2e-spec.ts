@@ -165,9 +165,11 @@ suite('invariants on a 3-node Galera cluster', () => {
   it(`20 parallel creates over three instances cannot exceed a cap of ${CAP} live tokens; each is in the audit trail once`, async () => {
     const user = await member();
     const requestIds = Array.from({ length: 20 }, (_, i) => `cap-${i}-${randomBytes(4).toString('hex')}`);
+    const ip = freshIp();
     const answers = await Promise.all(
       requestIds.map((requestId, i) =>
-        call(i % 3, 'POST', BASE, { token: user.session, requestId, body: { name: `parallel-${i}`, scopes: ['user:read'] } }),
+        // One client address: its refusals are of one kind, so they roll up.
+        call(i % 3, 'POST', BASE, { token: user.session, requestId, ip, body: { name: `parallel-${i}`, scopes: ['user:read'] } }),
       ),
     );
     expect(answers.filter((a) => a.status === 201)).toHaveLength(CAP);
@@ -184,8 +186,8 @@ suite('invariants on a 3-node Galera cluster', () => {
     await flushAudit();
     const events = await query(1, 'SELECT request_id, outcome FROM audit_events WHERE request_id IN (?)', [requestIds]);
     expect(events.filter((e) => e.outcome === 'success')).toHaveLength(CAP);
-    // The refusals: the first of the kind on each instance is an event of its own (with its request
-    // id), the rest of that minute's are counted into the instances' one roll-up row.
+    // The refusals: each is in the trail once, as an event of its own (with its request id) or
+    // counted into a roll-up row of its kind.
     const [{ refused }] = await query(
       1,
       "SELECT SUM(event_count) AS refused FROM audit_events WHERE subject_user_id = ? AND status_code = 409 AND action = 'personal_access_token.create'",
@@ -194,7 +196,7 @@ suite('invariants on a 3-node Galera cluster', () => {
     expect(Number(refused)).toBe(20 - CAP);
     const refusedEvents = events.filter((e) => e.outcome !== 'success');
     expect(refusedEvents.length).toBeGreaterThanOrEqual(1);
-    expect(refusedEvents.length).toBeLessThanOrEqual(3);
+    expect(refusedEvents.length).toBeLessThanOrEqual(20 - CAP);
   });
 
   it('21 parallel rotations of one token over three instances: exactly one wins, and only its secret works everywhere', async () => {
