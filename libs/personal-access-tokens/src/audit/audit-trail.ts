@@ -390,8 +390,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
       authMethod: actor.authMethod,
       action: audit.action,
       targetType: audit.targetType,
-      // A refused create made nothing: the id it would have had names no target.
-      targetId: failure && !audit.targetParam ? null : this.targetIdOf(audit, req, response),
+      targetId: this.targetIdOf(audit, req, response),
       outcome: failure ? outcomeOf(failure.status, failure.code) : 'success',
       statusCode: status,
       ip: req.ip ? req.ip.slice(0, 45) : null,

@@ -207,11 +207,11 @@ export class AuditWriter implements OnModuleInit, BeforeApplicationShutdown, OnA
     if (minute > this.minute) this.minute = minute;
     const tallies = kind === 'read' ? this.reads : this.refusals;
     let row = options.coarse ? coarsened(event) : event;
-    let key = keyOf(row, minute, kind);
+    let key = keyOf(row, minute);
     let tally = tallies.get(key);
     if (!tally && !options.coarse && tallies.size >= (kind === 'read' ? 2 : 1) * this.options.audit.maxCountedKeys) {
       row = coarsened(event);
-      key = keyOf(row, minute, kind);
+      key = keyOf(row, minute);
       tally = tallies.get(key);
     }
     if (!tally) {
@@ -353,7 +353,7 @@ export class AuditWriter implements OnModuleInit, BeforeApplicationShutdown, OnA
 }
 
 /** The roll-up's key: every field it keeps (not the request's own id or duration, nor its agent: the first one's is kept). */
-function keyOf(row: AuditEvent, minute: number, kind: 'read' | 'refusal'): string {
+function keyOf(row: AuditEvent, minute: number): string {
   return [
     minute,
     row.subjectUserId,
@@ -368,21 +368,8 @@ function keyOf(row: AuditEvent, minute: number, kind: 'read' | 'refusal'): strin
     row.outcome,
     row.statusCode,
     row.ip,
-    kind === 'refusal' ? refusalCodeOf(row.details) : row.details,
+    row.details,
   ].join('\u0001');
-}
-
-/**
- * A refusal's kind is its code, not the rest of its details: those hold audited body fields, which
- * a client varies at will (a flood of creates with a new name each is still one kind).
- */
-function refusalCodeOf(details: string | null): string {
-  try {
-    const code = (JSON.parse(details ?? '{}') as { code?: unknown }).code;
-    return typeof code === 'string' ? code : '';
-  } catch {
-    return '';
-  }
 }
 
 /** Without who and where: what a roll-up keeps when the bound of keys is reached. */

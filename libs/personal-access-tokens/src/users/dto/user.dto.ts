@@ -16,6 +16,7 @@ export class CreateUserDto {
   /** @example "ada@example.com" */
   @ApiProperty({ pattern: EMAIL.source })
   @Transform(normalizeEmail)
+  @IsString()
   @IsEmail()
   @Matches(EMAIL, { message: 'email must be an address such as ada@example.com (a dotted domain, a dot-separated local part)' })
   @MaxLength(254)
