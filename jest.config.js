@@ -38,4 +38,8 @@ module.exports = {
   },
   transformIgnorePatterns: [`node_modules/(?!(?:.*node_modules/)?(${esmPackages.join("|")})/)`],
   testTimeout: 60_000,
+  // With one worker (2 cores) every file runs in this process, and something the new suites start
+  // (the in-process OpenID provider, the JWKS fetches' keep-alive sockets) keeps it alive after the
+  // run: results are written first, then Jest exits instead of waiting for CI's time limit.
+  forceExit: true,
 };
