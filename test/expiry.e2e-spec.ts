@@ -33,7 +33,8 @@ describe.each(testDatabases())('expiry job on $name', (database) => {
   let user: TestUser;
 
   beforeAll(async () => {
-    t = await TestApp.start(database, { expiryJob: { cron: false, batchSize: 2, revokeUnusedAfterDays: null } });
+    // The 7- and 1-day notices only (test/token-policy/expiry-notices covers the configurable leads).
+    t = await TestApp.start(database, { expiryJob: { cron: false, batchSize: 2, revokeUnusedAfterDays: null, noticeLeadDays: [7, 1] } });
     job = t.app.get(ExpiryJob);
     events = recordEvents(t);
     // Leave nothing due from earlier tests' clocks.

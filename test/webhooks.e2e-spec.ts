@@ -178,6 +178,8 @@ describe.each(testDatabases())('webhooks on $name', (database) => {
     const mine = receiver.requests.filter((r) => r.json.user.id === user.id);
     expect(mine.map((r) => `${r.json.type}:${r.json.token.name}:${r.json.details.threshold ?? ''}`)).toEqual([
       `token.expiring:${expiring.name}:7d`,
+      // The default leads are 30, 7 and 1 days and on the day.
+      `token.expiring:${leaked.name}:30d`,
       `token.leaked_revoked:${leaked.name}:`,
       `token.expiring:${expiring.name}:1d`,
       `token.expired:${expiring.name}:`,

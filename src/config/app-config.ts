@@ -18,7 +18,12 @@ export interface AppConfig {
   realm: string;
   sessionTtlSeconds: number;
   admin: { email: string; password?: string };
-  policy: TokenPolicy;
+  /** The token policy; the rules added later (rotation overlaps, approvals, notices) are optional, with the library's defaults. */
+  policy: Pick<
+    TokenPolicy,
+    'defaultLifetimeDays' | 'maxLifetimeDays' | 'allowNoExpiry' | 'maxActiveTokensPerUser' | 'rotationIntervalSeconds'
+  > &
+    Partial<TokenPolicy>;
   productScopes: ScopeResourceDefinition[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** Every SQL query in the log at debug level. */
@@ -32,7 +37,7 @@ export interface AppConfig {
   failedAuthLimit: { limit: number; windowSeconds: number };
   bodyLimitBytes: number;
   /** The expiry job: cron schedule in UTC (false: not scheduled), batch size, unused-token policy. */
-  expiryJob: { cron: string | false; batchSize: number | null; revokeUnusedAfterDays: number | null };
+  expiryJob: { cron: string | false; batchSize: number | null; revokeUnusedAfterDays: number | null; noticeLeadDays?: number[] };
   /** Token events are POSTed here, signed with the secret; null: no webhook. */
   webhook: { url: string; secret: string; maxAttempts: number } | null;
   introspectionRateLimit: { limit: number; windowSeconds: number };

@@ -30,6 +30,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       allowNoExpiry: read.bool('PAT_ALLOW_NO_EXPIRY', DEFAULT_POLICY.allowNoExpiry),
       maxActiveTokensPerUser: read.int('PAT_MAX_PER_USER', DEFAULT_POLICY.maxActiveTokensPerUser, 1, 100_000),
       rotationIntervalSeconds: read.int('PAT_ROTATION_INTERVAL_SECONDS', DEFAULT_POLICY.rotationIntervalSeconds, 0, 30 * 86400),
+      maxRotationOverlapSeconds: read.int('PAT_MAX_ROTATION_OVERLAP_SECONDS', DEFAULT_POLICY.maxRotationOverlapSeconds, 0, 86400),
     },
     productScopes: readScopesFile(env.SCOPES_FILE, problems),
     logLevel: read.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const),
@@ -51,6 +52,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       // Unset: the database's default (`DEFAULT_EXPIRY_BATCH_SIZE`).
       batchSize: read.int('EXPIRY_JOB_BATCH_SIZE', 0, 1, 10_000) || null,
       revokeUnusedAfterDays: read.int('PAT_REVOKE_UNUSED_AFTER_DAYS', 0, 0, 3650) || null,
+      noticeLeadDays: readNoticeLeadDays(read.string('PAT_EXPIRY_NOTICE_DAYS', '30,7,1,0'), problems),
     },
     webhook: readWebhook(read, problems),
     introspectionRateLimit: { limit: read.int('INTROSPECTION_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000), windowSeconds: 60 },
@@ -81,6 +83,19 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
   config.peppers = readPeppers(env, database, dataDir, problems);
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/** Days before expiry that owners are told (0: on the day), comma-separated. */
+function readNoticeLeadDays(value: string, problems: string[]): number[] {
+  const days = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  if (days.length > 10 || days.some((day) => !/^\d{1,3}$/.test(day) || Number(day) > 365)) {
+    problems.push(`PAT_EXPIRY_NOTICE_DAYS must be at most 10 comma-separated whole days from 0 to 365, such as 30,7,1,0 (got "${value}")`);
+    return [];
+  }
+  return days.map(Number);
 }
 
 /** OIDC_ISSUER turns sign-in through the provider on; the rest is then checked together. */

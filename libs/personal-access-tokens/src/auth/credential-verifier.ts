@@ -5,6 +5,7 @@ import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.opt
 import { hasValidTokenFormat } from '../tokens/token-format';
 import { TokenHasher } from '../tokens/token-hasher';
 import { TokensService } from '../tokens/tokens.service';
+import { RotationOverlap } from '../tokens/rotation-overlap';
 import { rememberVerifiedRow } from '../tokens/verified-rows';
 import { UserDirectory } from '../core/user-directory';
 import { InvalidTokenError } from '../core/auth.errors';
@@ -30,6 +31,7 @@ export class CredentialVerifier {
     private readonly hasher: TokenHasher,
     private readonly cache: VerificationCache,
     private readonly clock: Clock,
+    private readonly overlap: RotationOverlap,
   ) {}
 
   /**
@@ -70,7 +72,7 @@ export class CredentialVerifier {
     const key = hasValidTokenFormat(secret, this.options.tokenPrefix) ? (digestOf?.() ?? this.hasher.digest(secret)) : undefined;
     const cached = key === undefined ? undefined : this.cache.get(key);
     let verified: VerifiedCredential;
-    if (cached && (cached.token.expiresAt === null || cached.token.expiresAt > this.clock.now())) {
+    if (cached && stillUsable(cached, this.clock.now())) {
       verified = cached;
     } else if (key === undefined) {
       verified = await this.lookUp(secret, undefined);
@@ -86,7 +88,10 @@ export class CredentialVerifier {
       }
       verified = await pending.lookup;
     }
-    if (touch) this.tokens.recordUse(verified.token.id, ip);
+    if (touch) {
+      this.tokens.recordUse(verified.token.id, ip);
+      if (verified.token.usableUntil) this.overlap.recordUse(verified.token.id);
+    }
     return verified;
   }
 
@@ -100,4 +105,10 @@ export class CredentialVerifier {
     if (key !== undefined) this.cache.set(key, verified, snapshot);
     return verified;
   }
+}
+
+/** A cache hit is re-checked against the clock: the token's expiry, and a rotated-away secret's overlap end. */
+function stillUsable({ token }: VerifiedCredential, now: Date): boolean {
+  if (token.expiresAt !== null && !(token.expiresAt > now)) return false;
+  return !token.usableUntil || now < token.usableUntil;
 }

@@ -16,7 +16,15 @@ export interface TokenPolicy {
   maxActiveTokensPerUser: number;
   /** Minimum time between two rotations of one token. */
   rotationIntervalSeconds: number;
+  /**
+   * The longest overlap a rotation may ask for (`overlapSeconds`): how long the secret it replaces
+   * keeps working, so that a running job can pick up the new one. At most 24 hours (the default); 0 turns overlaps off.
+   */
+  maxRotationOverlapSeconds: number;
 }
+
+/** The hard bound of `maxRotationOverlapSeconds`: 24 hours. */
+export const MAX_ROTATION_OVERLAP_SECONDS = 24 * 3600;
 
 /** The scheduled expiry job (`ExpiryJob`). */
 export interface ExpiryJobOptions {
@@ -30,7 +38,15 @@ export interface ExpiryJobOptions {
   batchSize: number | null;
   /** Revoke active tokens not used (or, never used, created) for this many days; `null` (default) never. */
   revokeUnusedAfterDays: number | null;
+  /**
+   * When owners hear that a token expires (`token.expiring`, with the token's name): days before
+   * its expiry, each at most once per expiry date (default `[30, 7, 1, 0]`); `0` is on the day
+   * (the UTC day it expires). A token first seen inside a shorter lead gets that notice only.
+   */
+  noticeLeadDays: number[];
 }
+
+export const DEFAULT_NOTICE_LEAD_DAYS: readonly number[] = [30, 7, 1, 0];
 
 /** The webhook that receives token events, signed with HMAC-SHA256 (`WebhookDispatcher`). */
 export interface WebhookOptions {
@@ -151,6 +167,7 @@ export const DEFAULT_POLICY: TokenPolicy = {
   allowNoExpiry: false,
   maxActiveTokensPerUser: 100,
   rotationIntervalSeconds: 3600,
+  maxRotationOverlapSeconds: MAX_ROTATION_OVERLAP_SECONDS,
 };
 
 export function resolveOptions(options: PersonalAccessTokensModuleOptions): ResolvedOptions {
@@ -165,7 +182,13 @@ export function resolveOptions(options: PersonalAccessTokensModuleOptions): Reso
     lastUsedWriteIntervalSeconds: options.lastUsedWriteIntervalSeconds ?? 60,
     verificationCacheTtlSeconds: options.verificationCacheTtlSeconds ?? 0,
     failedAuthLimit: options.failedAuthLimit ?? { limit: 50, windowSeconds: 300 },
-    expiry: { cron: '* * * * *', batchSize: null, revokeUnusedAfterDays: null, ...options.expiry },
+    expiry: {
+      cron: '* * * * *',
+      batchSize: null,
+      revokeUnusedAfterDays: null,
+      noticeLeadDays: [...DEFAULT_NOTICE_LEAD_DAYS],
+      ...options.expiry,
+    },
     webhook: options.webhook ? { maxAttempts: 8, initialBackoffSeconds: 10, timeoutMs: 10_000, ...options.webhook } : null,
     introspectionRateLimit: options.introspectionRateLimit ?? { limit: 600, windowSeconds: 60 },
     credentialRevocationRateLimit: options.credentialRevocationRateLimit ?? { limit: 10, windowSeconds: 60 },
@@ -188,6 +211,15 @@ export function resolveOptions(options: PersonalAccessTokensModuleOptions): Reso
   for (const name of ['flushIntervalMs', 'maxBufferedEvents', 'maxCountedKeys', 'backpressureTimeoutMs'] as const) {
     const value = resolved.audit[name];
     if (!Number.isInteger(value) || value < 1) throw new Error(`audit.${name} must be a positive integer`);
+  }
+  const leads = resolved.expiry.noticeLeadDays;
+  if (!Array.isArray(leads) || leads.length > 10 || leads.some((lead) => !Number.isInteger(lead) || lead < 0 || lead > 365)) {
+    throw new Error('expiry.noticeLeadDays must be at most 10 whole numbers of days from 0 (on the day) to 365');
+  }
+  resolved.expiry.noticeLeadDays = [...new Set(leads)].sort((a, b) => a - b);
+  const overlap = resolved.policy.maxRotationOverlapSeconds;
+  if (!Number.isInteger(overlap) || overlap < 0 || overlap > MAX_ROTATION_OVERLAP_SECONDS) {
+    throw new Error(`policy.maxRotationOverlapSeconds must be an integer from 0 to ${MAX_ROTATION_OVERLAP_SECONDS}`);
   }
   const prefixes = [resolved.tokenPrefix, resolved.sessionTokenPrefix];
   if (prefixes.some((p) => !/^[a-z][a-z0-9]{0,15}_$/.test(p))) {

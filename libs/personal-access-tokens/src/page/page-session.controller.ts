@@ -105,6 +105,7 @@ export function createPageSessionController(path: string): Type<unknown> {
           maxLifetimeDays: policy.maxLifetimeDays,
           allowNoExpiry: policy.allowNoExpiry,
           rotationIntervalSeconds: policy.rotationIntervalSeconds,
+          maxRotationOverlapSeconds: policy.maxRotationOverlapSeconds,
         },
         ownersNotified: webhook !== null,
       };

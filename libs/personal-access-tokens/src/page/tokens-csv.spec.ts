@@ -15,6 +15,8 @@ function token(fields: Partial<Token>): Token {
     lastUsedIp: null,
     revokedAt: null,
     rotatedAt: null,
+    rotationOverlapEndsAt: null,
+    previousSecretLastUsedAt: null,
     ...fields,
   };
 }

@@ -54,13 +54,21 @@ export class PersonalAccessToken {
   @Column({ name: 'last_used_ip', type: 'varchar', length: 45, nullable: true })
   lastUsedIp: string | null;
 
-  /** The `expiresAt` the 7-day expiry notice was sent for (a new expiry earns a new notice). */
-  @Column({ name: 'expiry_notice_7d_for', type: 'datetime', precision: 3, nullable: true, select: false })
-  expiryNotice7dFor?: Date | null;
+  /** Until when the secret that was last rotated away still works (rotation with an overlap); null: it does not. */
+  @Column({ name: 'rotation_overlap_ends_at', type: 'datetime', precision: 3, nullable: true })
+  rotationOverlapEndsAt?: Date | null;
 
-  /** The `expiresAt` the 1-day expiry notice was sent for. */
-  @Column({ name: 'expiry_notice_1d_for', type: 'datetime', precision: 3, nullable: true, select: false })
-  expiryNotice1dFor?: Date | null;
+  /** The last use of the rotated-away secret during its overlap. */
+  @Column({ name: 'previous_secret_last_used_at', type: 'datetime', precision: 3, nullable: true })
+  previousSecretLastUsedAt?: Date | null;
+
+  /** The `expiresAt` the last expiry notice was sent for (a new expiry earns new notices). */
+  @Column({ name: 'expiry_notice_for', type: 'datetime', precision: 3, nullable: true, select: false })
+  expiryNoticeFor?: Date | null;
+
+  /** The lead (days before expiry) of that notice: notices at longer leads for the same expiry are done. */
+  @Column({ name: 'expiry_notice_lead_days', type: 'int', nullable: true, select: false })
+  expiryNoticeLeadDays?: number | null;
 
   @OneToMany(() => PersonalAccessTokenScope, (scope) => scope.token)
   scopes?: PersonalAccessTokenScope[];

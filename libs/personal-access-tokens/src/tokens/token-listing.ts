@@ -4,6 +4,7 @@ import { TokenResponseDto } from './dto/token.dto';
 import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
 import { effectiveStatus, PersonalAccessToken, TokenStatus } from './personal-access-token.entity';
 import type { TokenRow } from './verified-rows';
+import { overlapOf } from './rotation-overlap';
 
 /* Query and presentation pieces shared by the owner's and the administrator's token lists. */
 
@@ -57,6 +58,7 @@ export function toTokenResponse(token: TokenRow, scopes: readonly string[], now:
     lastUsedIp: token.lastUsedIp,
     revokedAt: token.revokedAt,
     rotatedAt: token.rotatedAt,
+    ...overlapOf(token, now),
   };
 }
 

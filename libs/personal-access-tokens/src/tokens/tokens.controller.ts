@@ -155,7 +155,7 @@ export class TokensController {
    */
   @Patch(':id/rotate')
   @NoStore()
-  @AuditAction('personal_access_token.rotate', { bodyFields: ['expiresIn', 'expiresAt'] })
+  @AuditAction('personal_access_token.rotate', { bodyFields: ['expiresIn', 'expiresAt', 'overlapSeconds'] })
   @Endpoint({
     operationId: 'rotatePersonalAccessToken',
     scopes: [WRITE],
@@ -163,7 +163,7 @@ export class TokensController {
     uuidParams: ['id'],
     optionalBody: RotateTokenDto,
     errors: {
-      400: 'Invalid expiry, an `expiresAt` not in the future (`expiry_in_past`), one the policy refuses, or a token that never expires',
+      400: 'Invalid expiry, an `expiresAt` not in the future (`expiry_in_past`), one the policy refuses, a token that never expires, or an `overlapSeconds` beyond the policy',
       403: 'Requires scope personal_access_tokens:write (`insufficient_scope`); a token scope your role no longer grants (`scope_not_grantable`); or a scope the calling token does not hold, or an expiry beyond its own (`token_escalation`)',
       404: NOT_YOURS,
       409: 'Not active, rotated too recently, or rotated concurrently',

@@ -16,6 +16,7 @@ import { RetiredTokenDigest } from './retired-token-digest.entity';
 import { SecretIssuancePolicy } from './secret-issuance.policy';
 import { TokenHasher } from './token-hasher';
 import { TokensService } from './tokens.service';
+import { RotationOverlap } from './rotation-overlap';
 import { WebhookDelivery } from './webhooks/webhook-delivery.entity';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 
@@ -35,13 +36,14 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
     CompanionCredentials,
     CallerTransactions,
     SecretIssuancePolicy,
+    RotationOverlap,
     TokensService,
     AdminTokensService,
     LeakedCredentialsService,
     WebhookDispatcher,
     ExpiryJob,
   ],
-  exports: [TokenHasher, CompanionCredentials, TokensService, AdminTokensService, LeakedCredentialsService, WebhookDispatcher, ExpiryJob],
+  exports: [TokenHasher, CompanionCredentials, RotationOverlap, TokensService, AdminTokensService, LeakedCredentialsService, WebhookDispatcher, ExpiryJob],
 })
 export class TokensModule implements OnModuleInit {
   constructor(private readonly dataSource: DataSource) {}

@@ -18,6 +18,7 @@ import { parseScope } from '../scopes/scope';
 import { UserDirectory } from '../core/user-directory';
 import { CallerTransactions, TokenActor } from './caller-transactions.service';
 import { SecretIssuancePolicy } from './secret-issuance.policy';
+import { RotationOverlap } from './rotation-overlap';
 import {
   CreatedTokenResponseDto,
   CreateTokenDto,
@@ -55,6 +56,8 @@ export interface VerifiedToken extends PrincipalToken {
   userId: string;
   /** The row it was verified from, for `/self` (see `rememberVerifiedRow`). */
   row?: TokenRow;
+  /** Set when the secret is the one a rotation replaced, accepted during the overlap: not at or after this instant. */
+  usableUntil?: Date;
 }
 
 export type { TokenActor } from './caller-transactions.service';
@@ -94,6 +97,7 @@ export class TokensService implements BeforeApplicationShutdown {
     @Inject(UserDirectory) private readonly directory: UserDirectory,
     private readonly callers: CallerTransactions,
     private readonly issuance: SecretIssuancePolicy,
+    private readonly overlap: RotationOverlap,
   ) {}
 
   async create(actor: TokenActor, input: CreateTokenDto): Promise<CreatedTokenResponseDto> {
@@ -141,7 +145,8 @@ export class TokensService implements BeforeApplicationShutdown {
    * const { token } = await tokens.mint(user.id, { name: 'nightly-report', scopes: ['reports:read'], expiresIn: '7d' });
    */
   async mint(userId: string, input: CreateTokenDto): Promise<CreatedTokenResponseDto> {
-    if (typeof userId !== 'string' || userId === '') throw new ValidationFailedError([{ field: 'userId', reason: 'userId must be a non-empty string' }]);
+    if (typeof userId !== 'string' || userId === '')
+      throw new ValidationFailedError([{ field: 'userId', reason: 'userId must be a non-empty string' }]);
     const checked = await validateInput(CreateTokenDto, input);
     const user = await this.directory.findById(userId);
     if (!user) throw new NotFoundError('user_not_found', 'No such user');
@@ -241,8 +246,8 @@ export class TokensService implements BeforeApplicationShutdown {
 
   /**
    * A new secret for an active token that has an expiry, at most once per rotation interval. Same
-   * id, name and scopes; the old secret stops working at once and is kept (as a digest) for reuse
-   * detection. Concurrent rotations: the conditional update on the old digest lets exactly one win.
+   * id, name and scopes; the old secret stops working at once, or at the end of the overlap asked
+   * for (`RotationOverlap`), and is kept (as a digest) for reuse detection. Concurrent rotations: the conditional update on the old digest lets exactly one win.
    */
   async rotate(actor: TokenActor, id: string, input: RotateTokenDto): Promise<CreatedTokenResponseDto> {
     const userId = actor.user.id;
@@ -250,6 +255,7 @@ export class TokensService implements BeforeApplicationShutdown {
     const secret = generateTokenSecret(this.options.tokenPrefix);
     const digest = this.hasher.digest(secret);
     const expiresAt = resolveExpiry(input, this.options.policy, now);
+    const overlapEndsAt = this.overlap.endFor(input.overlapSeconds, now);
     const issuer = await this.issuance.issuerFor(actor);
     await this.callers.run(actor, async (manager) => {
       const token = await this.findOwned(manager, userId, id);
@@ -264,14 +270,15 @@ export class TokensService implements BeforeApplicationShutdown {
       const result = await manager.update(
         PersonalAccessToken,
         { id, userId, digest: token.digest, status: 'active' },
-        { digest, rotatedAt: now, expiresAt },
+        { digest, rotatedAt: now, expiresAt, rotationOverlapEndsAt: overlapEndsAt, previousSecretLastUsedAt: null },
       );
       if (result.affected !== 1) throw new RotationConflictError();
       await manager.insert(RetiredTokenDigest, { digest: token.digest, tokenId: id, retiredAt: now });
     });
     this.lastUsedWrites.delete(id);
+    this.overlap.forget(id);
     const rotated = await this.get(userId, id);
-    await this.publish('token.rotated', userId, rotated, now, { expiresAt });
+    await this.publish('token.rotated', userId, rotated, now, { expiresAt, ...(overlapEndsAt && { overlapEndsAt }) });
     return { ...rotated, token: secret };
   }
 
@@ -292,7 +299,7 @@ export class TokensService implements BeforeApplicationShutdown {
         PersonalAccessToken,
         { id, userId, digest: token.digest },
         // rotatedAt stays: regenerating must not reopen the rotation interval.
-        { digest: this.hasher.digest(secret), status: 'active', expiresAt, revokedAt: null },
+        { digest: this.hasher.digest(secret), status: 'active', expiresAt, revokedAt: null, rotationOverlapEndsAt: null },
       );
       if (result.affected !== 1) throw new RotationConflictError();
     });
@@ -354,14 +361,15 @@ export class TokensService implements BeforeApplicationShutdown {
   /**
    * Verifies a PAT secret: format and checksum first (no query for a look-alike), then one
    * indexed lookup by digest, then status and expiry against the clock. Background jobs are
-   * bookkeeping; this is the gate. A secret that was rotated away revokes its token.
+   * bookkeeping; this is the gate. A secret that was rotated away works during its rotation's
+   * overlap (`RotationOverlap`), and afterwards revokes its token.
    * `touch: false` (introspection: a third party asking) leaves lastUsedAt alone.
    */
   async verify(secret: string, ip?: string, options: { touch?: boolean } = {}): Promise<VerifiedToken> {
     if (!hasValidTokenFormat(secret, this.options.tokenPrefix)) throw new InvalidTokenError(this.options.realm);
     const digests = this.hasher.candidateDigests(secret);
     const found = await this.findWithScopes(`t.digest IN (${digests.map(() => '?').join(', ')})`, digests, { causal: true });
-    if (!found) return this.refuseUnknown(digests);
+    if (!found) return this.verifyPrevious(digests, ip, options);
     const { token, scopes } = found;
     // SQL compared under the column's collation; confirm byte for byte, in constant time.
     if (!digests.some((digest) => safeEqualDigest(digest, token.digest))) throw new InvalidTokenError(this.options.realm);
@@ -383,6 +391,19 @@ export class TokensService implements BeforeApplicationShutdown {
       expiresAt: token.expiresAt,
       row,
     };
+  }
+
+  /** A secret that is no token's current one: accepted during its rotation's overlap, else refused. */
+  private async verifyPrevious(digests: string[], ip: string | undefined, options: { touch?: boolean }): Promise<VerifiedToken> {
+    const previous = await this.overlap.accept(digests, this.clock.now());
+    if (!previous) return this.refuseUnknown(digests);
+    const { token, scopes, usableUntil } = previous;
+    if (options.touch !== false) {
+      this.recordUse(token.id, ip);
+      this.overlap.recordUse(token.id);
+    }
+    const { digest: _digest, ...row } = token;
+    return { id: token.id, userId: token.userId, name: token.name, scopes, expiresAt: token.expiresAt, row, usableUntil };
   }
 
   /** An unknown secret; if it is one that was rotated away, the token it belonged to is revoked. */

@@ -44,6 +44,8 @@ export class PagePolicyDto {
   maxLifetimeDays: number;
   allowNoExpiry: boolean;
   rotationIntervalSeconds: number;
+  /** The longest overlap a rotation may keep the old secret working for (0: none). */
+  maxRotationOverlapSeconds: number;
 }
 
 /** Who is signed in, the token policy, and the CSRF token the page sends with every change. */

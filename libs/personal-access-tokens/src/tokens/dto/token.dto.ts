@@ -1,5 +1,5 @@
 import { ApiHideProperty, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayUnique, Equals, IsArray, IsDate, IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, Equals, IsArray, IsDate, IsIn, IsInt, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQueryDto } from '../../core/pagination.dto';
 import { Nullable, Optional, ToDate, Trim } from '../../core/validation';
 import { SCOPE_PATTERN } from '../../scopes/scope';
@@ -104,6 +104,19 @@ export class RotateTokenDto {
   @ToDate()
   @IsDate({ message: DATE_MESSAGE })
   expiresAt?: Date;
+
+  /**
+   * How long the secret being replaced keeps working, in seconds, so that a running job can pick
+   * up the new one (default 0: it stops at once). At most the policy's `maxRotationOverlapSeconds`
+   * (24 hours at most). After the overlap, presenting the old secret revokes the token.
+   * @example 3600
+   */
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 86400 })
+  @Optional()
+  @IsInt()
+  @Min(0)
+  @Max(86400)
+  overlapSeconds?: number;
 }
 
 export class RegenerateTokenDto {
@@ -173,6 +186,10 @@ export class TokenResponseDto {
   lastUsedIp: string | null;
   revokedAt: Date | null;
   rotatedAt: Date | null;
+  /** While the last rotation's overlap lasts: when the old secret stops working; else null. */
+  rotationOverlapEndsAt: Date | null;
+  /** While the overlap lasts: the old secret's last use since the rotation (null: not used). */
+  previousSecretLastUsedAt: Date | null;
 }
 
 /** Returned by create, rotate and regenerate: the only time the secret is ever shown. */

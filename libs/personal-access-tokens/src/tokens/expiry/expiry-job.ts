@@ -38,7 +38,8 @@ export interface ExpiryRunResult {
   /** False when another run held the job's lease: that run does the work. */
   ran: boolean;
   expired: number;
-  notices: { '7d': number; '1d': number };
+  /** Notices sent per lead (`30d`, `7d`, `1d`, `day` for on the day). */
+  notices: Record<string, number>;
   revokedUnused: number;
   sessionsPurged: number;
   /** Why the run stopped early (lease lost, shutdown); the next run finishes the work. */
@@ -69,11 +70,30 @@ const IDS_PER_STATEMENT = 1000;
  */
 const SQLITE_REST_RATIO = 2;
 
-const NOTICES = [
-  // 1 day first: a token already inside one day gets that notice only (its 7-day one is marked done).
-  { threshold: '1d', ms: DAY, column: 'expiryNotice1dFor', alsoMark: ['expiryNotice7dFor'] },
-  { threshold: '7d', ms: 7 * DAY, column: 'expiryNotice7dFor', alsoMark: [] },
-] as const;
+/** One configured lead time of expiry notices. */
+interface Notice {
+  /** `30d`, `7d`, `1d`; `day` for on the day. */
+  threshold: string;
+  leadDays: number;
+  /** Tokens expiring at or before this get the notice. */
+  horizon(now: Date): Date;
+}
+
+/** The configured leads, shortest first: a token already inside a short lead gets that notice only (the longer ones count as sent). */
+function noticesOf(leadDays: readonly number[]): Notice[] {
+  return [...leadDays]
+    .sort((a, b) => a - b)
+    .map((lead) =>
+      lead === 0
+        ? { threshold: 'day', leadDays: 0, horizon: (now: Date) => new Date(Math.floor(now.getTime() / DAY) * DAY + DAY) }
+        : { threshold: `${lead}d`, leadDays: lead, horizon: (now: Date) => new Date(now.getTime() + lead * DAY) },
+    );
+}
+
+function describeLead(notice: Notice): string {
+  if (notice.leadDays === 0) return 'today';
+  return notice.leadDays === 1 ? 'within a day' : `within ${notice.leadDays} days`;
+}
 
 /**
  * The scheduled bookkeeping of tokens: marks tokens past their expiry as `expired`, sends the
@@ -98,6 +118,7 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly locks: JobLocks;
   private readonly mysql: boolean;
   private readonly batchSize: number;
+  private readonly notices: Notice[];
   private readonly shutdown = new AbortController();
   private cronJob?: CronJob;
   private scheduledRun?: Promise<unknown>;
@@ -115,6 +136,7 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
     this.locks = new JobLocks(unitOfWork, clock);
     this.mysql = dataSource.options.type !== 'better-sqlite3';
     this.batchSize = options.expiry.batchSize ?? DEFAULT_EXPIRY_BATCH_SIZE[this.mysql ? 'mysql' : 'sqlite'];
+    this.notices = noticesOf(options.expiry.noticeLeadDays);
   }
 
   onApplicationBootstrap(): void {
@@ -135,7 +157,8 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
    * between batches when `signal` aborts or the lease is lost.
    */
   async run(options: { signal?: AbortSignal } = {}): Promise<ExpiryRunResult> {
-    const result: ExpiryRunResult = { ran: false, expired: 0, notices: { '7d': 0, '1d': 0 }, revokedUnused: 0, sessionsPurged: 0 };
+    const notices = Object.fromEntries(this.notices.map((notice) => [notice.threshold, 0]));
+    const result: ExpiryRunResult = { ran: false, expired: 0, notices, revokedUnused: 0, sessionsPurged: 0 };
     const lock = await this.locks.tryAcquire('pat:expiry-job');
     if (!lock) return result;
     result.ran = true;
@@ -143,7 +166,7 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       // Counts are added batch by batch, so an interrupted run still reports what it did.
       await this.expireDue(checkpoint, (n) => (result.expired += n));
-      for (const notice of NOTICES) await this.sendNotices(notice, checkpoint, (n) => (result.notices[notice.threshold] += n));
+      for (const notice of this.notices) await this.sendNotices(notice, checkpoint, (n) => (result.notices[notice.threshold] += n));
       await this.revokeUnused(checkpoint, (n) => (result.revokedUnused += n));
       await this.purgeSessions(checkpoint, (n) => (result.sessionsPurged += n));
       await this.webhooks.purgeFinished(new Date(this.clock.now().getTime() - 7 * DAY));
@@ -154,7 +177,7 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
     } finally {
       await lock.release();
     }
-    if (result.expired || result.revokedUnused || result.sessionsPurged || result.notices['1d'] || result.notices['7d']) {
+    if (result.expired || result.revokedUnused || result.sessionsPurged || Object.values(result.notices).some(Boolean)) {
       this.logger.log({ message: 'Expiry job ran', ...result });
     }
     return result;
@@ -256,10 +279,13 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
     return rows.map(toRow);
   }
 
-  /** One notice per token, per threshold, per expiry date (a rotation's new expiry earns new notices). */
-  private async sendNotices(notice: (typeof NOTICES)[number], checkpoint: () => Promise<void>, tally: Tally): Promise<void> {
+  /**
+   * One notice per token, per lead, per expiry date (a rotation's new expiry earns new notices):
+   * a token is due unless a notice at this lead or a shorter one was sent for its current expiry.
+   */
+  private async sendNotices(notice: Notice, checkpoint: () => Promise<void>, tally: Tally): Promise<void> {
     const now = this.clock.now();
-    const horizon = new Date(now.getTime() + notice.ms);
+    const horizon = notice.horizon(now);
     let after: TokenRow | undefined;
     const advance = (changed: Changed) => (after = changed[changed.length - 1]?.row ?? after);
     await this.inBatches(
@@ -271,7 +297,14 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
           .where("t.status = 'active'")
           .andWhere('t.expiresAt > :now', { now })
           .andWhere('t.expiresAt <= :horizon', { horizon })
-          .andWhere(new Brackets((b) => b.where(`t.${notice.column} IS NULL`).orWhere(`t.${notice.column} <> t.expiresAt`)));
+          .andWhere(
+            new Brackets((b) =>
+              b
+                .where('t.expiryNoticeFor IS NULL')
+                .orWhere('t.expiryNoticeFor <> t.expiresAt')
+                .orWhere('t.expiryNoticeLeadDays > :lead', { lead: notice.leadDays }),
+            ),
+          );
         // Keyset pagination in index order: noticed rows are not scanned again by later batches.
         if (after) {
           const cursor = after;
@@ -285,16 +318,24 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
         }
         const rows = await this.forUpdate(builder.orderBy('t.expiresAt', 'ASC').addOrderBy('t.id', 'ASC')).limit(limit).getMany();
         if (rows.length) {
-          const marks = Object.fromEntries([notice.column, ...notice.alsoMark].map((column) => [column, () => 'expires_at']));
           await manager
             .createQueryBuilder()
             .update(PersonalAccessToken)
-            .set(marks)
+            .set({ expiryNoticeFor: () => 'expires_at', expiryNoticeLeadDays: notice.leadDays })
             .where({ id: In(rows.map((r) => r.id)) })
             .andWhere("status = 'active'")
             .execute();
         }
-        return rows.map((row) => ({ row, details: { threshold: notice.threshold, expiresAt: row.expiresAt } }));
+        return rows.map((row) => ({
+          row,
+          details: {
+            threshold: notice.threshold,
+            leadDays: notice.leadDays,
+            expiresAt: row.expiresAt,
+            tokenName: row.name,
+            message: `Your personal access token "${row.name}" expires ${describeLead(notice)}, at ${row.expiresAt?.toISOString()}.`,
+          },
+        }));
       },
       advance,
     );

@@ -24,6 +24,17 @@ export function TokenFacts({ token, extra }: { token: Token; extra?: ReactNode }
           <dd>{formatDateTime(token.rotatedAt)}</dd>
         </>
       )}
+      {token.rotationOverlapEndsAt && (
+        <>
+          <dt>Old secret</dt>
+          <dd data-testid="previous-secret">
+            Still works until {formatDateTime(token.rotationOverlapEndsAt)}.{' '}
+            {token.previousSecretLastUsedAt
+              ? `Last used ${formatDateTime(token.previousSecretLastUsedAt)}: something still uses it.`
+              : 'Not used since the rotation.'}
+          </dd>
+        </>
+      )}
       {token.revokedAt && (
         <>
           <dt>Revoked</dt>

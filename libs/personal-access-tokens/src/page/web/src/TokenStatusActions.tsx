@@ -3,7 +3,17 @@ import { api, type CreatedToken, type Policy, type Token } from './api';
 import { explain } from './errors';
 import { expiresSoon, formatDateTime, fromNow } from './format';
 import { navigate } from './router';
-import { Alert, ConfirmDialog, defaultExpiration, Dialog, ExpirationField, expirationBody, ExpiresSoonBadge, type Expiration } from './ui';
+import {
+  Alert,
+  ConfirmDialog,
+  defaultExpiration,
+  Dialog,
+  ExpirationField,
+  expirationBody,
+  ExpiresSoonBadge,
+  Field,
+  type Expiration,
+} from './ui';
 
 const TOKENS = '/user/me/personal-access-tokens';
 
@@ -48,11 +58,13 @@ export function TokenStatusActions({
   const [busy, setBusy] = useState(false);
   const [dialogError, setDialogError] = useState('');
   const [expiration, setExpiration] = useState<Expiration>(() => defaultExpiration(policy));
+  const [overlapSeconds, setOverlapSeconds] = useState(0);
   const rotateAfter = nextRotationAt(token, policy);
   useWhenPassed(rotateAfter);
 
   const open = (next: Action) => {
     setExpiration(defaultExpiration(policy));
+    setOverlapSeconds(0);
     setDialogError('');
     setAction(next);
   };
@@ -79,14 +91,19 @@ export function TokenStatusActions({
       } else if (action === 'rotate' || action === 'regenerate') {
         const { token: secret, ...rest } =
           action === 'rotate'
-            ? await api<CreatedToken>('PATCH', `${TOKENS}/${id}/rotate`, expirationBody(expiration))
+            ? await api<CreatedToken>('PATCH', `${TOKENS}/${id}/rotate`, {
+                ...expirationBody(expiration),
+                ...(overlapSeconds > 0 && { overlapSeconds }),
+              })
             : await api<CreatedToken>('POST', `${TOKENS}/${id}/regenerate`, expirationBody(expiration));
         onSecret(secret);
         // The secret panel says what to do with the new secret; this line stays true once it is gone.
         onChanged(
           rest,
           action === 'rotate'
-            ? 'The token was rotated: the old secret stopped working.'
+            ? overlapSeconds > 0
+              ? `The token was rotated: the old secret keeps working until ${formatDateTime(rest.rotationOverlapEndsAt)}, then stops.`
+              : 'The token was rotated: the old secret stopped working.'
             : 'The token was regenerated with the same name, description and permissions, and a new secret.',
         );
       }
@@ -170,7 +187,7 @@ export function TokenStatusActions({
         >
           <p>
             {action === 'rotate'
-              ? `A new secret replaces the current one, which stops working at once. Afterwards it can be rotated again after ${formatDateTime(new Date(Date.now() + policy.rotationIntervalSeconds * 1000))}.`
+              ? `A new secret replaces the current one. Afterwards it can be rotated again after ${formatDateTime(new Date(Date.now() + policy.rotationIntervalSeconds * 1000))}.`
               : 'The token becomes active again with a new secret. It keeps its name, description and permissions.'}
           </p>
           <ExpirationField
@@ -180,6 +197,9 @@ export function TokenStatusActions({
             onChange={setExpiration}
             allowNever={action === 'regenerate'}
           />
+          {action === 'rotate' && policy.maxRotationOverlapSeconds > 0 && (
+            <OverlapField max={policy.maxRotationOverlapSeconds} value={overlapSeconds} onChange={setOverlapSeconds} />
+          )}
           <Alert kind="error">{dialogError}</Alert>
           <div className="actions">
             <button type="submit" className="button primary" disabled={busy}>
@@ -203,5 +223,34 @@ function StatusSentence({ token }: { token: Token }) {
     <span>
       Works until {formatDateTime(token.expiresAt)} ({fromNow(token.expiresAt)}). {expiresSoon(token) && <ExpiresSoonBadge />}
     </span>
+  );
+}
+
+/** Overlaps offered on rotate: the policy's maximum bounds them. */
+const OVERLAPS: Array<[number, string]> = [
+  [0, 'No overlap: the old secret stops working at once'],
+  [5 * 60, '5 minutes'],
+  [3600, '1 hour'],
+  [6 * 3600, '6 hours'],
+  [24 * 3600, '24 hours'],
+];
+
+/** How long the old secret keeps working after a rotation, so that a running job can pick up the new one. */
+function OverlapField({ max, value, onChange }: { max: number; value: number; onChange: (seconds: number) => void }) {
+  return (
+    <Field
+      label="Old secret keeps working for"
+      hint="Until then both secrets work, so a running job can switch; afterwards, presenting the old one revokes the token."
+    >
+      {(props) => (
+        <select {...props} name="overlap" value={value} onChange={(event) => onChange(Number(event.target.value))}>
+          {OVERLAPS.filter(([seconds]) => seconds <= max).map(([seconds, label]) => (
+            <option key={seconds} value={seconds}>
+              {label}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
   );
 }

@@ -108,6 +108,8 @@ export interface Token {
   lastUsedIp: string | null;
   revokedAt: string | null;
   rotatedAt: string | null;
+  rotationOverlapEndsAt: string | null;
+  previousSecretLastUsedAt: string | null;
 }
 
 export interface CreatedToken extends Token {
@@ -135,6 +137,7 @@ export interface Policy {
   maxLifetimeDays: number;
   allowNoExpiry: boolean;
   rotationIntervalSeconds: number;
+  maxRotationOverlapSeconds: number;
 }
 
 export interface SessionUser {
