@@ -30,6 +30,12 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       allowNoExpiry: read.bool('PAT_ALLOW_NO_EXPIRY', DEFAULT_POLICY.allowNoExpiry),
       maxActiveTokensPerUser: read.int('PAT_MAX_PER_USER', DEFAULT_POLICY.maxActiveTokensPerUser, 1, 100_000),
       rotationIntervalSeconds: read.int('PAT_ROTATION_INTERVAL_SECONDS', DEFAULT_POLICY.rotationIntervalSeconds, 0, 30 * 86400),
+      approvalRequestLifetimeHours: read.int(
+        'PAT_APPROVAL_REQUEST_LIFETIME_HOURS',
+        DEFAULT_POLICY.approvalRequestLifetimeHours,
+        1,
+        90 * 24,
+      ),
       maxRotationOverlapSeconds: read.int('PAT_MAX_ROTATION_OVERLAP_SECONDS', DEFAULT_POLICY.maxRotationOverlapSeconds, 0, 86400),
     },
     productScopes: readScopesFile(env.SCOPES_FILE, problems),
@@ -271,11 +277,15 @@ function readScopesFile(path: string | undefined, problems: string[]): ScopeReso
     const resources = parsed.resources;
     if (!Array.isArray(resources)) throw new Error('expected {"resources": [...]}');
     return resources.map((r, i) => {
-      const { resource, description, actions } = r as Partial<ScopeResourceDefinition>;
+      const { resource, description, actions, requiresApproval } = r as Partial<ScopeResourceDefinition>;
       if (typeof resource !== 'string' || !Array.isArray(actions) || actions.some((a) => typeof a !== 'string')) {
         throw new Error(`resources[${i}] needs "resource" (string) and "actions" (strings)`);
       }
-      return { resource, description: typeof description === 'string' ? description : undefined, actions };
+      const approval = requiresApproval ?? false;
+      if (typeof approval !== 'boolean' && !(Array.isArray(approval) && approval.every((a) => actions.includes(a)))) {
+        throw new Error(`resources[${i}].requiresApproval must be true, false or a list of its actions`);
+      }
+      return { resource, description: typeof description === 'string' ? description : undefined, actions, requiresApproval: approval };
     });
   } catch (error) {
     problems.push(`SCOPES_FILE ${path}: ${error instanceof Error ? error.message : String(error)}`);

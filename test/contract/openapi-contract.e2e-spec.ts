@@ -109,6 +109,10 @@ describe.each(testDatabases())('OpenAPI contract on $name', (database) => {
 
   beforeAll(async () => {
     t = await TestApp.start(database, {
+      productScopes: [
+        { resource: 'reports', description: 'Reports', actions: ['read', 'create', 'delete'] },
+        { resource: 'billing', description: 'Billing', actions: ['read', 'write'], requiresApproval: ['write'] },
+      ],
       failedAuthLimit: { limit: FAILED_AUTH_LIMIT, windowSeconds: 600 },
       loginRateLimit: { perIp: 3, failuresPerEmail: 1000, windowSeconds: 600 },
       credentialRevocationRateLimit: { limit: 3, windowSeconds: 600 },
@@ -138,6 +142,8 @@ describe.each(testDatabases())('OpenAPI contract on $name', (database) => {
 
   /** A token of the member's, made for one case. */
   const memberToken = async (body: Record<string, unknown> = {}) => t.mintToken(member.session, { scopes: [READ], ...body });
+  /** A member's token asking for a scope that needs approval: pending. */
+  const pendingToken = async () => memberToken({ scopes: [READ, 'billing:write'] });
   const revokedToken = async () => {
     const token = await memberToken();
     await t.post(`${BASE}/${token.id}/revoke`, {}, { token: member.session });
@@ -933,6 +939,99 @@ describe.each(testDatabases())('OpenAPI contract on $name', (database) => {
       call: () => ({ token: member.session, params: { id: weak.id } }),
     },
     { operationId: 'adminRevokePersonalAccessToken', status: 404, name: 'no such token', call: () => ({ token: admin }) },
+    // approval of sensitive scopes (billing:write needs it here)
+    {
+      operationId: 'adminListApprovalRequests',
+      status: 200,
+      name: 'pending requests',
+      call: () => ({ token: admin, query: { status: 'pending' } }),
+    },
+    {
+      operationId: 'adminListApprovalRequests',
+      status: 400,
+      name: 'an unknown status',
+      call: () => ({ token: admin, query: { status: 'maybe' } }),
+    },
+    { operationId: 'adminListApprovalRequests', status: 403, name: 'a member', call: () => ({ token: member.session }) },
+    {
+      operationId: 'adminApproveTokenRequest',
+      status: 200,
+      name: 'a pending token, no body',
+      call: async () => ({ token: admin, params: { tokenId: (await pendingToken()).id } }),
+      check: (_a, body) => expect(body.status).toBe('approved'),
+    },
+    { operationId: 'adminApproveTokenRequest', status: 400, name: 'not a UUID', call: () => ({ token: admin, params: { tokenId: 'x' } }) },
+    {
+      operationId: 'adminApproveTokenRequest',
+      status: 403,
+      name: 'a member',
+      call: async () => ({ token: member.session, params: { tokenId: (await pendingToken()).id } }),
+    },
+    {
+      operationId: 'adminApproveTokenRequest',
+      status: 404,
+      name: 'a token that needed no approval',
+      call: () => ({ token: admin, params: { tokenId: weak.id } }),
+    },
+    {
+      operationId: 'adminApproveTokenRequest',
+      status: 409,
+      name: 'a denied request',
+      call: async () => {
+        const pending = await pendingToken();
+        await t.post(`/admin/personal-access-token-requests/${pending.id}/deny`, { reason: 'no' }, { token: admin });
+        return { token: admin, params: { tokenId: pending.id } };
+      },
+    },
+    {
+      operationId: 'adminDenyTokenRequest',
+      status: 200,
+      name: 'a pending token, with a reason',
+      call: async () => ({ token: admin, params: { tokenId: (await pendingToken()).id }, body: { reason: 'Use billing:read' } }),
+      check: (_a, body) => expect(body).toMatchObject({ status: 'denied', reason: 'Use billing:read' }),
+    },
+    {
+      operationId: 'adminDenyTokenRequest',
+      status: 400,
+      name: 'a null reason',
+      call: async () => ({ token: admin, params: { tokenId: (await pendingToken()).id }, body: { reason: null } }),
+    },
+    {
+      operationId: 'adminDenyTokenRequest',
+      status: 403,
+      name: 'a member',
+      call: async () => ({ token: member.session, params: { tokenId: (await pendingToken()).id }, body: { reason: 'no' } }),
+    },
+    { operationId: 'adminDenyTokenRequest', status: 404, name: 'no such request', call: () => ({ token: admin, body: { reason: 'no' } }) },
+    {
+      operationId: 'adminDenyTokenRequest',
+      status: 409,
+      name: 'an approved request',
+      call: async () => {
+        const pending = await pendingToken();
+        await t.post(`/admin/personal-access-token-requests/${pending.id}/approve`, {}, { token: admin });
+        return { token: admin, params: { tokenId: pending.id }, body: { reason: 'too late' } };
+      },
+    },
+    {
+      operationId: 'getPersonalAccessTokenApproval',
+      status: 200,
+      name: 'your pending token',
+      call: async () => ({ token: member.session, params: { id: (await pendingToken()).id } }),
+      check: (_a, body) => expect(body.status).toBe('pending'),
+    },
+    {
+      operationId: 'getPersonalAccessTokenApproval',
+      status: 403,
+      name: 'another token without the scope',
+      call: () => ({ token: weak.token, params: { id: full.id } }),
+    },
+    {
+      operationId: 'getPersonalAccessTokenApproval',
+      status: 404,
+      name: 'a token that needed no approval',
+      call: () => ({ token: member.session, params: { id: weak.id } }),
+    },
     {
       operationId: 'adminRevokeUserCredentials',
       status: 200,

@@ -13,11 +13,19 @@ import { OidcIdentity } from './oidc/oidc-identity.entity';
 import { OidcSignInAttempt } from './oidc/oidc-sign-in-attempt.entity';
 import { TokenExchangePolicy } from './token-exchange/token-exchange-policy.entity';
 import { TokenExchangeReplay } from './token-exchange/token-exchange-replay.entity';
+import { TokenApproval } from './tokens/approvals/token-approval.entity';
 
 /** The entities of each module, for a host that composes the modules itself. */
 export const CORE_ENTITIES = [RateLimitCounter, LockRow];
 export const USERS_ENTITIES = [User, Role];
-export const TOKENS_ENTITIES = [PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery, JobLease];
+export const TOKENS_ENTITIES = [
+  PersonalAccessToken,
+  PersonalAccessTokenScope,
+  RetiredTokenDigest,
+  TokenApproval,
+  WebhookDelivery,
+  JobLease,
+];
 export const AUTH_ENTITIES = [Session];
 export const AUDIT_ENTITIES = [AuditEvent];
 export const OIDC_ENTITIES = [OidcIdentity, OidcSignInAttempt];

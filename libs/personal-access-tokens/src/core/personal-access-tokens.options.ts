@@ -3,6 +3,11 @@ export interface ScopeResourceDefinition {
   resource: string;
   description?: string;
   actions: string[];
+  /**
+   * Tokens asking for these scopes wait for an administrator's approval (created `pending`):
+   * `true` for every action of the resource, or the actions that need it.
+   */
+  requiresApproval?: boolean | string[];
 }
 
 /** Rules every token must follow; all configurable. */
@@ -21,6 +26,8 @@ export interface TokenPolicy {
    * keeps working, so that a running job can pick up the new one. At most 24 hours (the default); 0 turns overlaps off.
    */
   maxRotationOverlapSeconds: number;
+  /** How long a request for approval of a sensitive scope waits for a decision before it expires and its token is revoked (default 7 days). */
+  approvalRequestLifetimeHours: number;
 }
 
 /** The hard bound of `maxRotationOverlapSeconds`: 24 hours. */
@@ -168,6 +175,7 @@ export const DEFAULT_POLICY: TokenPolicy = {
   maxActiveTokensPerUser: 100,
   rotationIntervalSeconds: 3600,
   maxRotationOverlapSeconds: MAX_ROTATION_OVERLAP_SECONDS,
+  approvalRequestLifetimeHours: 7 * 24,
 };
 
 export function resolveOptions(options: PersonalAccessTokensModuleOptions): ResolvedOptions {
@@ -217,6 +225,9 @@ export function resolveOptions(options: PersonalAccessTokensModuleOptions): Reso
     throw new Error('expiry.noticeLeadDays must be at most 10 whole numbers of days from 0 (on the day) to 365');
   }
   resolved.expiry.noticeLeadDays = [...new Set(leads)].sort((a, b) => a - b);
+  const lifetime = resolved.policy.approvalRequestLifetimeHours;
+  if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 90 * 24)
+    throw new Error('policy.approvalRequestLifetimeHours must be an integer from 1 to 2160');
   const overlap = resolved.policy.maxRotationOverlapSeconds;
   if (!Number.isInteger(overlap) || overlap < 0 || overlap > MAX_ROTATION_OVERLAP_SECONDS) {
     throw new Error(`policy.maxRotationOverlapSeconds must be an integer from 0 to ${MAX_ROTATION_OVERLAP_SECONDS}`);

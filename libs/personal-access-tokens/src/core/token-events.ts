@@ -11,7 +11,11 @@ export type TokenEventType =
   | 'token.reuse_detected'
   | 'token.expired'
   | 'token.expiring'
-  | 'token.leaked_revoked';
+  | 'token.leaked_revoked'
+  | 'token.approval_requested'
+  | 'token.approved'
+  | 'token.denied'
+  | 'token.approval_expired';
 
 /**
  * Something that happened to a token, after it was committed. The actor is the user who did it,

@@ -12,6 +12,8 @@ export interface ScopeDefinition {
   resourceDescription: string;
   /** Whether narrowing it to one entity (`resource:action:entityId`) means something. */
   perEntity: boolean;
+  /** Whether a token asking for it waits for an administrator's approval. */
+  requiresApproval: boolean;
 }
 
 /** The service's own resources, in words; none of them has entities a token could be narrowed to. */
@@ -28,7 +30,14 @@ const COLLECTION_ACTIONS = new Set(['create', 'list']);
 
 function builtIn(scope: string, description: string): ScopeDefinition {
   const resource = BUILT_IN_RESOURCES[scope.split(':')[0]];
-  return { scope, description, resourceTitle: resource.title, resourceDescription: resource.description, perEntity: false };
+  return {
+    scope,
+    description,
+    resourceTitle: resource.title,
+    resourceDescription: resource.description,
+    perEntity: false,
+    requiresApproval: false,
+  };
 }
 
 /** ['read', 'create', 'delete'] -> "read, create and delete". */
@@ -60,6 +69,7 @@ export const BUILT_IN_SCOPES: readonly ScopeDefinition[] = [
 export class ScopeCatalog {
   private readonly definitions: ScopeDefinition[];
   private readonly known: Set<string>;
+  private readonly needingApproval: Set<string>;
 
   constructor(productScopes: readonly ScopeResourceDefinition[] = []) {
     const product = productScopes.flatMap((resource) =>
@@ -69,6 +79,8 @@ export class ScopeCatalog {
         resourceTitle: resource.description ?? titleOf(resource.resource),
         resourceDescription: titleOf(`${listed(resource.actions)} ${resource.resource.replace(/[_.-]+/g, ' ')}`),
         perEntity: !COLLECTION_ACTIONS.has(action),
+        requiresApproval:
+          resource.requiresApproval === true || (Array.isArray(resource.requiresApproval) && resource.requiresApproval.includes(action)),
       })),
     );
     for (const { scope } of product) {
@@ -76,6 +88,17 @@ export class ScopeCatalog {
     }
     this.definitions = [...BUILT_IN_SCOPES, ...product];
     this.known = new Set(this.definitions.map((d) => d.scope));
+    this.needingApproval = new Set(this.definitions.filter((d) => d.requiresApproval).map((d) => d.scope));
+  }
+
+  /** The scopes among `scopes` that need an administrator's approval (narrowed ones too), sorted. */
+  requiringApproval(scopes: readonly string[]): string[] {
+    return scopes
+      .filter((scope) => {
+        const parsed = parseScope(scope);
+        return parsed !== undefined && this.needingApproval.has(`${parsed.resource}:${parsed.action}`);
+      })
+      .sort();
   }
 
   all(): readonly ScopeDefinition[] {

@@ -1,7 +1,8 @@
 import { Column, Entity, Index, OneToMany, PrimaryColumn } from 'typeorm';
 import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
 
-export type TokenStatus = 'active' | 'expired' | 'revoked';
+/** `pending`: waiting for an administrator's approval of a sensitive scope (`TokenApprovals`). */
+export type TokenStatus = 'active' | 'expired' | 'revoked' | 'pending';
 
 /**
  * A personal access token. `userId` deliberately has no foreign key: a host app may keep its
@@ -76,6 +77,7 @@ export class PersonalAccessToken {
 
 /** An expiry that cannot be read (an invalid date) counts as past: verification fails closed. */
 export function effectiveStatus(token: Pick<PersonalAccessToken, 'status' | 'expiresAt'>, now: Date): TokenStatus {
-  if (token.status === 'active' && token.expiresAt !== null && !(token.expiresAt.getTime() > now.getTime())) return 'expired';
+  const expirable = token.status === 'active' || token.status === 'pending';
+  if (expirable && token.expiresAt !== null && !(token.expiresAt.getTime() > now.getTime())) return 'expired';
   return token.status;
 }

@@ -22,8 +22,13 @@ export function whereEffectiveStatus(builder: TokenQuery, status: TokenStatus | 
   if (status === 'active') return whereLive(builder, now);
   if (status === 'expired') {
     return builder.andWhere(
-      new Brackets((b) => b.where("t.status = 'expired'").orWhere("(t.status = 'active' AND t.expiresAt <= :now)", { now })),
+      new Brackets((b) => b.where("t.status = 'expired'").orWhere("(t.status IN ('active', 'pending') AND t.expiresAt <= :now)", { now })),
     );
+  }
+  if (status === 'pending') {
+    return builder
+      .andWhere("t.status = 'pending'")
+      .andWhere(new Brackets((b) => b.where('t.expiresAt IS NULL').orWhere('t.expiresAt > :now', { now })));
   }
   if (status === 'revoked') return builder.andWhere("t.status = 'revoked'");
   return builder;

@@ -3,13 +3,14 @@ import { AdminTokensController } from './admin/admin-tokens.controller';
 import { LeakedCredentialsController } from './leaked-credentials/leaked-credentials.controller';
 import { TokensController } from './tokens.controller';
 import { TokensModule } from './tokens.module';
+import { OwnTokenApprovalController, TokenApprovalsController } from './approvals/token-approvals.controller';
 
 /** `/user/me/personal-access-tokens`: a user's own tokens. */
-@Module({ imports: [TokensModule], controllers: [TokensController] })
+@Module({ imports: [TokensModule], controllers: [TokensController, OwnTokenApprovalController] })
 export class TokensRoutesModule {}
 
 /** `/admin/personal-access-tokens` and `/admin/users/:id/personal-access-tokens/revoke`: governance. */
-@Module({ imports: [TokensModule], controllers: [AdminTokensController] })
+@Module({ imports: [TokensModule], controllers: [AdminTokensController, TokenApprovalsController] })
 export class AdminTokensRoutesModule {}
 
 /** `POST /credentials/revoke`: leaked-credential revocation (secret scanners). */

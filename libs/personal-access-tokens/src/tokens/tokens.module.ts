@@ -17,6 +17,8 @@ import { SecretIssuancePolicy } from './secret-issuance.policy';
 import { TokenHasher } from './token-hasher';
 import { TokensService } from './tokens.service';
 import { RotationOverlap } from './rotation-overlap';
+import { TokenApproval } from './approvals/token-approval.entity';
+import { TokenApprovals } from './approvals/token-approvals.service';
 import { WebhookDelivery } from './webhooks/webhook-delivery.entity';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 
@@ -30,25 +32,46 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
  * imports: [PersonalAccessTokensCoreModule.forRoot({ peppers, userDirectory: AccountsDirectory }), ScopesModule, TokensModule, AuthModule]
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery, JobLease]), ScopesModule],
+  imports: [
+    TypeOrmModule.forFeature([PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, TokenApproval, WebhookDelivery, JobLease]),
+    ScopesModule,
+  ],
   providers: [
     { provide: TokenHasher, inject: [PAT_OPTIONS], useFactory: (options: ResolvedOptions) => new TokenHasher(options.peppers) },
     CompanionCredentials,
     CallerTransactions,
     SecretIssuancePolicy,
     RotationOverlap,
+    TokenApprovals,
     TokensService,
     AdminTokensService,
     LeakedCredentialsService,
     WebhookDispatcher,
     ExpiryJob,
   ],
-  exports: [TokenHasher, CompanionCredentials, RotationOverlap, TokensService, AdminTokensService, LeakedCredentialsService, WebhookDispatcher, ExpiryJob],
+  exports: [
+    TokenHasher,
+    CompanionCredentials,
+    RotationOverlap,
+    TokenApprovals,
+    TokensService,
+    AdminTokensService,
+    LeakedCredentialsService,
+    WebhookDispatcher,
+    ExpiryJob,
+  ],
 })
 export class TokensModule implements OnModuleInit {
   constructor(private readonly dataSource: DataSource) {}
 
   onModuleInit(): Promise<void> {
-    return assertSchema(this.dataSource, 'TokensModule', 'TOKENS_ENTITIES', [PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery, JobLease]);
+    return assertSchema(this.dataSource, 'TokensModule', 'TOKENS_ENTITIES', [
+      PersonalAccessToken,
+      PersonalAccessTokenScope,
+      RetiredTokenDigest,
+      TokenApproval,
+      WebhookDelivery,
+      JobLease,
+    ]);
   }
 }

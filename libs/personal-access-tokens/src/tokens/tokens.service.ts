@@ -19,6 +19,7 @@ import { UserDirectory } from '../core/user-directory';
 import { CallerTransactions, TokenActor } from './caller-transactions.service';
 import { SecretIssuancePolicy } from './secret-issuance.policy';
 import { RotationOverlap } from './rotation-overlap';
+import { TokenApprovals } from './approvals/token-approvals.service';
 import {
   CreatedTokenResponseDto,
   CreateTokenDto,
@@ -98,6 +99,7 @@ export class TokensService implements BeforeApplicationShutdown {
     private readonly callers: CallerTransactions,
     private readonly issuance: SecretIssuancePolicy,
     private readonly overlap: RotationOverlap,
+    private readonly approvals: TokenApprovals,
   ) {}
 
   async create(actor: TokenActor, input: CreateTokenDto): Promise<CreatedTokenResponseDto> {
@@ -107,6 +109,8 @@ export class TokensService implements BeforeApplicationShutdown {
     const expiresAt = resolveExpiry(input, this.options.policy, now);
     (await this.issuance.issuerFor(actor)).assertMayReceive({ scopes, expiresAt });
     const secret = generateTokenSecret(this.options.tokenPrefix);
+    // A scope that needs approval: the token waits for an administrator (its secret is shown now, once).
+    const sensitive = this.approvals.sensitiveOf(scopes);
     const token: PersonalAccessToken = {
       id: randomUUID(),
       userId: actor.user.id,
@@ -114,7 +118,7 @@ export class TokensService implements BeforeApplicationShutdown {
       nameKey: tokenNameKey(input.name),
       description: input.description ?? null,
       digest: this.hasher.digest(secret),
-      status: 'active',
+      status: sensitive.length ? 'pending' : 'active',
       createdAt: now,
       expiresAt,
       revokedAt: null,
@@ -130,9 +134,11 @@ export class TokensService implements BeforeApplicationShutdown {
           PersonalAccessTokenScope,
           scopes.map((scope) => ({ tokenId: token.id, scope })),
         );
+        if (sensitive.length) await this.approvals.open(manager, token, sensitive, now);
       }),
     );
     await this.publish('token.created', actor.user.id, token, now, { scopes, expiresAt });
+    if (sensitive.length) await this.approvals.announce(token, sensitive, actor.user.id, now);
     return { ...toTokenResponse(token, scopes, now), token: secret };
   }
 
@@ -185,6 +191,7 @@ export class TokensService implements BeforeApplicationShutdown {
     await this.withNameCheck(changes.name ?? '', () =>
       this.callers.run(actor, async (manager) => {
         await this.findOwned(manager, userId, id);
+        if (scopes) await this.approvals.assertNoneAdded(manager, id, scopes);
         const patch: Partial<PersonalAccessToken> = {};
         if (changes.name !== undefined) Object.assign(patch, { name: changes.name, nameKey: tokenNameKey(changes.name) });
         if (changes.description !== undefined) patch.description = changes.description;
@@ -282,29 +289,40 @@ export class TokensService implements BeforeApplicationShutdown {
     return { ...rotated, token: secret };
   }
 
-  /** A revoked or expired token made active again with a new secret and lifetime. */
+  /** A revoked or expired token made active again with a new secret and lifetime (pending again if a scope needs approval). */
   async regenerate(actor: TokenActor, id: string, input: RegenerateTokenDto): Promise<CreatedTokenResponseDto> {
     const userId = actor.user.id;
     const now = this.clock.now();
     const secret = generateTokenSecret(this.options.tokenPrefix);
     const expiresAt = resolveExpiry(input, this.options.policy, now);
     const issuer = await this.issuance.issuerFor(actor);
-    await this.callers.run(actor, async (manager) => {
+    const sensitive = await this.callers.run(actor, async (manager) => {
       const token = await this.findOwned(manager, userId, id);
+      const scopes = await this.scopesOf(manager, id);
       // The kept scopes against the owner's role as it is now, not as it was when they were granted.
-      issuer.assertMayReceive({ scopes: await this.scopesOf(manager, id), expiresAt });
+      issuer.assertMayReceive({ scopes, expiresAt });
+      const sensitive = this.approvals.sensitiveOf(scopes);
       if (effectiveStatus(token, now) === 'active') throw new TokenNotActiveError('regenerated', 'active');
       await this.assertBelowCap(manager, userId, now);
       const result = await manager.update(
         PersonalAccessToken,
         { id, userId, digest: token.digest },
         // rotatedAt stays: regenerating must not reopen the rotation interval.
-        { digest: this.hasher.digest(secret), status: 'active', expiresAt, revokedAt: null, rotationOverlapEndsAt: null },
+        {
+          digest: this.hasher.digest(secret),
+          status: sensitive.length ? 'pending' : 'active',
+          expiresAt,
+          revokedAt: null,
+          rotationOverlapEndsAt: null,
+        },
       );
       if (result.affected !== 1) throw new RotationConflictError();
+      if (sensitive.length) await this.approvals.open(manager, token, sensitive, now);
+      return sensitive;
     });
     const regenerated = await this.get(userId, id);
     await this.publish('token.regenerated', userId, regenerated, now, { expiresAt });
+    if (sensitive.length) await this.approvals.announce(regenerated, sensitive, userId, now);
     return { ...regenerated, token: secret };
   }
 
@@ -319,6 +337,7 @@ export class TokensService implements BeforeApplicationShutdown {
     this.grantRules.assertGrantable(actor, [scope], 'scope');
     const added = await this.callers.run(actor, async (manager) => {
       await this.findOwned(manager, actor.user.id, id);
+      await this.approvals.assertNoneAdded(manager, id, [scope]);
       if (!(await manager.exists(PersonalAccessTokenScope, { where: { tokenId: id, scope } }))) {
         if ((await manager.count(PersonalAccessTokenScope, { where: { tokenId: id } })) >= MAX_SCOPES_PER_TOKEN) {
           throw new BadRequestError('too_many_scopes', `A token has at most ${MAX_SCOPES_PER_TOKEN} scopes`);

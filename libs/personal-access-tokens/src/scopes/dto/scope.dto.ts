@@ -7,6 +7,8 @@ export class ScopeEntryDto {
   resourceDescription: string;
   /** Whether the scope may be narrowed to one entity (`resource:action:entityId`) to some purpose. */
   perEntity: boolean;
+  /** Whether a token asking for it is created pending, until an administrator approves it. */
+  requiresApproval: boolean;
   /** Whether the caller may put this scope on a token. */
   grantable: boolean;
 }

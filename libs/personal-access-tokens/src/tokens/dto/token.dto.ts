@@ -1,5 +1,19 @@
 import { ApiHideProperty, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayUnique, Equals, IsArray, IsDate, IsIn, IsInt, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  Equals,
+  IsArray,
+  IsDate,
+  IsIn,
+  IsInt,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { PageQueryDto } from '../../core/pagination.dto';
 import { Nullable, Optional, ToDate, Trim } from '../../core/validation';
 import { SCOPE_PATTERN } from '../../scopes/scope';
@@ -132,7 +146,7 @@ export class RegenerateTokenDto {
 }
 
 export const TOKEN_SORT_FIELDS = ['createdAt', 'expiresAt', 'lastUsedAt'] as const;
-export const TOKEN_STATUSES = ['active', 'expired', 'revoked'] as const;
+export const TOKEN_STATUSES = ['active', 'expired', 'revoked', 'pending'] as const;
 
 /** The filters every token list takes (the owner's and the administrator's). */
 export class TokenFiltersDto extends PageQueryDto {
@@ -178,7 +192,8 @@ export class TokenResponseDto {
   name: string;
   description: string | null;
   scopes: string[];
-  /** `expired` as soon as expiresAt passes. */
+  /** `expired` as soon as expiresAt passes; `pending` while a scope that needs approval waits for it. */
+  @ApiProperty({ enum: TOKEN_STATUSES })
   status: TokenStatus;
   createdAt: Date;
   expiresAt: Date | null;

@@ -11,6 +11,7 @@ import { CompanionCredentials } from '../companion-credentials';
 import { PersonalAccessToken } from '../personal-access-token.entity';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
 import { JobLock, JobLocks } from './job-lock';
+import { TokenApprovals } from '../approvals/token-approvals.service';
 
 const DAY = 24 * 3600 * 1000;
 /** What the job needs of `@nestjs/schedule`'s `SchedulerRegistry`: an optional peer, so typed here. */
@@ -41,6 +42,8 @@ export interface ExpiryRunResult {
   /** Notices sent per lead (`30d`, `7d`, `1d`, `day` for on the day). */
   notices: Record<string, number>;
   revokedUnused: number;
+  /** Approval requests undecided in time (their tokens revoked). */
+  approvalsExpired: number;
   sessionsPurged: number;
   /** Why the run stopped early (lease lost, shutdown); the next run finishes the work. */
   interrupted?: string;
@@ -131,6 +134,7 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly events: TokenEvents,
     private readonly webhooks: WebhookDispatcher,
     private readonly companions: CompanionCredentials,
+    private readonly approvals: TokenApprovals,
     @Optional() @Inject(SCHEDULER_REGISTRY) private readonly schedulerRegistry?: CronRegistry,
   ) {
     this.locks = new JobLocks(unitOfWork, clock);
@@ -158,7 +162,7 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
    */
   async run(options: { signal?: AbortSignal } = {}): Promise<ExpiryRunResult> {
     const notices = Object.fromEntries(this.notices.map((notice) => [notice.threshold, 0]));
-    const result: ExpiryRunResult = { ran: false, expired: 0, notices, revokedUnused: 0, sessionsPurged: 0 };
+    const result: ExpiryRunResult = { ran: false, expired: 0, notices, revokedUnused: 0, approvalsExpired: 0, sessionsPurged: 0 };
     const lock = await this.locks.tryAcquire('pat:expiry-job');
     if (!lock) return result;
     result.ran = true;
@@ -168,6 +172,8 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
       await this.expireDue(checkpoint, (n) => (result.expired += n));
       for (const notice of this.notices) await this.sendNotices(notice, checkpoint, (n) => (result.notices[notice.threshold] += n));
       await this.revokeUnused(checkpoint, (n) => (result.revokedUnused += n));
+      await checkpoint();
+      result.approvalsExpired += await this.approvals.expireDue();
       await this.purgeSessions(checkpoint, (n) => (result.sessionsPurged += n));
       await this.webhooks.purgeFinished(new Date(this.clock.now().getTime() - 7 * DAY));
     } catch (error) {
@@ -177,7 +183,13 @@ export class ExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
     } finally {
       await lock.release();
     }
-    if (result.expired || result.revokedUnused || result.sessionsPurged || Object.values(result.notices).some(Boolean)) {
+    if (
+      result.expired ||
+      result.revokedUnused ||
+      result.approvalsExpired ||
+      result.sessionsPurged ||
+      Object.values(result.notices).some(Boolean)
+    ) {
       this.logger.log({ message: 'Expiry job ran', ...result });
     }
     return result;

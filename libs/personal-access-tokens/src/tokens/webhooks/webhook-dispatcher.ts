@@ -19,6 +19,10 @@ export const WEBHOOK_EVENT_TYPES: readonly TokenEventType[] = [
   'token.revoked',
   'token.reuse_detected',
   'token.leaked_revoked',
+  'token.approval_requested',
+  'token.approved',
+  'token.denied',
+  'token.approval_expired',
 ];
 
 /** The JSON body of a webhook request. Never carries a secret or a digest. */

@@ -177,6 +177,7 @@ export function Admin({ session }: { session: Session }) {
               <option value="active">Active</option>
               <option value="expired">Expired</option>
               <option value="revoked">Revoked</option>
+              <option value="pending">Pending approval</option>
             </select>
           </div>
           <div className="field">

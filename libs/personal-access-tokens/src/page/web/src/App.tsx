@@ -9,6 +9,7 @@ import { fetchSignInMethods, SignIn } from './SignIn';
 import { TokenDetail } from './TokenDetail';
 import { TokensTable } from './TokensTable';
 import { Alert } from './ui';
+import { ApprovalRequests } from './ApprovalRequests';
 
 const SESSION = `${document.querySelector<HTMLMetaElement>('meta[name="pat-page-base"]')?.content ?? ''}/api/session`;
 const MANAGE_ALL = 'MANAGE_ALL_ACCESS_TOKENS';
@@ -128,7 +129,7 @@ export function App() {
         onSecret={(secret) => setRevealed(secret ? { tokenId: detail[1], secret } : null)}
       />
     );
-  } else if ((path === '/admin' || adminDetail) && !isAdmin) {
+  } else if ((path.startsWith('/admin') || adminDetail) && !isAdmin) {
     view = (
       <>
         <h1 tabIndex={-1}>For administrators only</h1>
@@ -145,6 +146,8 @@ export function App() {
     );
   } else if (path === '/admin') {
     view = <Admin session={session} />;
+  } else if (path === '/admin/requests') {
+    view = <ApprovalRequests />;
   } else if (adminDetail) {
     view = <AdminTokenDetail key={adminDetail[1]} id={adminDetail[1]} session={session} />;
   } else if (path === '/' || path === '') {
@@ -188,8 +191,15 @@ export function App() {
               )}
               {isAdmin && (
                 <li>
-                  <a href={href('/admin')} onClick={follow('/admin')} aria-current={path.startsWith('/admin') ? 'page' : undefined}>
+                  <a href={href('/admin')} onClick={follow('/admin')} aria-current={path === '/admin' || adminDetail ? 'page' : undefined}>
                     All tokens (admin)
+                  </a>
+                </li>
+              )}
+              {isAdmin && (
+                <li>
+                  <a href={href('/admin/requests')} onClick={follow('/admin/requests')} aria-current={current('/admin/requests')}>
+                    Requests (admin)
                   </a>
                 </li>
               )}

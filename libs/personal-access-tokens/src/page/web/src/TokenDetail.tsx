@@ -3,6 +3,7 @@ import { api, type Session, type Token } from './api';
 import { explain } from './errors';
 import { follow, href } from './router';
 import { TokenActivity } from './TokenActivity';
+import { TokenApprovalNote } from './TokenApprovalNote';
 import { TokenEditForm } from './TokenEditForm';
 import { TokenFacts } from './TokenFacts';
 import { TokenScopes } from './TokenScopes';
@@ -68,6 +69,7 @@ export function TokenDetail({
       <Alert kind="success">{message}</Alert>
       <Alert kind="error">{error}</Alert>
       <TokenStatusActions token={token} policy={session.policy} onChanged={changed} onSecret={onSecret} />
+      <TokenApprovalNote token={token} />
       <div className="columns">
         <section className="card" aria-labelledby="details-title">
           <h2 id="details-title">Details</h2>

@@ -126,7 +126,7 @@ export function TokenStatusActions({
           <StatusSentence token={token} />
         </p>
         <div className="actions">
-          {active && (
+          {(active || token.status === 'pending') && (
             <button type="button" className="button danger" onClick={() => open('revoke')}>
               Revoke
             </button>
@@ -136,7 +136,7 @@ export function TokenStatusActions({
               Rotate
             </button>
           )}
-          {!active && (
+          {!active && token.status !== 'pending' && (
             <button type="button" className="button primary" onClick={() => open('regenerate')}>
               Regenerate
             </button>
@@ -218,6 +218,7 @@ export function TokenStatusActions({
 function StatusSentence({ token }: { token: Token }) {
   if (token.status === 'revoked') return <span>Revoked {formatDateTime(token.revokedAt)}. It no longer works.</span>;
   if (token.status === 'expired') return <span>Expired {formatDateTime(token.expiresAt)}. It no longer works.</span>;
+  if (token.status === 'pending') return <span>Waiting for an administrator&apos;s approval: refused until then.</span>;
   if (!token.expiresAt) return <span>Works until revoked: it never expires.</span>;
   return (
     <span>

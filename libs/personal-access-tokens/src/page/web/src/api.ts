@@ -93,7 +93,22 @@ export async function download(path: string, onLines: (lines: number) => void): 
   return new Blob(chunks, { type: response.headers.get('content-type') ?? 'application/octet-stream' });
 }
 
-export type TokenStatus = 'active' | 'expired' | 'revoked';
+export type TokenStatus = 'active' | 'expired' | 'revoked' | 'pending';
+
+export interface ApprovalRequest {
+  tokenId: string;
+  tokenName: string;
+  userId: string;
+  userEmail: string | null;
+  scopes: string[];
+  sensitiveScopes: string[];
+  status: 'pending' | 'approved' | 'denied' | 'expired';
+  requestedAt: string;
+  expiresAt: string;
+  decidedAt: string | null;
+  decidedBy: string | null;
+  reason: string | null;
+}
 
 export interface Token {
   id: string;
