@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
 import { UsersService } from '../../libs/personal-access-tokens/src';
+import { PersonalAccessToken } from '../../libs/personal-access-tokens/src/tokens/personal-access-token.entity';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, TestUser } from '../support/test-app';
 import { testDatabases } from '../support/test-database';
 
@@ -142,6 +143,15 @@ describe.each(testDatabases())('OpenAPI contract on $name', (database) => {
 
   /** A token of the member's, made for one case. */
   const memberToken = async (body: Record<string, unknown> = {}) => t.mintToken(member.session, { scopes: [READ], ...body });
+  /** A member's token expiring later than the policy allows (as if made under a looser one). */
+  const violatingToken = async () => {
+    const token = await memberToken();
+    await t.app
+      .get(DataSource)
+      .getRepository(PersonalAccessToken)
+      .update(token.id, { expiresAt: new Date(t.clock.now().getTime() + 400 * 24 * 3600 * 1000) });
+    return token;
+  };
   /** A member's token asking for a scope that needs approval: pending. */
   const pendingToken = async () => memberToken({ scopes: [READ, 'billing:write'] });
   const revokedToken = async () => {
@@ -939,6 +949,30 @@ describe.each(testDatabases())('OpenAPI contract on $name', (database) => {
       call: () => ({ token: member.session, params: { id: weak.id } }),
     },
     { operationId: 'adminRevokePersonalAccessToken', status: 404, name: 'no such token', call: () => ({ token: admin }) },
+    // a tightened policy: tokens made under an earlier one
+    { operationId: 'adminListPolicyViolations', status: 200, name: 'the report', call: () => ({ token: admin }) },
+    { operationId: 'adminListPolicyViolations', status: 400, name: 'page 0', call: () => ({ token: admin, query: { page: '0' } }) },
+    { operationId: 'adminListPolicyViolations', status: 403, name: 'a member', call: () => ({ token: member.session }) },
+    {
+      operationId: 'adminShortenTokenToPolicy',
+      status: 200,
+      name: 'a token expiring later than the policy allows',
+      call: async () => ({ token: admin, params: { tokenId: (await violatingToken()).id } }),
+    },
+    { operationId: 'adminShortenTokenToPolicy', status: 400, name: 'not a UUID', call: () => ({ token: admin, params: { tokenId: 'x' } }) },
+    {
+      operationId: 'adminShortenTokenToPolicy',
+      status: 403,
+      name: 'a member',
+      call: async () => ({ token: member.session, params: { tokenId: (await violatingToken()).id } }),
+    },
+    { operationId: 'adminShortenTokenToPolicy', status: 404, name: 'no such token', call: () => ({ token: admin }) },
+    {
+      operationId: 'adminShortenTokenToPolicy',
+      status: 409,
+      name: 'a token that meets the policy',
+      call: () => ({ token: admin, params: { tokenId: weak.id } }),
+    },
     // approval of sensitive scopes (billing:write needs it here)
     {
       operationId: 'adminListApprovalRequests',

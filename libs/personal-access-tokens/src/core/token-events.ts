@@ -15,7 +15,8 @@ export type TokenEventType =
   | 'token.approval_requested'
   | 'token.approved'
   | 'token.denied'
-  | 'token.approval_expired';
+  | 'token.approval_expired'
+  | 'token.expiry_shortened';
 
 /**
  * Something that happened to a token, after it was committed. The actor is the user who did it,

@@ -17,6 +17,7 @@ import { SecretIssuancePolicy } from './secret-issuance.policy';
 import { TokenHasher } from './token-hasher';
 import { TokensService } from './tokens.service';
 import { RotationOverlap } from './rotation-overlap';
+import { PolicyCompliance } from './policy/policy-compliance.service';
 import { TokenApproval } from './approvals/token-approval.entity';
 import { TokenApprovals } from './approvals/token-approvals.service';
 import { WebhookDelivery } from './webhooks/webhook-delivery.entity';
@@ -43,6 +44,7 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
     SecretIssuancePolicy,
     RotationOverlap,
     TokenApprovals,
+    PolicyCompliance,
     TokensService,
     AdminTokensService,
     LeakedCredentialsService,
@@ -54,6 +56,7 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
     CompanionCredentials,
     RotationOverlap,
     TokenApprovals,
+    PolicyCompliance,
     TokensService,
     AdminTokensService,
     LeakedCredentialsService,

@@ -23,6 +23,7 @@ export const WEBHOOK_EVENT_TYPES: readonly TokenEventType[] = [
   'token.approved',
   'token.denied',
   'token.approval_expired',
+  'token.expiry_shortened',
 ];
 
 /** The JSON body of a webhook request. Never carries a secret or a digest. */

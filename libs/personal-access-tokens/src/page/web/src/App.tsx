@@ -10,6 +10,7 @@ import { TokenDetail } from './TokenDetail';
 import { TokensTable } from './TokensTable';
 import { Alert } from './ui';
 import { ApprovalRequests } from './ApprovalRequests';
+import { PolicyViolations } from './PolicyViolations';
 
 const SESSION = `${document.querySelector<HTMLMetaElement>('meta[name="pat-page-base"]')?.content ?? ''}/api/session`;
 const MANAGE_ALL = 'MANAGE_ALL_ACCESS_TOKENS';
@@ -148,6 +149,8 @@ export function App() {
     view = <Admin session={session} />;
   } else if (path === '/admin/requests') {
     view = <ApprovalRequests />;
+  } else if (path === '/admin/policy') {
+    view = <PolicyViolations />;
   } else if (adminDetail) {
     view = <AdminTokenDetail key={adminDetail[1]} id={adminDetail[1]} session={session} />;
   } else if (path === '/' || path === '') {
@@ -200,6 +203,13 @@ export function App() {
                 <li>
                   <a href={href('/admin/requests')} onClick={follow('/admin/requests')} aria-current={current('/admin/requests')}>
                     Requests (admin)
+                  </a>
+                </li>
+              )}
+              {isAdmin && (
+                <li>
+                  <a href={href('/admin/policy')} onClick={follow('/admin/policy')} aria-current={current('/admin/policy')}>
+                    Policy (admin)
                   </a>
                 </li>
               )}
