@@ -47,6 +47,16 @@ export function createPageAssetsController(path: string): Type<unknown> {
       return this.page(request, response);
     }
 
+    @Get('admin/requests')
+    requests(@Req() request: HttpRequest, @Res({ passthrough: true }) response: object): StreamableFile {
+      return this.page(request, response);
+    }
+
+    @Get('admin/policy')
+    policy(@Req() request: HttpRequest, @Res({ passthrough: true }) response: object): StreamableFile {
+      return this.page(request, response);
+    }
+
     @Get('admin/tokens/:id')
     adminDetail(@Req() request: HttpRequest, @Res({ passthrough: true }) response: object): StreamableFile {
       return this.page(request, response);

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api, ApiError, type ApprovalRequest, type Token } from './api';
 import { formatDateTime } from './format';
+import { useScopeCatalog } from './scope-catalog';
 
 const TOKENS = '/user/me/personal-access-tokens';
 
@@ -10,7 +11,14 @@ const TOKENS = '/user/me/personal-access-tokens';
  */
 export function TokenApprovalNote({ token }: { token: Token }) {
   const [request, setRequest] = useState<ApprovalRequest | null>(null);
+  const { catalog } = useScopeCatalog();
+  // Only a token holding a scope that needs approval has a request: no lookup (and no 404 in its activity) for the others.
+  const sensitive =
+    catalog?.some(
+      (entry) => entry.requiresApproval && token.scopes.some((scope) => scope === entry.scope || scope.startsWith(`${entry.scope}:`)),
+    ) ?? false;
   useEffect(() => {
+    if (!sensitive) return;
     let current = true;
     api<ApprovalRequest>('GET', `${TOKENS}/${token.id}/approval`).then(
       (found) => current && setRequest(found),
@@ -21,7 +29,7 @@ export function TokenApprovalNote({ token }: { token: Token }) {
     return () => {
       current = false;
     };
-  }, [token.id, token.status]);
+  }, [token.id, token.status, sensitive]);
   if (!request) return null;
   const scopes = request.sensitiveScopes.join(', ');
   return (

@@ -144,6 +144,7 @@ export interface ScopeEntry {
   resourceTitle: string;
   resourceDescription: string;
   perEntity: boolean;
+  requiresApproval: boolean;
   grantable: boolean;
 }
 
