@@ -5,6 +5,7 @@ import { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { PersonalAccessToken } from '../../libs/personal-access-tokens/src/tokens/personal-access-token.entity';
+import { RotationOverlap } from '../../libs/personal-access-tokens/src/tokens/rotation-overlap';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, TestUser } from '../support/test-app';
 import { testDatabases } from '../support/test-database';
 import { buildPage, CHROMIUM, HAS_CHROMIUM, launchBrowser, LiveClock, see } from '../page/support/browser';
@@ -82,7 +83,7 @@ suite('token policy on the page, in Chromium', () => {
       await see.contains(page.getByTestId('previous-secret'), 'Not used since the rotation');
       // The old secret, still used by a job: the page shows it (after a reload).
       expect((await app.get('/user/me/personal-access-tokens/self', { token: token.token })).status).toBe(200);
-      await app.app.get((await import('../../libs/personal-access-tokens/src/tokens/rotation-overlap')).RotationOverlap).settled();
+      await app.app.get(RotationOverlap).settled();
       await page.reload();
       await see.contains(page.getByTestId('previous-secret'), 'something still uses it');
       await fitsWidth(page);

@@ -1,5 +1,5 @@
 import { DEFAULT_POLICY, TokenEvents } from '../../libs/personal-access-tokens/src';
-import { TokensService } from '../../libs/personal-access-tokens/src/tokens/tokens.service';
+import { TokenBookkeepingService } from '../../libs/personal-access-tokens/src/tokens/token-bookkeeping.service';
 import { RotationOverlap } from '../../libs/personal-access-tokens/src/tokens/rotation-overlap';
 import { TokenEvent } from '../support/library-internals';
 import { HOUR, MINUTE, SECOND } from '../support/fake-clock';
@@ -27,7 +27,7 @@ describe.each(testDatabases())('rotation with an overlap on $name', (database) =
   });
 
   const settle = async () => {
-    await t.app.get(TokensService).settled();
+    await t.app.get(TokenBookkeepingService).settled();
     await t.app.get(RotationOverlap).settled();
   };
   const rotate = (id: string, body: Record<string, unknown>) => t.patch(`${BASE}/${id}/rotate`, body, { token: user.session });

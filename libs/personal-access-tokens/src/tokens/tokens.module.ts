@@ -15,6 +15,8 @@ import { PersonalAccessToken } from './personal-access-token.entity';
 import { RetiredTokenDigest } from './retired-token-digest.entity';
 import { SecretIssuancePolicy } from './secret-issuance.policy';
 import { TokenHasher } from './token-hasher';
+import { TokenBookkeepingService } from './token-bookkeeping.service';
+import { TokenVerificationService } from './token-verification.service';
 import { TokensService } from './tokens.service';
 import { RotationOverlap } from './rotation-overlap';
 import { PolicyCompliance } from './policy/policy-compliance.service';
@@ -42,6 +44,8 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
     CompanionCredentials,
     CallerTransactions,
     SecretIssuancePolicy,
+    TokenBookkeepingService,
+    TokenVerificationService,
     RotationOverlap,
     TokenApprovals,
     PolicyCompliance,
@@ -54,6 +58,8 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
   exports: [
     TokenHasher,
     CompanionCredentials,
+    TokenBookkeepingService,
+    TokenVerificationService,
     RotationOverlap,
     TokenApprovals,
     PolicyCompliance,
