@@ -82,6 +82,10 @@ suite('invariants on a 3-node Galera cluster', () => {
         introspectionRateLimit: { limit: 10, windowSeconds: 60 },
         credentialRevocationRateLimit: { limit: 5, windowSeconds: 60 },
         webhook: { url: webhookUrl, secret: randomBytes(32).toString('hex'), maxAttempts: 3 },
+        productScopes: [
+          { resource: 'reports', description: 'Reports', actions: ['read', 'create', 'delete'] },
+          { resource: 'billing', description: 'Billing', actions: ['read', 'write'], requiresApproval: ['write'] },
+        ],
       });
       await app.app.listen(0, '127.0.0.1');
       apps.push(app);
@@ -221,6 +225,29 @@ suite('invariants on a 3-node Galera cluster', () => {
       [token.id],
     );
     expect(Number(rotated[0].n)).toBe(1);
+  });
+
+  it('approve and deny of one pending token on different nodes at once: exactly one wins, the rest answer 409', async () => {
+    const admin = await apps[0].loginAdmin();
+    const requests = '/admin/personal-access-token-requests';
+    for (let round = 0; round < 3; round++) {
+      const user = await member();
+      const pending = await mint(round % 3, user, { scopes: ['billing:write', 'user:read'], expiresIn: '30d' });
+      expect(pending.status).toBe('pending');
+      const answers = await Promise.all([
+        call(0, 'POST', `${requests}/${pending.id}/approve`, { token: admin, body: { reason: 'ok' } }),
+        call(1, 'POST', `${requests}/${pending.id}/deny`, { token: admin, body: { reason: 'no' } }),
+        call(2, 'POST', `${requests}/${pending.id}/approve`, { token: admin, body: {} }),
+      ]);
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409]);
+      for (const loser of answers.filter((a) => a.status === 409)) expect(loser.body.code).toBe('approval_already_decided');
+      const decision = answers.find((a) => a.status === 200)!.body.status;
+      const stored = await query(2, 'SELECT status FROM personal_access_tokens WHERE id = ?', [pending.id]);
+      expect(stored[0].status).toBe(decision === 'approved' ? 'active' : 'revoked');
+      for (let node = 0; node < 3; node++) {
+        expect((await call(node, 'GET', '/user/me', { token: pending.token })).status).toBe(decision === 'approved' ? 200 : 401);
+      }
+    }
   });
 
   it('revoke-all on one node while the user\'s session creates tokens on the other two: nothing minted outlives the revocation', async () => {
