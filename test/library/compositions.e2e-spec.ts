@@ -5,15 +5,9 @@ import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import {
-  AUDIT_ENTITIES,
-  AUTH_ENTITIES,
-  CORE_ENTITIES,
-  SessionsService,
-  TOKENS_ENTITIES,
-  TokensService,
-} from '../../libs/personal-access-tokens/src';
+import { personalAccessTokensTables, SessionsService, TokensService } from '../../libs/personal-access-tokens/src';
 import { AuditEvent, AuditWriter, ExpiryJob } from '../support/library-internals';
+import { tableNames } from '../support/tables';
 import { testDatabases } from '../support/test-database';
 import { Account, composedHostAppModule, CreateHostAccounts1795500000000, hostAppModule, QueryLog } from './host-app';
 
@@ -57,10 +51,7 @@ describe.each(cases)(
       app = moduleRef.createNestApplication(create());
       await app.init();
       if (app.getHttpAdapter() instanceof FastifyAdapter) await (app.getHttpAdapter() as FastifyAdapter).getInstance().ready();
-      // The shared migrations created every table; the modules left out must work without theirs.
       const dataSource = app.get(DataSource);
-      for (const table of ['audit_events', 'users', 'roles'].filter((t) => absent.includes(t)))
-        await dataSource.query(`DROP TABLE ${table}`);
       queryLog.queries.length = 0;
       await dataSource.getRepository(Account).insert(pro);
       session = (await app.get(SessionsService).issue(pro.id)).secret;
@@ -96,6 +87,24 @@ describe.each(cases)(
       const revoked = await http().post(`/user/me/personal-access-tokens/${id}/revoke`).set('Authorization', `Bearer ${session}`);
       expect(revoked.status).toBe(200);
       expect((await http().get('/reports').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+    });
+
+    it("has only its modules' tables, created by their migrations", async () => {
+      expect(await tableNames(app.get(DataSource))).toEqual(
+        [
+          'host_accounts',
+          'migrations',
+          'rate_limit_counters',
+          'lock_rows',
+          'personal_access_tokens',
+          'personal_access_token_scopes',
+          'personal_access_token_retired_digests',
+          'webhook_deliveries',
+          'job_leases',
+          'sessions',
+          ...(audit ? ['audit_events'] : []),
+        ].sort(),
+      );
     });
 
     it('runs the expiry job over tokens and sessions alone', async () => {
@@ -236,14 +245,18 @@ describe.each(testDatabases())('a composed host app whose data source lacks some
 
   it('fails at start-up naming a missing entity, and a missing table', async () => {
     const withoutLockRow = await start({
-      entities: [...CORE_ENTITIES.filter((e) => e.name !== 'LockRow'), ...TOKENS_ENTITIES, ...AUTH_ENTITIES, ...AUDIT_ENTITIES, Account],
+      entities: [...personalAccessTokensTables('tokens', 'auth', 'audit').entities.filter((e) => e.name !== 'LockRow'), Account],
     });
-    await expect(withoutLockRow.app.init()).rejects.toThrow(/PersonalAccessTokensCoreModule needs the entities LockRow .*CORE_ENTITIES/);
+    await expect(withoutLockRow.app.init()).rejects.toThrow(
+      /PersonalAccessTokensCoreModule needs the entities LockRow .*personalAccessTokensTables\(\)\.entities/,
+    );
     await withoutLockRow.app.close().catch(() => undefined);
     await withoutLockRow.db.drop();
 
     const unmigrated = await start({ migrations: [CreateHostAccounts1795500000000] });
-    await expect(unmigrated.app.init()).rejects.toThrow(/needs the table \w+, which does not exist: run PERSONAL_ACCESS_TOKENS_MIGRATIONS/);
+    await expect(unmigrated.app.init()).rejects.toThrow(
+      /needs the table \w+, which does not exist: run personalAccessTokensTables\(.*\)\.migrations/,
+    );
     await unmigrated.app.close().catch(() => undefined);
     await unmigrated.db.drop();
   });

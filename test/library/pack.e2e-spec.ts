@@ -131,6 +131,24 @@ describe('the packed library in a host app of its own (filter, pipe, Bearer auth
       expect(checks.page).toEqual({ status: 200, html: true });
     });
 
+    it('gives a lean composition (own users, no audit) only its tables, and a full one every table', () => {
+      const lean = [
+        'job_leases',
+        'lock_rows',
+        'migrations',
+        'personal_access_token_retired_digests',
+        'personal_access_token_scopes',
+        'personal_access_tokens',
+        'rate_limit_counters',
+        'sessions',
+        'sqlite_sequence',
+        'webhook_deliveries',
+      ];
+      expect(hostRun('lean', adapter).checks.tables).toEqual(lean);
+      const others = ['audit_events', 'oidc_identities', 'oidc_sign_in_attempts', 'roles', 'token_exchange_policies', 'token_exchange_replays', 'users'];
+      expect(hostRun('full', adapter).checks.tables).toEqual([...lean, ...others].sort());
+    });
+
     it('mounts only the routes a lean composition asked for, under its path', () => {
       const { checks } = hostRun('lean', adapter);
       expect(checks.ownTokens).toBe(200);

@@ -40,6 +40,6 @@ export class AuditModule implements OnModuleInit {
   constructor(private readonly dataSource: DataSource) {}
 
   onModuleInit(): Promise<void> {
-    return assertSchema(this.dataSource, 'AuditModule', 'AUDIT_ENTITIES', [AuditEvent]);
+    return assertSchema(this.dataSource, 'AuditModule', 'audit', [AuditEvent]);
   }
 }

@@ -48,6 +48,6 @@ export class AuthModule implements OnModuleInit {
   constructor(private readonly dataSource: DataSource) {}
 
   onModuleInit(): Promise<void> {
-    return assertSchema(this.dataSource, 'AuthModule', 'AUTH_ENTITIES', [Session]);
+    return assertSchema(this.dataSource, 'AuthModule', 'auth', [Session]);
   }
 }

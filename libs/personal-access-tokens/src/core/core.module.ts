@@ -58,6 +58,6 @@ export class PersonalAccessTokensCoreModule extends CoreConfigurableModuleClass 
   }
 
   onModuleInit(): Promise<void> {
-    return assertSchema(this.dataSource, 'PersonalAccessTokensCoreModule', 'CORE_ENTITIES', [RateLimitCounter, LockRow]);
+    return assertSchema(this.dataSource, 'PersonalAccessTokensCoreModule', '', [RateLimitCounter, LockRow]);
   }
 }

@@ -47,6 +47,6 @@ export class TokensModule implements OnModuleInit {
   constructor(private readonly dataSource: DataSource) {}
 
   onModuleInit(): Promise<void> {
-    return assertSchema(this.dataSource, 'TokensModule', 'TOKENS_ENTITIES', [PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery, JobLease]);
+    return assertSchema(this.dataSource, 'TokensModule', 'tokens', [PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery, JobLease]);
   }
 }
