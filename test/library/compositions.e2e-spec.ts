@@ -1,4 +1,5 @@
 import { INestApplication } from '@nestjs/common';
+import { ApplicationConfig } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -274,5 +275,68 @@ describe.each(testDatabases())('a composed host app whose data source lacks some
       await app.close();
       await db.drop();
     }
+  });
+});
+
+describe.each(testDatabases())('a composed host app that asks for nothing app-wide (Tokens + Auth + Audit), on $name', (database) => {
+  let app: INestApplication;
+  let drop: () => Promise<void>;
+  const pro: Account = { id: randomUUID(), email: 'guest@host.test', plan: 'pro', enabled: true };
+  const http = () => request(app.getHttpServer());
+
+  beforeAll(async () => {
+    const db = await database.create();
+    drop = db.drop;
+    const moduleRef = await Test.createTestingModule({
+      imports: [composedHostAppModule(db.config, new QueryLog(), true, false, {}, false)],
+    }).compile();
+    app = moduleRef.createNestApplication(new FastifyAdapter());
+    await app.init();
+    await (app.getHttpAdapter() as FastifyAdapter).getInstance().ready();
+    await app.get(DataSource).getRepository(Account).insert(pro);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await drop?.();
+  });
+
+  const eventsOf = async (where: Record<string, unknown>) => {
+    await app.get(AuditWriter).flush();
+    return app.get(DataSource).getRepository(AuditEvent).find({ where });
+  };
+
+  it('registers no global guard (nor filter, pipe or interceptor)', () => {
+    const config = app.get(ApplicationConfig);
+    // The guards' APP_GUARD factory gave null (protectAllRoutes and audit.allRoutes off): Nest runs no guard for it.
+    expect(config.getGlobalGuards().filter(Boolean)).toEqual([]);
+    expect(config.getGlobalFilters()).toEqual([]);
+    expect(config.getGlobalPipes()).toEqual([]);
+    expect(config.getGlobalInterceptors()).toEqual([]);
+  });
+
+  it('still guards and audits its own routes: a refusal is recorded under the route action', async () => {
+    const refused = await http().get('/user/me/personal-access-tokens');
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toMatch(/^Bearer realm=/);
+    expect(await eventsOf({ action: 'personal_access_token.list' })).toEqual([
+      expect.objectContaining({ action: 'personal_access_token.list', outcome: 'denied', statusCode: 401 }),
+    ]);
+  });
+
+  it("guards a host route that declares scopes, audits one marked @AuditAction, and leaves the host's other routes alone", async () => {
+    const { token } = await app.get(TokensService).mint(pro.id, { name: 'reader', scopes: ['reports:read'] });
+    const auth = { Authorization: `Bearer ${token}` };
+    expect((await http().get('/reports')).status).toBe(401);
+    expect((await http().get('/reports').set(auth)).status).toBe(200);
+    const refused = await http().post('/reports').set(auth);
+    expect(refused.status).toBe(403);
+    expect(refused.headers['www-authenticate']).toMatch(/error="insufficient_scope", scope="reports:create"/);
+    expect(await eventsOf({ action: 'report.create' })).toEqual([
+      expect.objectContaining({ action: 'report.create', outcome: 'denied', statusCode: 403, tokenName: 'reader' }),
+    ]);
+    // Not marked: no audit (no audit.allRoutes), no credential needed (no protectAllRoutes).
+    expect((await http().get('/reports/ping')).status).toBe(200);
+    expect(await eventsOf({ action: 'GET /reports/ping' })).toEqual([]);
+    expect(await eventsOf({ action: 'GET /reports' })).toEqual([]);
   });
 });

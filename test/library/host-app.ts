@@ -174,12 +174,13 @@ export function composedHostAppModule(
   audit: boolean,
   configuredAsync = false,
   dataSource: { entities?: Array<abstract new () => unknown>; migrations?: unknown[]; autoLoadEntities?: boolean } = {},
+  allRoutes = true,
 ): Type<unknown> {
   const options = {
     peppers: [randomBytes(32).toString('hex')],
     productScopes: [{ resource: 'reports', description: 'Reports', actions: ['read', 'create'] }],
     expiry: { cron: false as const },
-    audit: { retentionCron: false as const, allRoutes: true },
+    audit: { retentionCron: false as const, allRoutes },
   };
   const directory = { userDirectory: AccountsDirectory, imports: [TypeOrmModule.forFeature([Account])] };
   // Only the tables of the modules it imports: no users, roles or (without audit) audit_events.
