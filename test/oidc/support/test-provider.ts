@@ -26,10 +26,11 @@ export class TestProvider {
     readonly issuer: string,
   ) {}
 
-  static async start(redirectUris: string[], postLogoutRedirectUris: string[]): Promise<TestProvider> {
+  /** `host` names the issuer: `localhost` puts the provider on another site than a service on 127.0.0.1. */
+  static async start(redirectUris: string[], postLogoutRedirectUris: string[], host = '127.0.0.1'): Promise<TestProvider> {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const issuer = `http://${host}:${(server.address() as AddressInfo).port}`;
     const test = new TestProvider(server, issuer);
     const provider = new Provider(issuer, {
       clients: [
