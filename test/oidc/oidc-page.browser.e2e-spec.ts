@@ -43,7 +43,7 @@ suite('signing in to the page through the OpenID provider, in Chromium', () => {
       assetsDir = buildPage();
       const port = await freePort();
       base = `http://127.0.0.1:${port}`;
-      provider = await TestProvider.start([`${base}/auth/oidc/callback`], [`${base}/page`], host);
+      provider = await TestProvider.start([`${base}/auth/oidc/callback`], [`${base}/page`], { host });
       provider.accounts.set('carol', { email: 'carol@example.test', email_verified: true, name: 'Carol C', groups: ['engineering'] });
       app = await TestApp.start(
         testDatabases()[0],
