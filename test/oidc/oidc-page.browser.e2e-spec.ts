@@ -83,7 +83,7 @@ suite('signing in to the page through the OpenID provider, in Chromium', () => {
       // The provider's own screens, on its own host; the state cookie waits for the way back.
       await page.locator('input[name="login"]').waitFor();
       expect(new URL(page.url()).hostname).toBe(host);
-      const state = (await context.cookies(base)).find((cookie) => cookie.name === 'pat_oidc_state');
+      const state = (await context.cookies(`${base}/auth/oidc/callback`)).find((cookie) => cookie.name === 'pat_oidc_state');
       expect(state).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/auth/oidc' });
       await page.locator('input[name="login"]').fill('carol');
       await page.locator('input[name="password"]').fill('anything');
