@@ -8,6 +8,8 @@ import { follow, href, navigate, useLocation } from './router';
 import { fetchSignInMethods, SignIn } from './SignIn';
 import { TokenDetail } from './TokenDetail';
 import { TokensTable } from './TokensTable';
+import { managesTrustPolicies, TrustPolicies } from './TrustPolicies';
+import { TRUST_POLICIES_PATH } from './trust-policies';
 import { Alert } from './ui';
 import { ApprovalRequests } from './ApprovalRequests';
 import { PolicyViolations } from './PolicyViolations';
@@ -130,6 +132,8 @@ export function App() {
         onSecret={(secret) => setRevealed(secret ? { tokenId: detail[1], secret } : null)}
       />
     );
+  } else if (path === TRUST_POLICIES_PATH || path.startsWith(`${TRUST_POLICIES_PATH}/`)) {
+    view = <TrustPolicies session={session} path={path} />;
   } else if ((path.startsWith('/admin') || adminDetail) && !isAdmin) {
     view = (
       <>
@@ -194,7 +198,11 @@ export function App() {
               )}
               {isAdmin && (
                 <li>
-                  <a href={href('/admin')} onClick={follow('/admin')} aria-current={path === '/admin' || adminDetail ? 'page' : undefined}>
+                  <a
+                    href={href('/admin')}
+                    onClick={follow('/admin')}
+                    aria-current={path === '/admin' || adminDetail ? 'page' : undefined}
+                  >
                     All tokens (admin)
                   </a>
                 </li>
@@ -210,6 +218,17 @@ export function App() {
                 <li>
                   <a href={href('/admin/policy')} onClick={follow('/admin/policy')} aria-current={current('/admin/policy')}>
                     Policy (admin)
+                  </a>
+                </li>
+              )}
+              {managesTrustPolicies(session) && (
+                <li>
+                  <a
+                    href={href(TRUST_POLICIES_PATH)}
+                    onClick={follow(TRUST_POLICIES_PATH)}
+                    aria-current={path.startsWith(TRUST_POLICIES_PATH) ? 'page' : undefined}
+                  >
+                    Trust policies
                   </a>
                 </li>
               )}
