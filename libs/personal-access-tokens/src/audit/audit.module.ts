@@ -9,6 +9,7 @@ import { AuditRetentionJob } from './audit-retention.job';
 import { AuditTrail } from './audit-trail';
 import { AuditWriter } from './audit-writer';
 import { AuditInterceptor, AuditRouteGuard } from './audit.interceptor';
+import { UsageQueryService } from './usage-query.service';
 
 /**
  * The audit trail of the library's requests (a host's routes: those marked `@AuditAction`, or all
@@ -28,13 +29,14 @@ import { AuditInterceptor, AuditRouteGuard } from './audit.interceptor';
     AuditWriter,
     AuditTrail,
     AuditQueryService,
+    UsageQueryService,
     AuditRetentionJob,
     // First of the global guards: it only notes the route, so that refusals are audited under its action.
     { provide: APP_GUARD, useClass: AuditRouteGuard },
     // Reached through `auditRouteInterceptor` on the audited mutation routes, not as a global interceptor.
     AuditInterceptor,
   ],
-  exports: [AuditWriter, AuditTrail, AuditQueryService, AuditRetentionJob],
+  exports: [AuditWriter, AuditTrail, AuditQueryService, UsageQueryService, AuditRetentionJob],
 })
 export class AuditModule implements OnModuleInit {
   constructor(private readonly dataSource: DataSource) {}
