@@ -112,7 +112,10 @@ export class UsageQueryService {
     };
   }
 
-  /** The tokens with the most requests in [from, to), most first (ties: the latest used first). */
+  /**
+   * The tokens with the most requests made with them in (from, to] (`to` is now: this instant's
+   * requests count), most first (ties: the latest used first); the system's actions on a token are no request.
+   */
   async busiest(from: Date, to: Date, limit: number): Promise<TokenTally[]> {
     await this.writer.flush();
     const q = this.quote();
@@ -125,8 +128,8 @@ export class UsageQueryService {
       .addSelect("SUM(CASE WHEN e.outcome = 'denied' THEN e.event_count ELSE 0 END)", 'denied')
       .addSelect("SUM(CASE WHEN e.outcome = 'error' THEN e.event_count ELSE 0 END)", 'errors')
       .addSelect('MAX(COALESCE(e.last_occurred_at, e.occurred_at))', 'lastSeenAt')
-      .where('e.occurred_at >= :from', { from })
-      .andWhere('e.occurred_at < :to', { to })
+      .where('e.occurred_at > :from', { from })
+      .andWhere('e.occurred_at <= :to', { to })
       .andWhere('e.token_id IS NOT NULL')
       .andWhere("e.auth_method = 'personal_access_token'")
       .groupBy('e.token_id')
