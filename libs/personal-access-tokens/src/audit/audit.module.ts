@@ -3,12 +3,14 @@ import { assertSchema } from '../core/schema-check';
 import { Module, OnModuleInit } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditEventBuilder } from './audit-event.builder';
 import { AuditEvent } from './audit-event.entity';
 import { AuditQueryService } from './audit-query.service';
 import { AuditRetentionJob } from './audit-retention.job';
 import { AuditTrail } from './audit-trail';
 import { AuditWriter } from './audit-writer';
 import { AuditInterceptor, AuditRouteGuard } from './audit.interceptor';
+import { SystemAuditRecorder } from './system-audit.recorder';
 import { UsageQueryService } from './usage-query.service';
 
 /**
@@ -27,6 +29,8 @@ import { UsageQueryService } from './usage-query.service';
   imports: [TypeOrmModule.forFeature([AuditEvent])],
   providers: [
     AuditWriter,
+    AuditEventBuilder,
+    SystemAuditRecorder,
     AuditTrail,
     AuditQueryService,
     UsageQueryService,
