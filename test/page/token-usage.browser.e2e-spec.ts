@@ -105,12 +105,22 @@ suite('token usage on the page, in Chromium', () => {
       expect(box.x + box.width).toBeLessThanOrEqual(width);
       await usage.screenshot({ path: join(SHOTS, `usage-${width}.png`) });
 
+      // Per hour over 7 days: 168 bars, the days named on the axis.
+      await usage.getByRole('button', { name: 'Last 7 days' }).click();
+      await see.contains(usage, '10 requests in the last 7 days');
+      await see.count(usage.locator('.usage-bar'), 168);
+      expect((await bars(page)).map((hour) => hour.title.replace(/^.*: /, ''))).toEqual(['10 requests (7 succeeded, 3 denied, 0 failed)']);
+      const days = await usage.locator('svg > g:not(.usage-tick):not(.usage-bar) text').allTextContents();
+      expect(days.length).toBeGreaterThanOrEqual(3);
+      for (const day of days) expect(day).toMatch(/^[A-Z][a-z]{2} \d{1,2}$/);
+      await usage.screenshot({ path: join(SHOTS, `usage-week-${width}.png`) });
+
       // Per day over 30 days: 30 bars, today's the same 10.
       await usage.getByRole('button', { name: 'Last 30 days' }).click();
       await see.contains(usage, '10 requests in the last 30 days');
       await see.count(usage.locator('.usage-bar'), 30);
-      const days = await bars(page);
-      expect(days.map((day) => day.title.replace(/^.*: /, ''))).toEqual(['10 requests (7 succeeded, 3 denied, 0 failed)']);
+      const perDay = await bars(page);
+      expect(perDay.map((day) => day.title.replace(/^.*: /, ''))).toEqual(['10 requests (7 succeeded, 3 denied, 0 failed)']);
       expect(await usage.getByRole('button', { name: 'Last 30 days' }).getAttribute('aria-pressed')).toBe('true');
       await usage.getByText('Show the numbers').click();
       await see.text(usage.locator('.usage-table tbody td'), [/^[A-Z][a-z]{2} \d{1,2}$/, '7', '3', '0']);
