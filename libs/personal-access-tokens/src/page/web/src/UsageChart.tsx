@@ -41,7 +41,8 @@ export function UsageChart({
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
   const { top, step } = axisOf(Math.max(0, ...buckets.map(total)));
   const slot = buckets.length ? plotWidth / buckets.length : 0;
-  const bar = slot >= 4 ? slot * 0.78 : Math.max(1, slot - 0.5);
+  // Dense charts (a week of hours on a phone) draw bars edge to edge, so that a lone bar stays visible.
+  const bar = slot >= 4 ? slot * 0.78 : slot;
   const y = (value: number) => MARGIN.top + plotHeight - (value / top) * plotHeight;
   const labels = axisLabels(buckets, granularity, slot);
   const ticks = Array.from({ length: Math.round(top / step) + 1 }, (_, i) => i * step);
