@@ -1,6 +1,13 @@
+import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
 import { DataSource, MoreThan } from 'typeorm';
 import { SessionsService } from '../libs/personal-access-tokens/src';
+import { loadAppConfig } from '../src/config/load-config';
+import { startExpressApp } from './support/express-app';
 import { AuditEvent, AuditWriter } from './support/library-internals';
 import { TestApp, TestUser } from './support/test-app';
 import { testDatabases } from './support/test-database';
@@ -226,5 +233,55 @@ describe.each(testDatabases())('token usage on $name', (database) => {
     expect((await t.get(`${BASE}/${bulk.id}/usage`, { token: bulk.token, ip: '10.0.1.1' })).status).toBe(200);
     expect((await t.get(`${BASE}/${ci.id}/usage`, { token: bulk.token, ip: '10.0.1.1' })).status).toBe(403);
     expect((await t.get(`${BASE}/not-a-uuid/usage`, { token: alice.session })).status).toBe(400);
+  });
+});
+
+/** On Express, routes match in the order they are registered: `busiest` must not be read as a token id. */
+describe('token usage on the Express adapter', () => {
+  const PASSWORD = 'express usage password';
+  let app: INestApplication;
+  let close: () => Promise<void>;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'pat-usage-express-'));
+    const config = loadAppConfig({
+      DATA_DIR: dataDir,
+      ADMIN_EMAIL: 'admin@example.test',
+      ADMIN_PASSWORD: PASSWORD,
+      EXPIRY_JOB_CRON: 'off',
+      AUDIT_RETENTION_CRON: 'off',
+      PAGE_PATH: 'off',
+    });
+    ({ app, close } = await startExpressApp(config));
+  });
+  afterAll(async () => {
+    try {
+      await close?.();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("answers the busiest tokens and a token's usage", async () => {
+    const server = app.getHttpServer();
+    const login = await request(server).post('/auth/login').send({ email: 'admin@example.test', password: PASSWORD });
+    const session = login.body.accessToken as string;
+    const created = await request(server)
+      .post('/user/me/personal-access-tokens')
+      .set('authorization', `Bearer ${session}`)
+      .send({ name: 'express-usage', scopes: ['user:read'] });
+    expect(created.status).toBe(201);
+    for (let i = 0; i < 3; i++)
+      expect((await request(server).get('/user/me').set('authorization', `Bearer ${created.body.token}`)).status).toBe(200);
+    const busiest = await request(server).get('/admin/personal-access-tokens/busiest?window=24h').set('authorization', `Bearer ${session}`);
+    expect(busiest.status).toBe(200);
+    expect(busiest.body.items.map((i: { tokenName: string; requests: number }) => [i.tokenName, i.requests])).toEqual([
+      ['express-usage', 3],
+    ]);
+    const usage = await request(server)
+      .get(`/admin/personal-access-tokens/${created.body.id}/usage`)
+      .set('authorization', `Bearer ${session}`);
+    expect(usage.body.totals).toEqual({ success: 3, denied: 0, error: 0, total: 3 });
   });
 });
