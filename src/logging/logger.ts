@@ -2,13 +2,52 @@ import { LoggerService } from '@nestjs/common';
 import pino, { DestinationStream, Logger } from 'pino';
 import { maskTokens } from './redact';
 
+/** Where the app's log goes: a stream of lines, flushed synchronously before a signal ends the process. */
+export interface LogDestination extends DestinationStream {
+  flushSync(): void;
+}
+
 /**
- * Standard output, written in blocks of 4 KB (and at least every 250 ms) instead of one write per
+ * Standard output, written in blocks of 16 KB (and at least every 250 ms) instead of one write per
  * line: at thousands of requests a second, one write per request line costs more than the line.
- * Flushed synchronously on exit; call `flushSync()` before a signal ends the process.
+ * The lines are joined here and handed to pino's SonicBoom a block at a time: its own buffering
+ * (`minLength`) measures the whole pending block in bytes on every line it is given (2.5 µs of CPU
+ * per line against 0.6 here, `bench/README.md`). Flushed synchronously on exit; call `flushSync()`
+ * before a signal ends the process.
  */
-export function stdoutDestination(): ReturnType<typeof pino.destination> {
-  return pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 });
+export function stdoutDestination(): LogDestination {
+  return new BlockDestination(pino.destination({ dest: 1, sync: false }));
+}
+
+/** Lines joined into blocks in front of a SonicBoom (exported for its test). */
+export class BlockDestination implements LogDestination {
+  private pending = '';
+
+  constructor(
+    private readonly sonic: { write(data: string): boolean; flushSync(): void },
+    private readonly blockLength = 16 * 1024,
+    periodMs = 250,
+  ) {
+    setInterval(() => this.flush(), periodMs).unref();
+    process.once('exit', () => this.flushSync());
+  }
+
+  write(line: string): void {
+    this.pending += line;
+    if (this.pending.length >= this.blockLength) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const block = this.pending;
+    this.pending = '';
+    this.sonic.write(block);
+  }
+
+  flushSync(): void {
+    this.flush();
+    this.sonic.flushSync();
+  }
 }
 
 /**
