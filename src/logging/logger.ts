@@ -8,7 +8,7 @@ export interface LogDestination extends DestinationStream {
 }
 
 /**
- * Standard output, written in blocks of 16 KB (and at least every 250 ms) instead of one write per
+ * Standard output, written in blocks of 64 KB (and at least every 250 ms) instead of one write per
  * line: at thousands of requests a second, one write per request line costs more than the line.
  * The lines are joined here and handed to pino's SonicBoom a block at a time: its own buffering
  * (`minLength`) measures the whole pending block in bytes on every line it is given (2.5 µs of CPU
@@ -25,7 +25,7 @@ export class BlockDestination implements LogDestination {
 
   constructor(
     private readonly sonic: { write(data: string): boolean; flushSync(): void },
-    private readonly blockLength = 16 * 1024,
+    private readonly blockLength = 64 * 1024,
     periodMs = 250,
   ) {
     setInterval(() => this.flush(), periodMs).unref();
