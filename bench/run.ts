@@ -41,7 +41,7 @@ import { fillerTokens, fillerUsers, openSeeder, SeedToken, SeedUser, Seeder } fr
 
 const ROOT = resolve(__dirname, '..');
 const env = process.env;
-/** What a run can measure; BENCH_CASES picks some (BENCH_QUICK=1: the pipeline, audit and log, one round). */
+/** What a run can measure; BENCH_CASES picks some (BENCH_QUICK=1: the pipeline, audit, reads and log, one round). */
 const ALL_CASES = ['pipeline', 'audit', 'reads', 'log', 'introspect', 'create', 'cacheoff', '1m', 'profile', 'sweep'] as const;
 type CaseKey = (typeof ALL_CASES)[number];
 const quick = env.BENCH_QUICK === '1';
