@@ -4,7 +4,8 @@ import { VerificationCache, VerifiedCredential } from './verification-cache';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { hasValidTokenFormat } from '../tokens/token-format';
 import { TokenHasher } from '../tokens/token-hasher';
-import { TokensService } from '../tokens/tokens.service';
+import { TokenBookkeepingService } from '../tokens/token-bookkeeping.service';
+import { TokenVerificationService } from '../tokens/token-verification.service';
 import { rememberVerifiedRow } from '../tokens/verified-rows';
 import { UserDirectory } from '../core/user-directory';
 import { InvalidTokenError } from '../core/auth.errors';
@@ -23,7 +24,8 @@ export class CredentialVerifier {
   private readonly inFlight = new Map<string, { lookup: Promise<VerifiedCredential>; generation: number }>();
 
   constructor(
-    private readonly tokens: TokensService,
+    private readonly tokens: TokenVerificationService,
+    private readonly bookkeeping: TokenBookkeepingService,
     private readonly sessions: SessionsService,
     @Inject(UserDirectory) private readonly directory: UserDirectory,
     @Inject(PAT_OPTIONS) private readonly options: ResolvedOptions,
@@ -86,7 +88,7 @@ export class CredentialVerifier {
       }
       verified = await pending.lookup;
     }
-    if (touch) this.tokens.recordUse(verified.token.id, ip);
+    if (touch) this.bookkeeping.recordUse(verified.token.id, ip);
     return verified;
   }
 

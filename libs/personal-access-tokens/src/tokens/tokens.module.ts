@@ -15,6 +15,8 @@ import { PersonalAccessToken } from './personal-access-token.entity';
 import { RetiredTokenDigest } from './retired-token-digest.entity';
 import { SecretIssuancePolicy } from './secret-issuance.policy';
 import { TokenHasher } from './token-hasher';
+import { TokenBookkeepingService } from './token-bookkeeping.service';
+import { TokenVerificationService } from './token-verification.service';
 import { TokensService } from './tokens.service';
 import { WebhookDelivery } from './webhooks/webhook-delivery.entity';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
@@ -29,24 +31,45 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
  * imports: [PersonalAccessTokensCoreModule.forRoot({ peppers, userDirectory: AccountsDirectory }), ScopesModule, TokensModule, AuthModule]
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery, JobLease]), ScopesModule],
+  imports: [
+    TypeOrmModule.forFeature([PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery, JobLease]),
+    ScopesModule,
+  ],
   providers: [
     { provide: TokenHasher, inject: [PAT_OPTIONS], useFactory: (options: ResolvedOptions) => new TokenHasher(options.peppers) },
     CompanionCredentials,
     CallerTransactions,
     SecretIssuancePolicy,
+    TokenBookkeepingService,
+    TokenVerificationService,
     TokensService,
     AdminTokensService,
     LeakedCredentialsService,
     WebhookDispatcher,
     ExpiryJob,
   ],
-  exports: [TokenHasher, CompanionCredentials, TokensService, AdminTokensService, LeakedCredentialsService, WebhookDispatcher, ExpiryJob],
+  exports: [
+    TokenHasher,
+    CompanionCredentials,
+    TokenBookkeepingService,
+    TokenVerificationService,
+    TokensService,
+    AdminTokensService,
+    LeakedCredentialsService,
+    WebhookDispatcher,
+    ExpiryJob,
+  ],
 })
 export class TokensModule implements OnModuleInit {
   constructor(private readonly dataSource: DataSource) {}
 
   onModuleInit(): Promise<void> {
-    return assertSchema(this.dataSource, 'TokensModule', 'TOKENS_ENTITIES', [PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery, JobLease]);
+    return assertSchema(this.dataSource, 'TokensModule', 'TOKENS_ENTITIES', [
+      PersonalAccessToken,
+      PersonalAccessTokenScope,
+      RetiredTokenDigest,
+      WebhookDelivery,
+      JobLease,
+    ]);
   }
 }
