@@ -54,7 +54,7 @@ const SPECIFIC: [string, RegExp][] = [
   ['last-used bookkeeping', /^recordUse |^background /],
   ['token lookup and /self read', /\/tokens\/(tokens\.service|token-verification\.service|token-lookup)\.js|\/(common|core)\/raw-entity\.js/],
   ['verification cache', /\/verification-cache\.js/],
-  ['digest (HMAC)', /\/token-hasher\.js|^(createHmac|Hmac|digest|update) node:internal\/crypto/],
+  ['digest (HMAC)', /\/token-hasher\.js|^(createHmac|Hmac|digest|update|hash) node:internal\/crypto/],
   ['token format (CRC32)', /\/token-format\.js/],
   ['credential parsing', /\/auth\/credentials\.js/],
   ['failed-auth limiter', /\/failed-auth-limiter\.js|\/(common|core)\/rate-limit/],
