@@ -22,6 +22,7 @@ import {
   printReport,
   RunResult,
   STAGE_AUDIT_OFF,
+  STAGE_READS_EACH,
   STAGE_BASELINE,
   STAGE_LOG_OFF,
   SweepResult,
@@ -40,12 +41,12 @@ import { fillerTokens, fillerUsers, openSeeder, SeedToken, SeedUser, Seeder } fr
 
 const ROOT = resolve(__dirname, '..');
 const env = process.env;
-/** What a run can measure; BENCH_CASES picks some (BENCH_QUICK=1: the pipeline, audit and log, one round). */
-const ALL_CASES = ['pipeline', 'audit', 'log', 'introspect', 'create', 'cacheoff', '1m', 'profile', 'sweep'] as const;
+/** What a run can measure; BENCH_CASES picks some (BENCH_QUICK=1: the pipeline, audit, reads and log, one round). */
+const ALL_CASES = ['pipeline', 'audit', 'reads', 'log', 'introspect', 'create', 'cacheoff', '1m', 'profile', 'sweep'] as const;
 type CaseKey = (typeof ALL_CASES)[number];
 const quick = env.BENCH_QUICK === '1';
 function selectedCases(): Set<CaseKey> {
-  const given = (env.BENCH_CASES ?? (quick ? 'pipeline,audit,log' : ALL_CASES.join(','))).split(',').map((c) => c.trim());
+  const given = (env.BENCH_CASES ?? (quick ? 'pipeline,audit,reads,log' : ALL_CASES.join(','))).split(',').map((c) => c.trim());
   const unknown = given.filter((c) => c && !(ALL_CASES as readonly string[]).includes(c));
   if (unknown.length) throw new Error(`BENCH_CASES: unknown ${unknown.join(', ')} (known: ${ALL_CASES.join(', ')})`);
   return new Set(given.filter(Boolean) as CaseKey[]);
@@ -132,6 +133,8 @@ function sourceVersion(): string {
 /** What the build supports, read from the compiled config and routes, so that missing pieces are skipped with a reason. */
 interface Features {
   auditSwitch?: string;
+  /** The switch between counted reads (roll-ups) and one audit event per read (issue 21). */
+  auditReads?: string;
   expiryCron?: string;
   verificationCacheTtl?: string;
 }
@@ -140,6 +143,7 @@ function detectFeatures(dist: string): Features {
   const config = readFileSync(join(dist, 'src/config/load-config.js'), 'utf8');
   const features: Features = {};
   if (config.includes("'AUDIT_ENABLED'")) features.auditSwitch = 'AUDIT_ENABLED';
+  if (config.includes("'AUDIT_READS'")) features.auditReads = 'AUDIT_READS';
   const cron = /'(EXPIRY_[A-Z_]*(?:CRON|SCHEDULE)[A-Z_]*)'/.exec(config);
   if (cron) features.expiryCron = cron[1];
   if (config.includes("'VERIFICATION_CACHE_TTL_SECONDS'")) features.verificationCacheTtl = 'VERIFICATION_CACHE_TTL_SECONDS';
@@ -364,6 +368,10 @@ async function benchDatabase(
   if (wanted.has('audit')) {
     if (features.auditSwitch) variants.push({ stage: STAGE_AUDIT_OFF, env: { [features.auditSwitch]: 'false' } });
     else skipped.push('audit on/off: this build has no switch to turn the audit trail off (AUDIT_ENABLED, issue 4)');
+  }
+  if (wanted.has('reads')) {
+    if (features.auditReads) variants.push({ stage: STAGE_READS_EACH, env: { [features.auditReads]: 'each' } });
+    else skipped.push('counted / each: this build has no AUDIT_READS switch (issue 21)');
   }
   // warn: no per-request line (the only info-level line a request writes).
   if (wanted.has('log')) variants.push({ stage: STAGE_LOG_OFF, env: { LOG_LEVEL: 'warn' } });

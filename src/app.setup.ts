@@ -6,7 +6,7 @@ import { IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { Logger } from 'pino';
 import { AppConfig } from './config/app-config';
-import { requestLogger } from './logging/logger';
+import { requestLineWriter } from './logging/logger';
 import { TOKEN_SHAPED } from './logging/redact';
 import { answerMethodNotAllowed } from './method-not-allowed';
 import { createOpenApiDocument } from './openapi';
@@ -76,36 +76,33 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
 /** Everything done to the app after it is created: shared by main.ts and the e2e tests. */
 export function configureApp(app: NestFastifyApplication, logger: Logger): void {
   const fastify = app.getHttpAdapter().getInstance();
-  answerMethodNotAllowed(fastify);
-  // Callback hooks: an async one costs a promise per request and hook.
-  fastify.addHook('onSend', (request, reply, payload, done) => {
-    reply.header('X-Request-Id', request.id);
-    done(null, payload);
-  });
   // One line per request: the path without its query string, never a header, and anything in the
   // path shaped like a token (a client that put one there by mistake) masked.
-  const requests = requestLogger(logger);
+  const writeLine = requestLineWriter(logger);
+  // Callback hooks: an async one costs a promise per request and hook.
   fastify.addHook('onResponse', (request, reply, done) => {
-    if (requests.isLevelEnabled('info')) {
-      const query = request.url.indexOf('?');
-      requests.info({
-        requestId: request.id,
-        method: request.method,
-        path: (query < 0 ? request.url : request.url.slice(0, query)).replace(TOKEN_SHAPED, '[redacted]'),
-        statusCode: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime * 10) / 10,
-        ip: request.ip,
-      });
-    }
+    const query = request.url.indexOf('?');
+    const path = query < 0 ? request.url : request.url.slice(0, query);
+    writeLine({
+      requestId: request.id,
+      method: request.method,
+      // A token's shape is 30+ characters after an underscore: most paths are shorter than one.
+      path: path.length > 30 && path.includes('_') ? path.replace(TOKEN_SHAPED, '[redacted]') : path,
+      statusCode: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 10) / 10,
+      ip: request.ip,
+    });
     done();
   });
   // Once closing starts, requests still arriving on open connections are turned away: the load
-  // balancer should send them to another instance.
+  // balancer should send them to another instance. One onRequest hook (not an onSend hook too)
+  // sets the request id header: a header set here stays on whatever answer the request gets.
   let closing = false;
   fastify.addHook('preClose', async () => {
     closing = true;
   });
   fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('X-Request-Id', request.id);
     if (!closing) return done();
     // Answered here: a callback hook that sends does not call done().
     void reply.code(503).header('Connection', 'close').header('Retry-After', '5').send({
@@ -116,6 +113,8 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
       requestId: request.id,
     });
   });
+  // After the request id hook, so that its 405 carries the id too.
+  answerMethodNotAllowed(fastify);
   app.enableShutdownHooks();
 
   // Built at the first request for it, with the roles the database holds by then.

@@ -74,6 +74,8 @@ export const CASE_TWO = '2. PAT read (/self)';
 export const CASE_VERIFY = '3a. gateway verify';
 export const STAGE_AUDIT_OFF = 'audit off';
 export const STAGE_LOG_OFF = 'request log off';
+/** `AUDIT_READS=each`: one audit event per read instead of the default per-minute roll-ups. */
+export const STAGE_READS_EACH = 'reads each';
 export const STAGE_BASELINE = 'baseline';
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
@@ -141,6 +143,15 @@ export function computeRatios(result: RunResult): Ratio[] {
       [CASE_VERIFY, 'verify'],
     ]) {
       ratio(database, db, `${label} audit on / off`, [name, '1k'], [name, `1k, ${STAGE_AUDIT_OFF}`], 0.9, 'req/s');
+      ratio(
+        database,
+        db,
+        `${label} reads counted / each`,
+        [name, '1k'],
+        [name, `1k, ${STAGE_READS_EACH}`],
+        1,
+        'req/s, AUDIT_READS counted (default) / each',
+      );
       ratio(
         database,
         db,

@@ -11,6 +11,7 @@ import { AuditTrail } from './audit-trail';
 import { AuditWriter } from './audit-writer';
 import { AuditInterceptor, AuditRouteGuard } from './audit.interceptor';
 import { SystemAuditRecorder } from './system-audit.recorder';
+import { UsageQueryService } from './usage-query.service';
 
 /**
  * The audit trail of the library's requests (a host's routes: those marked `@AuditAction`, or all
@@ -32,13 +33,14 @@ import { SystemAuditRecorder } from './system-audit.recorder';
     SystemAuditRecorder,
     AuditTrail,
     AuditQueryService,
+    UsageQueryService,
     AuditRetentionJob,
     // Run first of the library's guards (RouteGuards): it only notes the route, so that refusals are audited under its action.
     AuditRouteGuard,
     // Reached through `auditRouteInterceptor` on the audited mutation routes, not as a global interceptor.
     AuditInterceptor,
   ],
-  exports: [AuditWriter, AuditTrail, AuditQueryService, AuditRetentionJob],
+  exports: [AuditWriter, AuditTrail, AuditQueryService, UsageQueryService, AuditRetentionJob],
 })
 export class AuditModule implements OnModuleInit {
   constructor(

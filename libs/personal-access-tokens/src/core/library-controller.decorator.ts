@@ -1,5 +1,5 @@
 import { Controller, RequestMethod, UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { INTERCEPTORS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { ApiExceptionFilter } from './api-exception.filter';
 import { AUDIT_ACTION, READ_METHODS } from './audit.decorators';
@@ -28,7 +28,13 @@ export function LibraryController(path: string): ClassDecorator {
       if (name === 'constructor' || typeof handler !== 'function' || !Reflect.hasMetadata(PATH_METADATA, handler)) continue;
       const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod;
       const readOnly = (Reflect.getMetadata(AUDIT_ACTION.KEY, handler) as { readOnly?: boolean } | undefined)?.readOnly;
-      if ((readOnly ?? READ_METHODS.has(method)) || Reflect.getMetadata(AUDIT_INTERCEPTED.KEY, handler)) continue;
+      if (readOnly ?? READ_METHODS.has(method)) {
+        // `@AuditAction` written below `@Get` could not see the method yet and put the interceptor
+        // on a read, whose event is recorded once answered: an rxjs chain per request for nothing.
+        dropAuditInterceptor(handler);
+        continue;
+      }
+      if (Reflect.getMetadata(AUDIT_INTERCEPTED.KEY, handler)) continue;
       const descriptor = Object.getOwnPropertyDescriptor(prototype, name)!;
       UseInterceptors(auditRouteInterceptor)(prototype, name, descriptor);
       AUDIT_INTERCEPTED()(prototype, name, descriptor);
@@ -39,4 +45,15 @@ export function LibraryController(path: string): ClassDecorator {
     UsePipes(pipe)(target);
     Controller(path)(target);
   };
+}
+
+function dropAuditInterceptor(handler: object): void {
+  if (!Reflect.getMetadata(AUDIT_INTERCEPTED.KEY, handler)) return;
+  const interceptors = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) as unknown[] | undefined) ?? [];
+  Reflect.defineMetadata(
+    INTERCEPTORS_METADATA,
+    interceptors.filter((interceptor) => interceptor !== auditRouteInterceptor),
+    handler,
+  );
+  Reflect.deleteMetadata(AUDIT_INTERCEPTED.KEY, handler);
 }

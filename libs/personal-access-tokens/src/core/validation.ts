@@ -6,6 +6,9 @@ import { ErrorDetail, ValidationFailedError } from './domain-error';
 /** No DTO nests deeper than a few levels; class-transformer recurses, so deeper input could overflow the stack. */
 export const MAX_INPUT_DEPTH = 32;
 
+/** The DTO instances these pipes made: a second pipe of this kind hands them on as they are. */
+const VALIDATED = new WeakSet<object>();
+
 /**
  * A ValidationPipe that first refuses input nested deeper than MAX_INPUT_DEPTH (a 500 otherwise).
  * An empty query string (most GETs, a gateway's every `/auth/verify`) is judged once per DTO:
@@ -17,6 +20,15 @@ class BoundedValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // A custom parameter (`@Auth()`'s principal) is no input, and is not validated: nothing to walk.
     if (metadata.type === 'custom') return super.transform(value, metadata);
+    // Already made by one of these pipes (the app's global one, then a library controller's own):
+    // the same rules again would only cost a second class-validator pass per request.
+    if (typeof value === 'object' && value !== null && VALIDATED.has(value)) return value;
+    const result = await this.check(value, metadata);
+    if (typeof result === 'object' && result !== null && metadata.metatype && result instanceof metadata.metatype) VALIDATED.add(result);
+    return result;
+  }
+
+  private async check(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const tooDeep = fieldNestedDeeperThan(value, MAX_INPUT_DEPTH);
     if (tooDeep !== undefined) {
       const field = [metadata.data, tooDeep].filter(Boolean).join('.') || metadata.type;

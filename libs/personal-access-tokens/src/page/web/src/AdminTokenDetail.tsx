@@ -6,6 +6,7 @@ import { follow, href } from './router';
 import { useScopeCatalog } from './scope-catalog';
 import { TokenActivity } from './TokenActivity';
 import { TokenFacts } from './TokenFacts';
+import { TokenUsage } from './TokenUsage';
 import { Alert, ConfirmDialog, StatusBadge } from './ui';
 
 const ADMIN_TOKENS = '/admin/personal-access-tokens';
@@ -111,6 +112,7 @@ export function AdminTokenDetail({ id, session }: { id: string; session: Session
           )}
         </section>
       </div>
+      <TokenUsage tokenId={token.id} version={activityVersion} source={ADMIN_TOKENS} />
       <TokenActivity tokenId={token.id} version={activityVersion} source="/admin/audit-events" />
       <ConfirmDialog
         open={confirming}

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, onSessionEnded, setCsrfToken, type Session } from './api';
 import { Admin } from './Admin';
 import { AdminTokenDetail } from './AdminTokenDetail';
+import { BusiestTokens } from './BusiestTokens';
 import { CreateToken, GENERATE } from './CreateToken';
 import { explain } from './errors';
 import { follow, href, navigate, useLocation } from './router';
@@ -155,6 +156,8 @@ export function App() {
     view = <ApprovalRequests />;
   } else if (path === '/admin/policy') {
     view = <PolicyViolations />;
+  } else if (path === '/admin/busiest') {
+    view = <BusiestTokens session={session} />;
   } else if (adminDetail) {
     view = <AdminTokenDetail key={adminDetail[1]} id={adminDetail[1]} session={session} />;
   } else if (path === '/' || path === '') {
@@ -201,7 +204,7 @@ export function App() {
                   <a
                     href={href('/admin')}
                     onClick={follow('/admin')}
-                    aria-current={path === '/admin' || adminDetail ? 'page' : undefined}
+                    aria-current={path === '/admin' || path === '/admin/busiest' || adminDetail ? 'page' : undefined}
                   >
                     All tokens (admin)
                   </a>

@@ -8,6 +8,7 @@ import { TokenEditForm } from './TokenEditForm';
 import { TokenFacts } from './TokenFacts';
 import { TokenScopes } from './TokenScopes';
 import { TokenStatusActions } from './TokenStatusActions';
+import { TokenUsage } from './TokenUsage';
 import { Alert, SecretPanel, StatusBadge } from './ui';
 
 const TOKENS = '/user/me/personal-access-tokens';
@@ -78,6 +79,7 @@ export function TokenDetail({
         <TokenEditForm token={token} onSaved={(next) => changed(next, 'Your changes were saved.')} />
       </div>
       <TokenScopes token={token} onChanged={changed} />
+      <TokenUsage tokenId={token.id} version={activityVersion} />
       <TokenActivity tokenId={token.id} version={activityVersion} />
     </>
   );
