@@ -16,6 +16,7 @@ import { AuthTables1795400012400 } from './1795400012400-auth-tables';
 import { AuditTables1795400012500 } from './1795400012500-audit-tables';
 import { OidcTables1795400012600 } from './1795400012600-oidc-tables';
 import { TokenExchangeTables1795400012700 } from './1795400012700-token-exchange-tables';
+import { TokenAddressRulesAndSuspension1795400013000 } from './1795400013000-token-address-rules-and-suspension';
 import { TokenPolicyRotationApprovalNotices1795400014000 } from './1795400014000-token-policy-rotation-approval-notices';
 
 /*
@@ -51,7 +52,11 @@ export const ONE_CHAIN = [
 
 export const CORE_MIGRATIONS = [CoreTables1795400012100];
 export const USERS_MIGRATIONS = [UsersTables1795400012200];
-export const TOKENS_MIGRATIONS = [TokensTables1795400012300, TokenPolicyRotationApprovalNotices1795400014000];
+export const TOKENS_MIGRATIONS = [
+  TokensTables1795400012300,
+  TokenAddressRulesAndSuspension1795400013000,
+  TokenPolicyRotationApprovalNotices1795400014000,
+];
 export const AUTH_MIGRATIONS = [AuthTables1795400012400];
 export const AUDIT_MIGRATIONS = [AuditTables1795400012500];
 export const OIDC_MIGRATIONS = [OidcTables1795400012600];

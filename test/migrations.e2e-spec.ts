@@ -8,6 +8,8 @@ import {
   personalAccessTokensTables,
 } from '../libs/personal-access-tokens/src';
 import { ONE_CHAIN } from '../migrations';
+
+/** Migrations after the per-module baselines: one chain plus these is the current schema. */
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { tableNames } from './support/tables';
 import { TestDatabase, testDatabases } from './support/test-database';
@@ -107,12 +109,14 @@ describe.each(testDatabases())('migrations per module on $name', (database) => {
           'CoreTables1795400012100',
           'TokensTables1795400012300',
           'AuthTables1795400012400',
+          'TokenAddressRulesAndSuspension1795400013000',
           'TokenPolicyRotationApprovalNotices1795400014000',
         ]);
         expect(await tablesOf(dataSource)).toEqual(
           [
             'job_leases',
             'lock_rows',
+            'personal_access_token_addresses',
             'personal_access_token_approvals',
             'personal_access_token_retired_digests',
             'personal_access_token_scopes',
@@ -124,7 +128,7 @@ describe.each(testDatabases())('migrations per module on $name', (database) => {
         );
         expect((await dataSource.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query)).toEqual([]);
 
-        for (let i = 0; i < 4; i++) await dataSource.undoLastMigration();
+        for (let i = 0; i < 5; i++) await dataSource.undoLastMigration();
         expect(await tablesOf(dataSource)).toEqual([]);
       } finally {
         await dataSource.destroy();

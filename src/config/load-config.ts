@@ -37,6 +37,10 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
         90 * 24,
       ),
       maxRotationOverlapSeconds: read.int('PAT_MAX_ROTATION_OVERLAP_SECONDS', DEFAULT_POLICY.maxRotationOverlapSeconds, 0, 86400),
+      requireAllowListForSensitiveScopes: read.bool(
+        'PAT_REQUIRE_ALLOW_LIST_FOR_SENSITIVE_SCOPES',
+        DEFAULT_POLICY.requireAllowListForSensitiveScopes ?? false,
+      ),
     },
     productScopes: readScopesFile(env.SCOPES_FILE, problems),
     logLevel: read.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const),
@@ -291,7 +295,7 @@ function readScopesFile(path: string | undefined, problems: string[]): ScopeReso
     const resources = parsed.resources;
     if (!Array.isArray(resources)) throw new Error('expected {"resources": [...]}');
     return resources.map((r, i) => {
-      const { resource, description, actions, requiresApproval } = r as Partial<ScopeResourceDefinition>;
+      const { resource, description, actions, requiresApproval, sensitive } = r as Partial<ScopeResourceDefinition>;
       if (typeof resource !== 'string' || !Array.isArray(actions) || actions.some((a) => typeof a !== 'string')) {
         throw new Error(`resources[${i}] needs "resource" (string) and "actions" (strings)`);
       }
@@ -299,7 +303,18 @@ function readScopesFile(path: string | undefined, problems: string[]): ScopeReso
       if (typeof approval !== 'boolean' && !(Array.isArray(approval) && approval.every((a) => actions.includes(a)))) {
         throw new Error(`resources[${i}].requiresApproval must be true, false or a list of its actions`);
       }
-      return { resource, description: typeof description === 'string' ? description : undefined, actions, requiresApproval: approval };
+      const sensitiveValid =
+        sensitive === undefined ||
+        typeof sensitive === 'boolean' ||
+        (Array.isArray(sensitive) && sensitive.every((a) => actions.includes(a)));
+      if (!sensitiveValid) throw new Error(`resources[${i}].sensitive must be true, false, or a list of its actions`);
+      return {
+        resource,
+        description: typeof description === 'string' ? description : undefined,
+        actions,
+        requiresApproval: approval,
+        ...(sensitive !== undefined && { sensitive }),
+      };
     });
   } catch (error) {
     problems.push(`SCOPES_FILE ${path}: ${error instanceof Error ? error.message : String(error)}`);

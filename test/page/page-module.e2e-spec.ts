@@ -106,7 +106,10 @@ describe.each(harnesses)('the page module, %s', (_name, start) => {
     expect(index.text).toContain('<script type="module" src="/page/assets/app-1a2b.js">');
     expect(index.text).not.toContain('__PAT_PAGE_BASE__');
 
-    for (const route of ['/page/tokens/new', '/page/tokens/6f1c2a9e-3c4b-4a7e-9b1d-2f8e5c7a9b10', '/page/admin']) {
+    // Every view the page's router knows answers the page itself, so a reload or a shared link works.
+    const views = ['/page/tokens/new', '/page/tokens/6f1c2a9e-3c4b-4a7e-9b1d-2f8e5c7a9b10', '/page/admin', '/page/admin/busiest'];
+    views.push('/page/admin/requests', '/page/admin/policy', '/page/admin/trust-policies', '/page/admin/trust-policies/new');
+    for (const route of views) {
       expect((await http().get(route)).text).toBe(index.text);
     }
     const asset = await http().get('/page/assets/app-1a2b.js');

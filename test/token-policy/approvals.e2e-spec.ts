@@ -170,3 +170,24 @@ describe.each(testDatabases())('approval of sensitive scopes on $name', (databas
     }
   });
 });
+
+describe.each(testDatabases())('tokens waiting for approval under the live-token cap on $name', (database) => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await TestApp.start(database, { productScopes: PRODUCT_SCOPES, policy: { ...DEFAULT_POLICY, maxActiveTokensPerUser: 2 } });
+  });
+  afterAll(() => t.close());
+
+  it('count toward it: a member cannot fill the approval queue past their cap', async () => {
+    const user = await t.createUser('member');
+    for (let i = 0; i < 2; i++) {
+      expect((await t.mintToken(user.session, { scopes: ['billing:write'], expiresIn: '30d' })).status).toBe('pending');
+    }
+    const refused = await t.post(BASE, { name: 'one-too-many', scopes: ['billing:write'], expiresIn: '30d' }, { token: user.session });
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('token_limit_reached');
+    const queue = await t.get(`${REQUESTS}?status=pending`, { token: await t.loginAdmin() });
+    expect(queue.body.items.filter((i: { userEmail: string }) => i.userEmail === user.email)).toHaveLength(2);
+  });
+});

@@ -6,6 +6,7 @@ import { JobLease } from './tokens/expiry/job-lease.entity';
 import { PersonalAccessTokenScope } from './tokens/personal-access-token-scope.entity';
 import { PersonalAccessToken } from './tokens/personal-access-token.entity';
 import { RetiredTokenDigest } from './tokens/retired-token-digest.entity';
+import { TokenAddress } from './tokens/token-address.entity';
 import { Role } from './users/role.entity';
 import { User } from './users/user.entity';
 import { WebhookDelivery } from './tokens/webhooks/webhook-delivery.entity';
@@ -25,6 +26,7 @@ export const TOKENS_ENTITIES = [
   TokenApproval,
   WebhookDelivery,
   JobLease,
+  TokenAddress,
 ];
 export const AUTH_ENTITIES = [Session];
 export const AUDIT_ENTITIES = [AuditEvent];

@@ -61,7 +61,9 @@ export class AuditEventBuilder {
     const status = failure?.status ?? audit.successStatus;
     // Most requests have nothing to detail: no object to build and serialize for them.
     const details =
-      !failure && !audit.bodyFields.length && !audit.details ? {} : { ...this.detailsOf(audit), ...(failure && { code: failure.code }) };
+      !failure && !audit.bodyFields.length && !audit.details
+        ? {}
+        : { ...this.detailsOf(audit), ...(failure && { code: failure.code, ...refusalReasonOf(failure.exception) }) };
     return {
       id: audit.id,
       occurredAt: audit.occurredAt,
@@ -160,6 +162,12 @@ export class AuditEventBuilder {
     if (typeof agent !== 'string' || !agent) return null;
     return this.scrub(agent.replace(CONTROL_CHARACTERS, ' ')).slice(0, 255);
   }
+}
+
+/** What the trail may say about a refused credential that the 401 does not (`CredentialSubject.reason`). */
+function refusalReasonOf(exception: unknown): { reason?: string } {
+  const reason = exception instanceof InvalidTokenError ? exception.subject?.reason : undefined;
+  return reason ? { reason } : {};
 }
 
 export function statusOf(exception: unknown): number {

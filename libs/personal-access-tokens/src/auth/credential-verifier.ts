@@ -4,6 +4,7 @@ import { VerificationCache, VerifiedCredential } from './verification-cache';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { hasValidTokenFormat } from '../tokens/token-format';
 import { TokenHasher } from '../tokens/token-hasher';
+import { isAddressAllowed } from '../tokens/ip-allow-list';
 import { TokenBookkeepingService } from '../tokens/token-bookkeeping.service';
 import { TokenVerificationService } from '../tokens/token-verification.service';
 import { RotationOverlap } from '../tokens/rotation-overlap';
@@ -38,11 +39,17 @@ export class CredentialVerifier {
 
   /**
    * `touch: false` verifies without recording a use (introspection by a third party); `digestOf`
-   * gives the secret's `TokenHasher` digest when the caller keeps one (the failed-auth limiter).
+   * gives the secret's `TokenHasher` digest when the caller keeps one (the failed-auth limiter);
+   * `userAgent` is the request's, kept with a recorded use.
    */
-  async verify(secret: string, ip?: string, options?: { touch?: boolean; digestOf?: () => string }): Promise<Principal> {
+  async verify(
+    secret: string,
+    ip?: string,
+    options?: { touch?: boolean; digestOf?: () => string; userAgent?: string | string[] },
+  ): Promise<Principal> {
     if (secret.startsWith(this.options.tokenPrefix)) {
-      const { token, user } = await this.verifyToken(secret, ip, options?.touch !== false, options?.digestOf);
+      const touch = options?.touch === false ? undefined : { userAgent: options?.userAgent };
+      const { token, user } = await this.verifyToken(secret, ip, touch, options?.digestOf);
       const principal: Principal = {
         user,
         method: 'personal_access_token',
@@ -70,7 +77,12 @@ export class CredentialVerifier {
    * MariaDB a third of the requests missed). A request that starts after a change on this
    * instance never joins a lookup that started before it, so revocation still bites at once.
    */
-  private async verifyToken(secret: string, ip: string | undefined, touch: boolean, digestOf?: () => string): Promise<VerifiedCredential> {
+  private async verifyToken(
+    secret: string,
+    ip: string | undefined,
+    touch: { userAgent?: string | string[] } | undefined,
+    digestOf?: () => string,
+  ): Promise<VerifiedCredential> {
     const key = hasValidTokenFormat(secret, this.options.tokenPrefix) ? (digestOf?.() ?? this.hasher.digest(secret)) : undefined;
     const cached = key === undefined ? undefined : this.cache.get(key);
     let verified: VerifiedCredential;
@@ -90,8 +102,13 @@ export class CredentialVerifier {
       }
       verified = await pending.lookup;
     }
+    // On every use, cached or not: the allow-list is the token's, the address this request's.
+    if (!isAddressAllowed(verified.token.allowedIps, ip)) {
+      const { id: tokenId, name: tokenName, userId } = verified.token;
+      throw new InvalidTokenError(this.options.realm, { userId, tokenId, tokenName, reason: 'address_not_allowed' });
+    }
     if (touch) {
-      this.bookkeeping.recordUse(verified.token.id, ip);
+      this.bookkeeping.recordUse(verified.token.id, ip, touch.userAgent);
       if (verified.token.usableUntil) this.overlap.recordUse(verified.token.id);
     }
     return verified;
@@ -100,7 +117,8 @@ export class CredentialVerifier {
   /** One verification against the database and the directory, cached under `key`. */
   private async lookUp(secret: string, key: string | undefined): Promise<VerifiedCredential> {
     const snapshot = this.cache.begin();
-    const token = await this.tokens.verify(secret, undefined, { touch: false });
+    // The address is checked by `verifyToken` on every use, the cached ones included.
+    const token = await this.tokens.verify(secret, undefined, { touch: false, anyAddress: true });
     const user = await this.directory.findById(token.userId);
     if (!user?.active) throw new InvalidTokenError(this.options.realm, { userId: token.userId, tokenId: token.id, tokenName: token.name });
     const verified = { token, user };

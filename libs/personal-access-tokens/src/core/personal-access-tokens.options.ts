@@ -8,6 +8,11 @@ export interface ScopeResourceDefinition {
    * `true` for every action of the resource, or the actions that need it.
    */
   requiresApproval?: boolean | string[];
+  /**
+   * Marks the resource's scopes sensitive: `true` for every action, or the sensitive actions. With
+   * `policy.requireAllowListForSensitiveScopes`, tokens holding them need an IP allow-list.
+   */
+  sensitive?: boolean | string[];
 }
 
 /** Rules every token must follow; all configurable. */
@@ -28,6 +33,11 @@ export interface TokenPolicy {
   maxRotationOverlapSeconds: number;
   /** How long a request for approval of a sensitive scope waits for a decision before it expires and its token is revoked (default 7 days). */
   approvalRequestLifetimeHours: number;
+  /**
+   * A token holding a scope the catalog marks `sensitive` must have an IP allow-list (default false).
+   * Checked whenever a token gets such a scope or loses its allow-list.
+   */
+  requireAllowListForSensitiveScopes?: boolean;
 }
 
 /** The hard bound of `maxRotationOverlapSeconds`: 24 hours. */
@@ -176,6 +186,7 @@ export const DEFAULT_POLICY: TokenPolicy = {
   rotationIntervalSeconds: 3600,
   maxRotationOverlapSeconds: MAX_ROTATION_OVERLAP_SECONDS,
   approvalRequestLifetimeHours: 7 * 24,
+  requireAllowListForSensitiveScopes: false,
 };
 
 export function resolveOptions(options: PersonalAccessTokensModuleOptions): ResolvedOptions {

@@ -52,6 +52,11 @@ export function createPageAssetsController(path: string): Type<unknown> {
       return this.page(request, response);
     }
 
+    @Get('admin/busiest')
+    busiest(@Req() request: HttpRequest, @Res({ passthrough: true }) response: object): StreamableFile {
+      return this.page(request, response);
+    }
+
     @Get('admin/policy')
     policy(@Req() request: HttpRequest, @Res({ passthrough: true }) response: object): StreamableFile {
       return this.page(request, response);

@@ -13,10 +13,14 @@ function token(fields: Partial<Token>): Token {
     expiresAt: null,
     lastUsedAt: null,
     lastUsedIp: null,
+    lastUsedUserAgent: null,
     revokedAt: null,
     rotatedAt: null,
     rotationOverlapEndsAt: null,
     previousSecretLastUsedAt: null,
+    allowedIps: null,
+    suspendedAt: null,
+    suspendedBy: null,
     ...fields,
   };
 }

@@ -14,6 +14,11 @@ export interface ScopeDefinition {
   perEntity: boolean;
   /** Whether a token asking for it waits for an administrator's approval. */
   requiresApproval: boolean;
+  /**
+   * Reaches something sensitive: with `policy.requireAllowListForSensitiveScopes`, a token holding
+   * it must be bound to an IP allow-list.
+   */
+  sensitive: boolean;
 }
 
 /** The service's own resources, in words; none of them has entities a token could be narrowed to. */
@@ -28,7 +33,7 @@ const BUILT_IN_RESOURCES: Record<string, { title: string; description: string }>
 /** Actions on a collection rather than on one of its entities: never narrowed to one. */
 const COLLECTION_ACTIONS = new Set(['create', 'list']);
 
-function builtIn(scope: string, description: string): ScopeDefinition {
+function builtIn(scope: string, description: string, sensitive = false): ScopeDefinition {
   const resource = BUILT_IN_RESOURCES[scope.split(':')[0]];
   return {
     scope,
@@ -37,6 +42,7 @@ function builtIn(scope: string, description: string): ScopeDefinition {
     resourceDescription: resource.description,
     perEntity: false,
     requiresApproval: false,
+    sensitive,
   };
 }
 
@@ -57,8 +63,8 @@ export const BUILT_IN_SCOPES: readonly ScopeDefinition[] = [
   builtIn('personal_access_tokens:write', 'Create, change, rotate, revoke and delete your personal access tokens'),
   builtIn('user:read', 'Read your own profile'),
   builtIn('audit:read', 'Read the audit trail of your own actions'),
-  builtIn('admin:read', 'Administration: read users, all tokens and the whole audit trail'),
-  builtIn('admin:write', "Administration: manage users and everyone's tokens"),
+  builtIn('admin:read', 'Administration: read users, all tokens and the whole audit trail', true),
+  builtIn('admin:write', "Administration: manage users and everyone's tokens", true),
   builtIn('tokens:introspect', 'Ask whether another token is valid, and for what (gateways, services)'),
 ];
 
@@ -70,6 +76,7 @@ export class ScopeCatalog {
   private readonly definitions: ScopeDefinition[];
   private readonly known: Set<string>;
   private readonly needingApproval: Set<string>;
+  private readonly sensitive: Set<string>;
 
   constructor(productScopes: readonly ScopeResourceDefinition[] = []) {
     const product = productScopes.flatMap((resource) =>
@@ -81,6 +88,7 @@ export class ScopeCatalog {
         perEntity: !COLLECTION_ACTIONS.has(action),
         requiresApproval:
           resource.requiresApproval === true || (Array.isArray(resource.requiresApproval) && resource.requiresApproval.includes(action)),
+        sensitive: resource.sensitive === true || (Array.isArray(resource.sensitive) && resource.sensitive.includes(action)),
       })),
     );
     for (const { scope } of product) {
@@ -89,6 +97,7 @@ export class ScopeCatalog {
     this.definitions = [...BUILT_IN_SCOPES, ...product];
     this.known = new Set(this.definitions.map((d) => d.scope));
     this.needingApproval = new Set(this.definitions.filter((d) => d.requiresApproval).map((d) => d.scope));
+    this.sensitive = new Set(this.definitions.filter((d) => d.sensitive).map((d) => d.scope));
   }
 
   /** The scopes among `scopes` that need an administrator's approval (narrowed ones too), sorted. */
@@ -103,6 +112,12 @@ export class ScopeCatalog {
 
   all(): readonly ScopeDefinition[] {
     return this.definitions;
+  }
+
+  /** Whether `scope` (narrowed to an entity or not) reaches a resource the catalog marks sensitive. */
+  isSensitive(scope: string): boolean {
+    const parsed = parseScope(scope);
+    return parsed !== undefined && this.sensitive.has(`${parsed.resource}:${parsed.action}`);
   }
 
   isKnown(scope: string): boolean {

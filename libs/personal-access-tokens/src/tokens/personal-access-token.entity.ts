@@ -1,8 +1,11 @@
 import { Column, Entity, Index, OneToMany, PrimaryColumn } from 'typeorm';
 import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
 
-/** `pending`: waiting for an administrator's approval of a sensitive scope (`TokenApprovals`). */
-export type TokenStatus = 'active' | 'expired' | 'revoked' | 'pending';
+/**
+ * What a client sees (`effectiveStatus`). `pending`: waiting for an administrator's approval of a
+ * sensitive scope (`TokenApprovals`). `suspended` is never stored: it is `suspendedAt` on an active token.
+ */
+export type TokenStatus = 'active' | 'expired' | 'revoked' | 'pending' | 'suspended';
 
 /**
  * A personal access token. `userId` deliberately has no foreign key: a host app may keep its
@@ -59,6 +62,22 @@ export class PersonalAccessToken {
   @Column({ name: 'rotation_overlap_ends_at', type: 'datetime', precision: 3, nullable: true })
   rotationOverlapEndsAt?: Date | null;
 
+  /** The user agent of the last recorded use (at most 255 characters, control characters replaced). */
+  @Column({ name: 'last_used_user_agent', type: 'varchar', length: 255, nullable: true })
+  lastUsedUserAgent: string | null;
+
+  /** Addresses and CIDR ranges the token may be used from (`normalizeAllowList`); null for any address. */
+  @Column({ name: 'allowed_ips', type: 'simple-json', nullable: true })
+  allowedIps: string[] | null;
+
+  /** Set while the token is suspended: it is refused everywhere until resumed. */
+  @Column({ name: 'suspended_at', type: 'datetime', precision: 3, nullable: true })
+  suspendedAt: Date | null;
+
+  /** Who suspended it (a user id: the owner or an administrator). */
+  @Column({ name: 'suspended_by', type: 'varchar', length: 36, nullable: true })
+  suspendedBy: string | null;
+
   /** The last use of the rotated-away secret during its overlap. */
   @Column({ name: 'previous_secret_last_used_at', type: 'datetime', precision: 3, nullable: true })
   previousSecretLastUsedAt?: Date | null;
@@ -75,9 +94,13 @@ export class PersonalAccessToken {
   scopes?: PersonalAccessTokenScope[];
 }
 
-/** An expiry that cannot be read (an invalid date) counts as past: verification fails closed. */
-export function effectiveStatus(token: Pick<PersonalAccessToken, 'status' | 'expiresAt'>, now: Date): TokenStatus {
+/**
+ * An expiry that cannot be read (an invalid date) counts as past: verification fails closed. A
+ * suspended token past its expiry is `expired` (resuming it would not bring it back).
+ */
+export function effectiveStatus(token: Pick<PersonalAccessToken, 'status' | 'expiresAt' | 'suspendedAt'>, now: Date): TokenStatus {
   const expirable = token.status === 'active' || token.status === 'pending';
   if (expirable && token.expiresAt !== null && !(token.expiresAt.getTime() > now.getTime())) return 'expired';
+  if (token.status === 'active' && token.suspendedAt) return 'suspended';
   return token.status;
 }

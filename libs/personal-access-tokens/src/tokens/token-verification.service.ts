@@ -13,12 +13,15 @@ import { hasValidTokenFormat } from './token-format';
 import { safeEqualDigest, TokenHasher } from './token-hasher';
 import { TokenBookkeepingService } from './token-bookkeeping.service';
 import { findTokenWithScopes } from './token-lookup';
+import { isAddressAllowed } from './ip-allow-list';
 import { TokenRow } from './verified-rows';
 import { RotationOverlap } from './rotation-overlap';
 
 /** A PAT that verified: what the bearer strategy needs to build a principal. */
 export interface VerifiedToken extends PrincipalToken {
   userId: string;
+  /** Where it may be used from (`isAddressAllowed`); null for anywhere. */
+  allowedIps: string[] | null;
   /** The row it was verified from, for `/self` (see `rememberVerifiedRow`). */
   row?: TokenRow;
   /** Set when the secret is the one a rotation replaced, accepted during the overlap: not at or after this instant. */
@@ -51,9 +54,11 @@ export class TokenVerificationService {
    * indexed lookup by digest, then status and expiry against the clock. Background jobs are
    * bookkeeping; this is the gate. A secret that was rotated away works during its rotation's
    * overlap (`RotationOverlap`), and afterwards revokes its token.
-   * `touch: false` (introspection: a third party asking) leaves lastUsedAt alone.
+   * `touch: false` (introspection: a third party asking) leaves lastUsedAt alone. The token's IP
+   * allow-list is checked against `ip` (no `ip`: refused if it has one) unless `anyAddress`, for a
+   * caller that checks it on every use itself (`CredentialVerifier`, whose cache skips this).
    */
-  async verify(secret: string, ip?: string, options: { touch?: boolean } = {}): Promise<VerifiedToken> {
+  async verify(secret: string, ip?: string, options: { touch?: boolean; anyAddress?: boolean } = {}): Promise<VerifiedToken> {
     if (!hasValidTokenFormat(secret, this.options.tokenPrefix)) throw new InvalidTokenError(this.options.realm);
     const digests = this.hasher.candidateDigests(secret);
     const found = await findTokenWithScopes(this.tokens.manager, `t.digest IN (${digests.map(() => '?').join(', ')})`, digests, {
@@ -66,6 +71,8 @@ export class TokenVerificationService {
     const subject = { userId: token.userId, tokenId: token.id, tokenName: token.name };
     const now = this.clock.now();
     if (effectiveStatus(token, now) !== 'active') throw new InvalidTokenError(this.options.realm, subject);
+    if (!options.anyAddress && !isAddressAllowed(token.allowedIps, ip))
+      throw new InvalidTokenError(this.options.realm, { ...subject, reason: 'address_not_allowed' });
     if (token.digest !== digests[0]) this.bookkeeping.rekeyDigest(token.id, token.digest, digests[0]);
     if (options.touch !== false) this.bookkeeping.recordUse(token.id, ip);
     const { digest: _digest, ...row } = token;
@@ -75,21 +82,39 @@ export class TokenVerificationService {
       name: token.name,
       scopes,
       expiresAt: token.expiresAt,
+      allowedIps: token.allowedIps,
       row,
     };
   }
 
   /** A secret that is no token's current one: accepted during its rotation's overlap, else refused. */
-  private async verifyPrevious(digests: string[], ip: string | undefined, options: { touch?: boolean }): Promise<VerifiedToken> {
+  private async verifyPrevious(
+    digests: string[],
+    ip: string | undefined,
+    options: { touch?: boolean; anyAddress?: boolean },
+  ): Promise<VerifiedToken> {
     const previous = await this.overlap.accept(digests, this.clock.now());
     if (!previous) return this.refuseUnknown(digests);
     const { token, scopes, usableUntil } = previous;
+    if (!options.anyAddress && !isAddressAllowed(token.allowedIps, ip)) {
+      const subject = { userId: token.userId, tokenId: token.id, tokenName: token.name };
+      throw new InvalidTokenError(this.options.realm, { ...subject, reason: 'address_not_allowed' });
+    }
     if (options.touch !== false) {
       this.bookkeeping.recordUse(token.id, ip);
       this.overlap.recordUse(token.id);
     }
     const { digest: _digest, ...row } = token;
-    return { id: token.id, userId: token.userId, name: token.name, scopes, expiresAt: token.expiresAt, row, usableUntil };
+    return {
+      id: token.id,
+      userId: token.userId,
+      name: token.name,
+      scopes,
+      expiresAt: token.expiresAt,
+      allowedIps: token.allowedIps,
+      row,
+      usableUntil,
+    };
   }
 
   /** An unknown secret; if it is one that was rotated away, the token it belonged to is revoked. */

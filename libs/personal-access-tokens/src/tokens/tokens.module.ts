@@ -14,6 +14,7 @@ import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
 import { PersonalAccessToken } from './personal-access-token.entity';
 import { RetiredTokenDigest } from './retired-token-digest.entity';
 import { SecretIssuancePolicy } from './secret-issuance.policy';
+import { TokenAddress } from './token-address.entity';
 import { TokenHasher } from './token-hasher';
 import { TokenBookkeepingService } from './token-bookkeeping.service';
 import { TokenVerificationService } from './token-verification.service';
@@ -22,6 +23,8 @@ import { RotationOverlap } from './rotation-overlap';
 import { PolicyCompliance } from './policy/policy-compliance.service';
 import { TokenApproval } from './approvals/token-approval.entity';
 import { TokenApprovals } from './approvals/token-approvals.service';
+import { TokenSuspensionService } from './token-suspension.service';
+import { AllowListPolicy } from './allow-list-policy';
 import { WebhookDelivery } from './webhooks/webhook-delivery.entity';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 
@@ -36,7 +39,15 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, TokenApproval, WebhookDelivery, JobLease]),
+    TypeOrmModule.forFeature([
+      PersonalAccessToken,
+      PersonalAccessTokenScope,
+      RetiredTokenDigest,
+      TokenApproval,
+      WebhookDelivery,
+      JobLease,
+      TokenAddress,
+    ]),
     ScopesModule,
   ],
   providers: [
@@ -44,12 +55,14 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
     CompanionCredentials,
     CallerTransactions,
     SecretIssuancePolicy,
+    AllowListPolicy,
     TokenBookkeepingService,
     TokenVerificationService,
     RotationOverlap,
     TokenApprovals,
     PolicyCompliance,
     TokensService,
+    TokenSuspensionService,
     AdminTokensService,
     LeakedCredentialsService,
     WebhookDispatcher,
@@ -64,6 +77,7 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
     TokenApprovals,
     PolicyCompliance,
     TokensService,
+    TokenSuspensionService,
     AdminTokensService,
     LeakedCredentialsService,
     WebhookDispatcher,
@@ -81,6 +95,7 @@ export class TokensModule implements OnModuleInit {
       TokenApproval,
       WebhookDelivery,
       JobLease,
+      TokenAddress,
     ]);
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, In, Not, Repository } from 'typeorm';
+import { Brackets, EntityManager, In, Not, Repository } from 'typeorm';
 import { Principal } from '../scopes/principal';
 import { Clock } from '../core/clock';
 import { isUniqueViolation } from '../core/database-errors';
@@ -18,9 +18,13 @@ import { CallerTransactions, TokenActor } from './caller-transactions.service';
 import { SecretIssuancePolicy } from './secret-issuance.policy';
 import { RotationOverlap } from './rotation-overlap';
 import { TokenApprovals } from './approvals/token-approvals.service';
+import { AllowListPolicy } from './allow-list-policy';
+import { normalizeAllowList } from './ip-allow-list';
+import { recentAddressesOf } from './token-usage';
 import {
   CreatedTokenResponseDto,
   CreateTokenDto,
+  TokenDetailResponseDto,
   ListTokensQueryDto,
   MAX_SCOPES_PER_TOKEN,
   RegenerateTokenDto,
@@ -34,7 +38,7 @@ import { effectiveStatus, PersonalAccessToken } from './personal-access-token.en
 import { RetiredTokenDigest } from './retired-token-digest.entity';
 import { resolveExpiry } from './token-expiry';
 import { tokenNameKey } from './token-name';
-import { tokenPage, toTokenResponse, whereEffectiveStatus, whereLive, whereNameContains } from './token-listing';
+import { tokenPage, toTokenResponse, whereEffectiveStatus, whereNameContains } from './token-listing';
 import { generateTokenSecret } from './token-format';
 import { TokenHasher } from './token-hasher';
 import { TokenBookkeepingService } from './token-bookkeeping.service';
@@ -80,6 +84,7 @@ export class TokensService {
     private readonly approvals: TokenApprovals,
     private readonly verification: TokenVerificationService,
     private readonly bookkeeping: TokenBookkeepingService,
+    private readonly allowListPolicy: AllowListPolicy,
   ) {}
 
   async create(actor: TokenActor, input: CreateTokenDto): Promise<CreatedTokenResponseDto> {
@@ -87,6 +92,8 @@ export class TokensService {
     this.grantRules.assertKnown(scopes);
     const now = this.clock.now();
     const expiresAt = resolveExpiry(input, this.options.policy, now);
+    const allowedIps = normalizeAllowList(input.allowedIps) ?? null;
+    this.allowListPolicy.assertSatisfied(scopes, allowedIps);
     (await this.issuance.issuerFor(actor)).assertMayReceive({ scopes, expiresAt });
     const secret = generateTokenSecret(this.options.tokenPrefix);
     // A scope that needs approval: the token waits for an administrator (its secret is shown now, once).
@@ -105,6 +112,10 @@ export class TokensService {
       rotatedAt: null,
       lastUsedAt: null,
       lastUsedIp: null,
+      lastUsedUserAgent: null,
+      allowedIps,
+      suspendedAt: null,
+      suspendedBy: null,
     };
     await this.withNameCheck(input.name, () =>
       this.callers.run(actor, async (manager) => {
@@ -117,7 +128,7 @@ export class TokensService {
         if (sensitive.length) await this.approvals.open(manager, token, sensitive, now);
       }),
     );
-    await this.publish('token.created', actor.user.id, token, now, { scopes, expiresAt });
+    await this.publish('token.created', actor.user.id, token, now, { scopes, expiresAt, ...(allowedIps && { allowedIps }) });
     if (sensitive.length) await this.approvals.announce(token, sensitive, actor.user.id, now);
     return { ...toTokenResponse(token, scopes, now), token: secret };
   }
@@ -155,6 +166,12 @@ export class TokensService {
     return toTokenResponse(found.token, found.scopes, this.clock.now());
   }
 
+  /** One token with where it was used (its recent addresses). */
+  async detail(userId: string, id: string): Promise<TokenDetailResponseDto> {
+    const token = await this.get(userId, id);
+    return { ...token, recentAddresses: await recentAddressesOf(this.tokens.manager, id) };
+  }
+
   /** The calling PAT's own metadata (GitLab's `/self`). */
   async self(principal: Principal): Promise<TokenResponseDto> {
     if (!principal.token) throw new NotATokenRequestError();
@@ -167,12 +184,20 @@ export class TokensService {
   async update(actor: TokenActor, id: string, changes: UpdateTokenDto): Promise<TokenResponseDto> {
     const scopes = changes.scopes && [...new Set(changes.scopes)];
     if (scopes) this.grantRules.assertGrantable(actor, scopes);
+    const allowedIps = normalizeAllowList(changes.allowedIps);
     const userId = actor.user.id;
     await this.withNameCheck(changes.name ?? '', () =>
       this.callers.run(actor, async (manager) => {
-        await this.findOwned(manager, userId, id);
+        const token = await this.findOwned(manager, userId, id);
         if (scopes) await this.approvals.assertNoneAdded(manager, id, scopes);
+        if (scopes || allowedIps !== undefined) {
+          this.allowListPolicy.assertSatisfied(
+            scopes ?? (await this.scopesOf(manager, id)),
+            allowedIps === undefined ? token.allowedIps : allowedIps,
+          );
+        }
         const patch: Partial<PersonalAccessToken> = {};
+        if (allowedIps !== undefined) patch.allowedIps = allowedIps;
         if (changes.name !== undefined) Object.assign(patch, { name: changes.name, nameKey: tokenNameKey(changes.name) });
         if (changes.description !== undefined) patch.description = changes.description;
         if (Object.keys(patch).length) await manager.update(PersonalAccessToken, { id, userId }, patch);
@@ -186,7 +211,10 @@ export class TokensService {
       }),
     );
     const updated = await this.get(userId, id);
-    await this.publish('token.updated', userId, updated, this.clock.now(), { changed: Object.keys(changes) });
+    await this.publish('token.updated', userId, updated, this.clock.now(), {
+      changed: Object.keys(changes),
+      ...(allowedIps !== undefined && { allowedIps }),
+    });
     return updated;
   }
 
@@ -282,7 +310,8 @@ export class TokensService {
       // The kept scopes against the owner's role as it is now, not as it was when they were granted.
       issuer.assertMayReceive({ scopes, expiresAt });
       const sensitive = this.approvals.sensitiveOf(scopes);
-      if (effectiveStatus(token, now) === 'active') throw new TokenNotActiveError('regenerated', 'active');
+      const status = effectiveStatus(token, now);
+      if (status === 'active' || status === 'suspended') throw new TokenNotActiveError('regenerated', status);
       await this.assertBelowCap(manager, userId, now);
       const result = await manager.update(
         PersonalAccessToken,
@@ -316,9 +345,10 @@ export class TokensService {
   async addScope(actor: TokenActor, id: string, scope: string): Promise<{ added: boolean; scopes: TokenScopesDto }> {
     this.grantRules.assertGrantable(actor, [scope], 'scope');
     const added = await this.callers.run(actor, async (manager) => {
-      await this.findOwned(manager, actor.user.id, id);
+      const token = await this.findOwned(manager, actor.user.id, id);
       await this.approvals.assertNoneAdded(manager, id, [scope]);
       if (!(await manager.exists(PersonalAccessTokenScope, { where: { tokenId: id, scope } }))) {
+        this.allowListPolicy.assertSatisfied([scope], token.allowedIps);
         if ((await manager.count(PersonalAccessTokenScope, { where: { tokenId: id } })) >= MAX_SCOPES_PER_TOKEN) {
           throw new BadRequestError('too_many_scopes', `A token has at most ${MAX_SCOPES_PER_TOKEN} scopes`);
         }
@@ -392,11 +422,14 @@ export class TokensService {
     return token;
   }
 
+  /** Live tokens and tokens waiting for approval count alike: pending requests cannot flood the queue. */
   private async assertBelowCap(manager: EntityManager, userId: string, now: Date): Promise<void> {
-    const live = await whereLive(
-      manager.createQueryBuilder(PersonalAccessToken, 't').where('t.userId = :userId', { userId }),
-      now,
-    ).getCount();
+    const live = await manager
+      .createQueryBuilder(PersonalAccessToken, 't')
+      .where('t.userId = :userId', { userId })
+      .andWhere("t.status IN ('active', 'pending')")
+      .andWhere(new Brackets((b) => b.where('t.expiresAt IS NULL').orWhere('t.expiresAt > :now', { now })))
+      .getCount();
     const limit = this.options.policy.maxActiveTokensPerUser;
     if (live >= limit) throw new TokenLimitReachedError(limit);
   }

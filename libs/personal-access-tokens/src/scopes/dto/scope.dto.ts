@@ -9,6 +9,8 @@ export class ScopeEntryDto {
   perEntity: boolean;
   /** Whether a token asking for it is created pending, until an administrator approves it. */
   requiresApproval: boolean;
+  /** Whether the catalog marks it sensitive (a policy may then require an IP allow-list for it). */
+  sensitive: boolean;
   /** Whether the caller may put this scope on a token. */
   grantable: boolean;
 }

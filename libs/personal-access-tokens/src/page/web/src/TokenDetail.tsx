@@ -8,6 +8,7 @@ import { TokenEditForm } from './TokenEditForm';
 import { TokenFacts } from './TokenFacts';
 import { TokenScopes } from './TokenScopes';
 import { TokenStatusActions } from './TokenStatusActions';
+import { WhereUsed } from './TokenAddresses';
 import { TokenUsage } from './TokenUsage';
 import { Alert, SecretPanel, StatusBadge } from './ui';
 
@@ -44,7 +45,8 @@ export function TokenDetail({
   useEffect(() => void load(), [load]);
 
   const changed = (next: Token, text: string) => {
-    setToken(next);
+    // Actions answer the token without where it was used: keep what was loaded.
+    setToken((previous) => ({ ...next, recentAddresses: next.recentAddresses ?? previous?.recentAddresses }));
     setMessage(text);
     setActivityVersion((version) => version + 1);
   };
@@ -78,6 +80,7 @@ export function TokenDetail({
         </section>
         <TokenEditForm token={token} onSaved={(next) => changed(next, 'Your changes were saved.')} />
       </div>
+      <WhereUsed token={token} />
       <TokenScopes token={token} onChanged={changed} />
       <TokenUsage tokenId={token.id} version={activityVersion} />
       <TokenActivity tokenId={token.id} version={activityVersion} />
