@@ -110,6 +110,21 @@ describe.each(testDatabases())('IP allow-list per token on $name', (database) =>
     expect((await useFrom(regenerated.body.token, '203.0.113.1')).status).toBe(200);
   });
 
+  it('a rotated-away secret still working in its overlap is held to the list too', async () => {
+    const created = (await mint(['203.0.113.0/24'], { expiresIn: '7d' })).body;
+    t.clock.advance(2 * 3600 * 1000);
+    const rotated = await t.request('PATCH', `${BASE}/${created.id}/rotate`, { token: alice.session, body: { overlapSeconds: 3600 } });
+    expect(rotated.status).toBe(200);
+    // The old secret works during the overlap, from an address on the list only; introspection alike.
+    expect((await useFrom(created.token, '198.51.100.1')).status).toBe(401);
+    expect((await t.get('/auth/verify', { token: created.token, ip: '198.51.100.1' })).status).toBe(401);
+    const gateway = (await t.mintToken(admin, { name: `gw-${Date.now()}`, scopes: ['tokens:introspect'] })).token;
+    const introspect = (ip: string) => t.post(INTROSPECT, { token: created.token, client_ip: ip }, { token: gateway });
+    expect((await introspect('198.51.100.1')).body).toEqual({ active: false });
+    expect((await introspect('203.0.113.1')).body).toMatchObject({ active: true });
+    expect((await useFrom(created.token, '203.0.113.1')).status).toBe(200);
+  });
+
   it('gateway verification and introspection apply the list too', async () => {
     const { token } = (await mint(['203.0.113.0/24'])).body;
     expect((await t.get('/auth/verify', { token, ip: '203.0.113.9' })).status).toBe(200);

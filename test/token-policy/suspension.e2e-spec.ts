@@ -34,6 +34,22 @@ describe.each(testDatabases())('suspending and resuming tokens on $name', (datab
   const resume = (id: string, token = alice.session) => t.post(`${BASE}/${id}/resume`, {}, { token });
   const works = async (token: string) => (await t.get(`${BASE}/self`, { token })).status === 200;
 
+  it('a rotated-away secret in its overlap is refused while the token is suspended, not taken for reuse', async () => {
+    const token = await mint({ expiresIn: '30d' });
+    t.clock.advance(2 * HOUR);
+    const rotated = await t.request('PATCH', `${BASE}/${token.id}/rotate`, { token: alice.session, body: { overlapSeconds: 3600 } });
+    expect(rotated.status).toBe(200);
+    expect(await works(token.token)).toBe(true);
+    expect((await suspend(token.id)).status).toBe(200);
+    expect(await works(token.token)).toBe(false);
+    expect(await works(rotated.body.token)).toBe(false);
+    // Suspension paused the token; the old secret presented meanwhile did not revoke it.
+    const resumed = await resume(token.id);
+    expect(resumed.body).toMatchObject({ status: 'active' });
+    expect(await works(rotated.body.token)).toBe(true);
+    expect(await works(token.token)).toBe(true);
+  });
+
   it('a suspended token is refused everywhere, and works again once resumed with the same expiry', async () => {
     const token = await mint({ expiresIn: '30d' });
     expect(await works(token.token)).toBe(true); // now in the verification cache

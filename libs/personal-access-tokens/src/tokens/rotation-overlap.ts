@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, In, Repository } from 'typeorm';
+import { InvalidTokenError } from '../core/auth.errors';
 import { Clock } from '../core/clock';
 import { ValidationFailedError } from '../core/domain-error';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
@@ -75,7 +76,12 @@ export class RotationOverlap implements BeforeApplicationShutdown {
     const token = await this.tokens.findOne({ where: { id: retired.tokenId } });
     const endsAt = token?.rotationOverlapEndsAt;
     if (!token || !endsAt || !(now.getTime() < endsAt.getTime())) return null;
-    if (token.rotatedAt?.getTime() !== retired.retiredAt.getTime() || effectiveStatus(token, now) !== 'active') return null;
+    if (token.rotatedAt?.getTime() !== retired.retiredAt.getTime()) return null;
+    // In its overlap the old secret is still the token's own: a token suspended (or ended) meanwhile
+    // refuses it as it refuses the current one, not as reuse, which would revoke a paused token.
+    if (effectiveStatus(token, now) !== 'active') {
+      throw new InvalidTokenError(this.options.realm, { userId: token.userId, tokenId: token.id, tokenName: token.name });
+    }
     const scopes = (await this.scopes.find({ where: { tokenId: token.id } })).map((row) => row.scope).sort();
     return { token, scopes, usableUntil: endsAt };
   }
