@@ -86,6 +86,9 @@ describe('loadAppConfig', () => {
     expect(loadAppConfig({ DATA_DIR: dir, SCOPES_FILE: file }).productScopes).toEqual([
       { resource: 'dashboards', description: 'Dashboards', actions: ['read', 'share'] },
     ]);
+    const flagged = { resource: 'billing', actions: ['read', 'write'], requiresApproval: ['write'], sensitive: true };
+    writeFileSync(file, JSON.stringify({ resources: [flagged] }));
+    expect(loadAppConfig({ DATA_DIR: dir, SCOPES_FILE: file }).productScopes).toEqual([{ ...flagged, description: undefined }]);
     writeFileSync(file, '{"resources": [{"resource": 1}]}');
     expect(problemsOf({ DATA_DIR: dir, SCOPES_FILE: file })[0]).toMatch(/SCOPES_FILE/);
     expect(readFileSync(file, 'utf8')).toContain('resource');
@@ -93,7 +96,12 @@ describe('loadAppConfig', () => {
 
   it('schedules the expiry job by cron (or not at all) and needs a secret with a webhook', () => {
     const dir = dataDir();
-    expect(loadAppConfig({ DATA_DIR: dir }).expiryJob).toEqual({ cron: '* * * * *', batchSize: null, revokeUnusedAfterDays: null });
+    expect(loadAppConfig({ DATA_DIR: dir }).expiryJob).toEqual({
+      cron: '* * * * *',
+      batchSize: null,
+      revokeUnusedAfterDays: null,
+      noticeLeadDays: [30, 7, 1, 0],
+    });
     expect(loadAppConfig({ DATA_DIR: dir }).webhook).toBeNull();
     const configured = loadAppConfig({
       DATA_DIR: dir,

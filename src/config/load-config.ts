@@ -312,7 +312,7 @@ function readScopesFile(path: string | undefined, problems: string[]): ScopeReso
         resource,
         description: typeof description === 'string' ? description : undefined,
         actions,
-        requiresApproval: approval,
+        ...(requiresApproval !== undefined && { requiresApproval: approval }),
         ...(sensitive !== undefined && { sensitive }),
       };
     });

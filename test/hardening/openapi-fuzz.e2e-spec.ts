@@ -477,6 +477,9 @@ describe.each(testDatabases())('OpenAPI-driven fuzzing on $name', (database) => 
     const pathValue = async (c: FuzzCase, name: string): Promise<string> => {
       if (name === 'id') return c.targetUser ? c.targetUser.id : (c.target.tokenId ??= await freshToken(c));
       if (name === 'scope') return TARGET_SCOPE;
+      // An approval request's or a policy violation's token: a fresh token of the caller's (the body
+      // and query are validated before it is looked up, so their cases need no pending token).
+      if (name === 'tokenId') return (c.target.tokenId ??= await freshToken(c));
       throw new Error(`no value for path parameter ${name} of ${c.route.name}`);
     };
 

@@ -452,6 +452,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/user/me/personal-access-tokens/{id}/approval": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the approval request of one of your tokens
+         * @description Whether it waits, was approved or denied (and why), or expired. 404 for a token that needed no approval.
+         */
+        get: operations["getPersonalAccessTokenApproval"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/user/me/personal-access-tokens/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the usage of one of your personal access tokens
+         * @description Requests made with the token per UTC hour (`granularity=hour`, up to 7 days) or per
+         *     UTC day (`granularity=day`, up to 90 days), by outcome (success, denied, error), every bucket of
+         *     the window present; and the addresses it was used from, the latest first. Counted from the
+         *     audit trail, roll-ups of counted reads included.
+         */
+        get: operations["getPersonalAccessTokenUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/personal-access-tokens/busiest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the busiest personal access tokens (administrators)
+         * @description The tokens with the most requests in the last 24 hours, 7 days or 30 days, with their
+         *     owner, refused and failed requests, and last use; counted from the audit trail.
+         */
+        get: operations["adminListBusiestPersonalAccessTokens"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/personal-access-tokens/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the usage of any user's personal access token (administrators)
+         * @description As `getPersonalAccessTokenUsage`, for any token.
+         */
+        get: operations["adminGetPersonalAccessTokenUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/personal-access-tokens": {
         parameters: {
             query?: never;
@@ -567,6 +651,107 @@ export interface paths {
          * @description Revokes every token of the user and ends their login sessions; the account itself stays.
          */
         post: operations["adminRevokeUserCredentials"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/personal-access-token-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List requests for approval of sensitive scopes (administrators)
+         * @description Pending requests first, oldest first; `status` narrows the list. Never contains a secret.
+         */
+        get: operations["adminListApprovalRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/personal-access-token-requests/{tokenId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a token's request (administrators)
+         * @description The token becomes active; its owner is told (audit trail, webhook, page). An optional reason.
+         */
+        post: operations["adminApproveTokenRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/personal-access-token-requests/{tokenId}/deny": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deny a token's request (administrators)
+         * @description The token is revoked; its owner is told why (audit trail, webhook, page). The reason is required.
+         */
+        post: operations["adminDenyTokenRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/personal-access-token-policy-violations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List tokens that break the current policy (administrators)
+         * @description Live tokens without an expiry where the policy requires one, or expiring later than a token made now may; oldest first.
+         *     Shorten each (below) or revoke it (`adminRevokePersonalAccessToken`).
+         */
+        get: operations["adminListPolicyViolations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/personal-access-token-policy-violations/{tokenId}/shorten": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Shorten a token to the policy (administrators)
+         * @description Its expiry becomes the latest a token made now may have; never later than its own. The owner is told (webhook, trail).
+         */
+        post: operations["adminShortenTokenToPolicy"];
         delete?: never;
         options?: never;
         head?: never;
@@ -754,6 +939,8 @@ export interface components {
             maxLifetimeDays: number;
             allowNoExpiry: boolean;
             rotationIntervalSeconds: number;
+            /** @description The longest overlap a rotation may keep the old secret working for (0: none). */
+            maxRotationOverlapSeconds: number;
         };
         PageSessionDto: {
             user: components["schemas"]["PageUserDto"];
@@ -895,6 +1082,8 @@ export interface components {
             resourceDescription: string;
             /** @description Whether the scope may be narrowed to one entity (`resource:action:entityId`) to some purpose. */
             perEntity: boolean;
+            /** @description Whether a token asking for it is created pending, until an administrator approves it. */
+            requiresApproval: boolean;
             /** @description Whether the catalog marks it sensitive (a policy may then require an IP allow-list for it). */
             sensitive: boolean;
             /** @description Whether the caller may put this scope on a token. */
@@ -948,6 +1137,12 @@ export interface components {
             id: string;
             /** Format: uuid */
             userId: string;
+            /**
+             * @description `expired` as soon as expiresAt passes; `pending` while a scope that needs approval waits for it;
+             *     `suspended` while suspended (and not expired or revoked).
+             * @enum {string}
+             */
+            status: "active" | "suspended" | "pending" | "expired" | "revoked";
             /** @description Addresses and CIDR ranges the token may be used from; null for any address. */
             allowedIps: string[] | null;
             /**
@@ -963,11 +1158,6 @@ export interface components {
             name: string;
             description: string | null;
             scopes: string[];
-            /**
-             * @description `expired` as soon as expiresAt passes; `suspended` while suspended (and not expired or revoked).
-             * @enum {string}
-             */
-            status: "active" | "expired" | "revoked" | "suspended";
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -983,6 +1173,16 @@ export interface components {
             rotatedAt: string | null;
             /**
              * Format: date-time
+             * @description While the last rotation's overlap lasts: when the old secret stops working; else null.
+             */
+            rotationOverlapEndsAt: string | null;
+            /**
+             * Format: date-time
+             * @description While the overlap lasts: the old secret's last use since the rotation (null: not used).
+             */
+            previousSecretLastUsedAt: string | null;
+            /**
+             * Format: date-time
              * @description When the token was suspended; null unless suspended.
              */
             suspendedAt: string | null;
@@ -992,6 +1192,12 @@ export interface components {
             id: string;
             /** Format: uuid */
             userId: string;
+            /**
+             * @description `expired` as soon as expiresAt passes; `pending` while a scope that needs approval waits for it;
+             *     `suspended` while suspended (and not expired or revoked).
+             * @enum {string}
+             */
+            status: "active" | "suspended" | "pending" | "expired" | "revoked";
             /** @description Addresses and CIDR ranges the token may be used from; null for any address. */
             allowedIps: string[] | null;
             /**
@@ -1002,11 +1208,6 @@ export interface components {
             name: string;
             description: string | null;
             scopes: string[];
-            /**
-             * @description `expired` as soon as expiresAt passes; `suspended` while suspended (and not expired or revoked).
-             * @enum {string}
-             */
-            status: "active" | "expired" | "revoked" | "suspended";
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1020,6 +1221,16 @@ export interface components {
             revokedAt: string | null;
             /** Format: date-time */
             rotatedAt: string | null;
+            /**
+             * Format: date-time
+             * @description While the last rotation's overlap lasts: when the old secret stops working; else null.
+             */
+            rotationOverlapEndsAt: string | null;
+            /**
+             * Format: date-time
+             * @description While the overlap lasts: the old secret's last use since the rotation (null: not used).
+             */
+            previousSecretLastUsedAt: string | null;
             /**
              * Format: date-time
              * @description When the token was suspended; null unless suspended.
@@ -1045,6 +1256,12 @@ export interface components {
             id: string;
             /** Format: uuid */
             userId: string;
+            /**
+             * @description `expired` as soon as expiresAt passes; `pending` while a scope that needs approval waits for it;
+             *     `suspended` while suspended (and not expired or revoked).
+             * @enum {string}
+             */
+            status: "active" | "suspended" | "pending" | "expired" | "revoked";
             /** @description Addresses and CIDR ranges the token may be used from; null for any address. */
             allowedIps: string[] | null;
             /**
@@ -1055,11 +1272,6 @@ export interface components {
             name: string;
             description: string | null;
             scopes: string[];
-            /**
-             * @description `expired` as soon as expiresAt passes; `suspended` while suspended (and not expired or revoked).
-             * @enum {string}
-             */
-            status: "active" | "expired" | "revoked" | "suspended";
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1073,6 +1285,16 @@ export interface components {
             revokedAt: string | null;
             /** Format: date-time */
             rotatedAt: string | null;
+            /**
+             * Format: date-time
+             * @description While the last rotation's overlap lasts: when the old secret stops working; else null.
+             */
+            rotationOverlapEndsAt: string | null;
+            /**
+             * Format: date-time
+             * @description While the overlap lasts: the old secret's last use since the rotation (null: not used).
+             */
+            previousSecretLastUsedAt: string | null;
             /**
              * Format: date-time
              * @description When the token was suspended; null unless suspended.
@@ -1094,6 +1316,13 @@ export interface components {
             allowedIps?: string[] | null;
         };
         RotateTokenDto: {
+            /**
+             * @description How long the secret being replaced keeps working, in seconds, so that a running job can pick
+             *     up the new one (default 0: it stops at once). At most the policy's `maxRotationOverlapSeconds`
+             *     (24 hours at most). After the overlap, presenting the old secret revokes the token.
+             * @example 3600
+             */
+            overlapSeconds?: number;
             /**
              * @description A lifetime from now for the new secret. Give this or expiresAt; default 90 days. Excludes `expiresAt`.
              * @enum {string}
@@ -1126,6 +1355,129 @@ export interface components {
             /** @example personal_access_tokens:read */
             scope: string;
         };
+        ApprovalRequestDto: {
+            /** Format: uuid */
+            tokenId: string;
+            /**
+             * Format: uuid
+             * @description The token's owner.
+             */
+            userId: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "denied" | "expired";
+            tokenName: string;
+            /** @description The owner's email, where the user directory knows it. */
+            userEmail: string | null;
+            /** @description Every scope the token asks for. */
+            scopes: string[];
+            /** @description The scopes among them that need approval. */
+            sensitiveScopes: string[];
+            /** Format: date-time */
+            requestedAt: string;
+            /**
+             * Format: date-time
+             * @description Undecided by then, the request expires and the token is revoked.
+             */
+            expiresAt: string;
+            /** Format: date-time */
+            decidedAt: string | null;
+            /** @description The administrator who decided (null while pending, or when it expired). */
+            decidedBy: string | null;
+            /** @description Why it was approved or denied. */
+            reason: string | null;
+        };
+        UsageTotalsDto: {
+            success: number;
+            denied: number;
+            error: number;
+            /** @description All requests made with the token in the window. */
+            total: number;
+        };
+        UsageBucketDto: {
+            /** @description Answered 2xx/3xx. */
+            success: number;
+            /** @description Refused: 401, 403, 429. */
+            denied: number;
+            /** @description Failed otherwise (4xx, 5xx). */
+            error: number;
+            /**
+             * Format: date-time
+             * @description The bucket's first instant (a UTC hour or day).
+             */
+            start: string;
+        };
+        UsageAddressDto: {
+            /** @description Requests from it in the window, whatever their outcome. */
+            requests: number;
+            /** @description Of those, refused. */
+            denied: number;
+            /** @example 10.0.0.7 */
+            ip: string;
+            /**
+             * Format: date-time
+             * @description Its latest request with the token.
+             */
+            lastSeenAt: string;
+        };
+        TokenUsageDto: {
+            /** Format: uuid */
+            tokenId: string;
+            /** @enum {string} */
+            granularity: "hour" | "day";
+            /**
+             * Format: date-time
+             * @description The window's start (the first bucket's).
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description The window's end, exclusive: the end of the current hour or day.
+             */
+            to: string;
+            totals: components["schemas"]["UsageTotalsDto"];
+            /** @description Every bucket of the window, oldest first, empty ones included. */
+            buckets: components["schemas"]["UsageBucketDto"][];
+            /** @description Up to 10 addresses, the most recently seen first. */
+            addresses: components["schemas"]["UsageAddressDto"][];
+        };
+        BusiestTokenDto: {
+            /** Format: uuid */
+            tokenId: string;
+            /**
+             * @description `null` once the token was deleted.
+             * @enum {string|null}
+             */
+            status: "active" | "expired" | "revoked" | null;
+            /**
+             * Format: uuid
+             * @description The owner.
+             */
+            userId: string | null;
+            /** @description Requests made with it in the window. */
+            requests: number;
+            /** @description Of those, refused (401, 403, 429). */
+            denied: number;
+            /** @description Of those, failed otherwise. */
+            errors: number;
+            /** @description Its current name; for a deleted token, the name its requests were made under. */
+            tokenName: string | null;
+            ownerEmail: string | null;
+            /**
+             * Format: date-time
+             * @description Its latest request in the window.
+             */
+            lastUsedAt: string;
+        };
+        BusiestTokensDto: {
+            /** @enum {string} */
+            window: "24h" | "7d" | "30d";
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @description Most requests first. */
+            items: components["schemas"]["BusiestTokenDto"][];
+        };
         UserCredentialsRevokedDto: {
             /** Format: uuid */
             userId: string;
@@ -1133,6 +1485,59 @@ export interface components {
             revokedTokens: number;
             /** @description Login sessions ended. */
             endedSessions: number;
+        };
+        ApprovalRequestPageDto: {
+            total: number;
+            page: number;
+            pageSize: number;
+            items: components["schemas"]["ApprovalRequestDto"][];
+        };
+        ApproveRequestDto: {
+            /**
+             * @description Why it is approved (optional).
+             * @example Needed for the quarterly billing export
+             */
+            reason?: string;
+        };
+        DenyRequestDto: {
+            /**
+             * @description Why it is denied: the owner reads it.
+             * @example Use billing:read; exports do not need write access
+             */
+            reason: string;
+        };
+        PolicyViolationDto: {
+            /** Format: uuid */
+            tokenId: string;
+            /** Format: uuid */
+            userId: string;
+            /** @enum {string} */
+            status: "active" | "suspended" | "pending" | "expired" | "revoked";
+            /** @enum {string} */
+            violation: "no_expiry" | "lifetime_too_long";
+            tokenName: string;
+            /** @description The owner's email, where the user directory knows it. */
+            userEmail: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string | null;
+            /**
+             * Format: date-time
+             * @description The expiry "shorten" gives it now: the latest the policy allows (never later than its own).
+             */
+            shortenTo: string;
+        };
+        PolicyLimitsDto: {
+            maxLifetimeDays: number;
+            allowNoExpiry: boolean;
+        };
+        PolicyViolationPageDto: {
+            total: number;
+            page: number;
+            pageSize: number;
+            items: components["schemas"]["PolicyViolationDto"][];
+            policy: components["schemas"]["PolicyLimitsDto"];
         };
         RevokeCredentialsDto: {
             /** @description Up to 1000 strings; anything that is not a live token of this service is ignored. */
@@ -2521,7 +2926,7 @@ export interface operations {
                 page?: number;
                 pageSize?: number;
                 /** @description A token past its expiry is `expired` even before the expiry job has run. */
-                status?: "active" | "suspended" | "expired" | "revoked";
+                status?: "active" | "suspended" | "pending" | "expired" | "revoked";
                 sort?: "createdAt" | "expiresAt" | "lastUsedAt";
                 order?: "asc" | "desc";
                 /** @description Part of the token name. */
@@ -3630,7 +4035,7 @@ export interface operations {
             /**
              * @description A malformed Authorization header (RFC 6750 `invalid_request`)
              *
-             *     Invalid expiry, an `expiresAt` not in the future (`expiry_in_past`), one the policy refuses, or a token that never expires
+             *     Invalid expiry, an `expiresAt` not in the future (`expiry_in_past`), one the policy refuses, a token that never expires, or an `overlapSeconds` beyond the policy
              *
              *     A path parameter is not a UUID
              *
@@ -4343,6 +4748,398 @@ export interface operations {
             };
         };
     };
+    getPersonalAccessTokenApproval: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRequestDto"];
+                };
+            };
+            /**
+             * @description A malformed Authorization header (RFC 6750 `invalid_request`)
+             *
+             *     A path parameter is not a UUID
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credential (RFC 6750) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires scope personal_access_tokens:read (RFC 6750 `insufficient_scope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such token among yours, or it needed no approval */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A path parameter is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many failed authentications from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database is unreachable, or this instance is shutting down; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getPersonalAccessTokenUsage: {
+        parameters: {
+            query?: {
+                /** @description Bucket size: UTC hours or UTC days. */
+                granularity?: "hour" | "day";
+                /**
+                 * @description How many days back, up to the current hour or day included: 1 to 7 with `hour`, 1 to 90
+                 *     with `day`. Default: 1 (the last 24 hours) with `hour`, 30 with `day`.
+                 */
+                days?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenUsageDto"];
+                };
+            };
+            /**
+             * @description A malformed Authorization header (RFC 6750 `invalid_request`)
+             *
+             *     Invalid granularity or days (the field is named)
+             *
+             *     A path parameter is not a UUID
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credential (RFC 6750) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires scope personal_access_tokens:read (RFC 6750 `insufficient_scope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such token among yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A path parameter is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many failed authentications from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database is unreachable, or this instance is shutting down; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    adminListBusiestPersonalAccessTokens: {
+        parameters: {
+            query?: {
+                /** @description The last 24 hours, 7 days or 30 days. */
+                window?: "24h" | "7d" | "30d";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusiestTokensDto"];
+                };
+            };
+            /**
+             * @description A malformed Authorization header (RFC 6750 `invalid_request`)
+             *
+             *     Invalid window or limit (the field is named)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credential (RFC 6750) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires scope admin:read (RFC 6750 `insufficient_scope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many failed authentications from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database is unreachable, or this instance is shutting down; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    adminGetPersonalAccessTokenUsage: {
+        parameters: {
+            query?: {
+                /** @description Bucket size: UTC hours or UTC days. */
+                granularity?: "hour" | "day";
+                /**
+                 * @description How many days back, up to the current hour or day included: 1 to 7 with `hour`, 1 to 90
+                 *     with `day`. Default: 1 (the last 24 hours) with `hour`, 30 with `day`.
+                 */
+                days?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenUsageDto"];
+                };
+            };
+            /**
+             * @description A malformed Authorization header (RFC 6750 `invalid_request`)
+             *
+             *     Invalid granularity or days (the field is named)
+             *
+             *     A path parameter is not a UUID
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credential (RFC 6750) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires scope admin:read (RFC 6750 `insufficient_scope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A path parameter is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many failed authentications from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database is unreachable, or this instance is shutting down; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     adminListPersonalAccessTokens: {
         parameters: {
             query?: {
@@ -4350,7 +5147,7 @@ export interface operations {
                 page?: number;
                 pageSize?: number;
                 /** @description A token past its expiry is `expired` even before the expiry job has run. */
-                status?: "active" | "suspended" | "expired" | "revoked";
+                status?: "active" | "suspended" | "pending" | "expired" | "revoked";
                 sort?: "createdAt" | "expiresAt" | "lastUsedAt";
                 order?: "asc" | "desc";
                 /** @description Part of the token name. */
@@ -4957,6 +5754,560 @@ export interface operations {
             };
             /** @description No such user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A path parameter is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is of a content type the API does not read (send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many failed authentications from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database is unreachable, or this instance is shutting down; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    adminListApprovalRequests: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: number;
+                pageSize?: number;
+                /** @description Only requests in this state (default: every state, the oldest pending first). */
+                status?: "pending" | "approved" | "denied" | "expired";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRequestPageDto"];
+                };
+            };
+            /**
+             * @description A malformed Authorization header (RFC 6750 `invalid_request`)
+             *
+             *     Invalid filter or page
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credential (RFC 6750) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires scope admin:read (RFC 6750 `insufficient_scope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many failed authentications from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database is unreachable, or this instance is shutting down; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    adminApproveTokenRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ApproveRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRequestDto"];
+                };
+            };
+            /**
+             * @description A malformed Authorization header (RFC 6750 `invalid_request`)
+             *
+             *     A reason that is not a string of 1 to 500 characters
+             *
+             *     A path parameter is not a UUID
+             *
+             *     The body is not valid for its content type (such as malformed JSON)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credential (RFC 6750) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires scope admin:write (RFC 6750 `insufficient_scope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No request for this token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request was already approved, denied or expired (of concurrent decisions, all but one) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A path parameter is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is of a content type the API does not read (send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many failed authentications from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database is unreachable, or this instance is shutting down; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    adminDenyTokenRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DenyRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRequestDto"];
+                };
+            };
+            /**
+             * @description A malformed Authorization header (RFC 6750 `invalid_request`)
+             *
+             *     A missing reason, or one that is not a string of 1 to 500 characters
+             *
+             *     A path parameter is not a UUID
+             *
+             *     The body is not valid for its content type (such as malformed JSON)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credential (RFC 6750) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires scope admin:write (RFC 6750 `insufficient_scope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No request for this token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request was already approved, denied or expired (of concurrent decisions, all but one) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A path parameter is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is of a content type the API does not read (send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many failed authentications from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database is unreachable, or this instance is shutting down; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    adminListPolicyViolations: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyViolationPageDto"];
+                };
+            };
+            /**
+             * @description A malformed Authorization header (RFC 6750 `invalid_request`)
+             *
+             *     Invalid page
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credential (RFC 6750) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires scope admin:read (RFC 6750 `insufficient_scope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many failed authentications from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database is unreachable, or this instance is shutting down; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    adminShortenTokenToPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponseDto"];
+                };
+            };
+            /**
+             * @description A malformed Authorization header (RFC 6750 `invalid_request`)
+             *
+             *     A path parameter is not a UUID
+             *
+             *     The body is not valid for its content type (such as malformed JSON)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credential (RFC 6750) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires scope admin:write (RFC 6750 `insufficient_scope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The token already meets the policy, or is no longer live */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
