@@ -71,20 +71,10 @@ export class TokenVerificationService {
     const subject = { userId: token.userId, tokenId: token.id, tokenName: token.name };
     const now = this.clock.now();
     if (effectiveStatus(token, now) !== 'active') throw new InvalidTokenError(this.options.realm, subject);
-    if (!options.anyAddress && !isAddressAllowed(token.allowedIps, ip))
-      throw new InvalidTokenError(this.options.realm, { ...subject, reason: 'address_not_allowed' });
+    this.assertAddressAllowed(token, ip, options);
     if (token.digest !== digests[0]) this.bookkeeping.rekeyDigest(token.id, token.digest, digests[0]);
     if (options.touch !== false) this.bookkeeping.recordUse(token.id, ip);
-    const { digest: _digest, ...row } = token;
-    return {
-      id: token.id,
-      userId: token.userId,
-      name: token.name,
-      scopes,
-      expiresAt: token.expiresAt,
-      allowedIps: token.allowedIps,
-      row,
-    };
+    return verifiedOf(token, scopes);
   }
 
   /** A secret that is no token's current one: accepted during its rotation's overlap, else refused. */
@@ -96,25 +86,19 @@ export class TokenVerificationService {
     const previous = await this.overlap.accept(digests, this.clock.now());
     if (!previous) return this.refuseUnknown(digests);
     const { token, scopes, usableUntil } = previous;
-    if (!options.anyAddress && !isAddressAllowed(token.allowedIps, ip)) {
-      const subject = { userId: token.userId, tokenId: token.id, tokenName: token.name };
-      throw new InvalidTokenError(this.options.realm, { ...subject, reason: 'address_not_allowed' });
-    }
+    this.assertAddressAllowed(token, ip, options);
     if (options.touch !== false) {
       this.bookkeeping.recordUse(token.id, ip);
       this.overlap.recordUse(token.id);
     }
-    const { digest: _digest, ...row } = token;
-    return {
-      id: token.id,
-      userId: token.userId,
-      name: token.name,
-      scopes,
-      expiresAt: token.expiresAt,
-      allowedIps: token.allowedIps,
-      row,
-      usableUntil,
-    };
+    return { ...verifiedOf(token, scopes), usableUntil };
+  }
+
+  /** The token's allow-list against the request's address, unless the caller checks it on every use itself. */
+  private assertAddressAllowed(token: PersonalAccessToken, ip: string | undefined, options: { anyAddress?: boolean }): void {
+    if (options.anyAddress || isAddressAllowed(token.allowedIps, ip)) return;
+    const subject = { userId: token.userId, tokenId: token.id, tokenName: token.name };
+    throw new InvalidTokenError(this.options.realm, { ...subject, reason: 'address_not_allowed' });
   }
 
   /** An unknown secret; if it is one that was rotated away, the token it belonged to is revoked. */
@@ -141,4 +125,10 @@ export class TokenVerificationService {
     }
     throw new InvalidTokenError(this.options.realm, { userId: token.userId, tokenId: token.id, tokenName: token.name });
   }
+}
+
+/** What the bearer strategy gets of a verified token: never its digest. */
+function verifiedOf(token: PersonalAccessToken, scopes: string[]): VerifiedToken {
+  const { digest: _digest, ...row } = token;
+  return { id: token.id, userId: token.userId, name: token.name, scopes, expiresAt: token.expiresAt, allowedIps: token.allowedIps, row };
 }
