@@ -9,6 +9,7 @@ import { DropAuditActorIndex1795400005500 } from './1795400005500-drop-audit-act
 import { UserSessionsCutOff1795400007000 } from './1795400007000-user-sessions-cut-off';
 import { AuditRollups1795400008000 } from './1795400008000-audit-rollups';
 import { OidcAndTokenExchange1795400012000 } from './1795400012000-oidc-and-token-exchange';
+import { TokenAddressRulesAndSuspension1795400013000 } from './1795400013000-token-address-rules-and-suspension';
 
 /** Every migration, oldest first: listed explicitly so the app, the CLI and tests load the same set. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   UserSessionsCutOff1795400007000,
   AuditRollups1795400008000,
   OidcAndTokenExchange1795400012000,
+  TokenAddressRulesAndSuspension1795400013000,
 ];

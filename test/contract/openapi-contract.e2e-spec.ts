@@ -661,6 +661,76 @@ describe.each(testDatabases())('OpenAPI contract on $name', (database) => {
       call: () => ({ token: admin, params: { id: weak.id } }),
     },
     {
+      operationId: 'suspendPersonalAccessToken',
+      status: 200,
+      name: 'your token',
+      call: async () => ({ token: member.session, params: { id: (await memberToken()).id } }),
+      check: (_a, body) => expect(body.status).toBe('suspended'),
+    },
+    {
+      operationId: 'suspendPersonalAccessToken',
+      status: 400,
+      name: 'not a UUID',
+      call: () => ({ token: member.session, params: { id: 'x' } }),
+    },
+    {
+      operationId: 'suspendPersonalAccessToken',
+      status: 403,
+      name: 'another token without the scope',
+      call: () => ({ token: weak.token, params: { id: full.id } }),
+    },
+    {
+      operationId: 'suspendPersonalAccessToken',
+      status: 404,
+      name: "someone else's token",
+      call: () => ({ token: admin, params: { id: weak.id } }),
+    },
+    {
+      operationId: 'suspendPersonalAccessToken',
+      status: 409,
+      name: 'a revoked token',
+      call: async () => ({ token: member.session, params: { id: (await revokedToken()).id } }),
+    },
+    {
+      operationId: 'resumePersonalAccessToken',
+      status: 200,
+      name: 'your suspended token',
+      call: async () => {
+        const token = await memberToken();
+        await t.post(`/user/me/personal-access-tokens/${token.id}/suspend`, {}, { token: member.session });
+        return { token: member.session, params: { id: token.id } };
+      },
+      check: (_a, body) => expect(body.status).toBe('active'),
+    },
+    {
+      operationId: 'resumePersonalAccessToken',
+      status: 400,
+      name: 'not a UUID',
+      call: () => ({ token: member.session, params: { id: 'x' } }),
+    },
+    {
+      operationId: 'resumePersonalAccessToken',
+      status: 403,
+      name: 'a token an administrator suspended',
+      call: async () => {
+        const token = await memberToken();
+        await t.post(`/admin/personal-access-tokens/${token.id}/suspend`, {}, { token: admin });
+        return { token: member.session, params: { id: token.id } };
+      },
+    },
+    {
+      operationId: 'resumePersonalAccessToken',
+      status: 404,
+      name: "someone else's token",
+      call: () => ({ token: admin, params: { id: weak.id } }),
+    },
+    {
+      operationId: 'resumePersonalAccessToken',
+      status: 409,
+      name: 'a revoked token',
+      call: async () => ({ token: member.session, params: { id: (await revokedToken()).id } }),
+    },
+    {
       operationId: 'rotatePersonalAccessToken',
       status: 200,
       name: 'no body at all',
@@ -933,6 +1003,56 @@ describe.each(testDatabases())('OpenAPI contract on $name', (database) => {
       call: () => ({ token: member.session, params: { id: weak.id } }),
     },
     { operationId: 'adminRevokePersonalAccessToken', status: 404, name: 'no such token', call: () => ({ token: admin }) },
+    {
+      operationId: 'adminSuspendPersonalAccessToken',
+      status: 200,
+      name: "a member's token",
+      call: async () => ({ token: admin, params: { id: (await memberToken()).id } }),
+    },
+    {
+      operationId: 'adminSuspendPersonalAccessToken',
+      status: 400,
+      name: 'not a UUID',
+      call: () => ({ token: admin, params: { id: 'x' } }),
+    },
+    {
+      operationId: 'adminSuspendPersonalAccessToken',
+      status: 403,
+      name: 'a member',
+      call: () => ({ token: member.session, params: { id: weak.id } }),
+    },
+    { operationId: 'adminSuspendPersonalAccessToken', status: 404, name: 'no such token', call: () => ({ token: admin }) },
+    {
+      operationId: 'adminSuspendPersonalAccessToken',
+      status: 409,
+      name: 'a revoked token',
+      call: async () => ({ token: admin, params: { id: (await revokedToken()).id } }),
+    },
+    {
+      operationId: 'adminResumePersonalAccessToken',
+      status: 200,
+      name: "a member's suspended token",
+      call: async () => {
+        const token = await memberToken();
+        await t.post(`/admin/personal-access-tokens/${token.id}/suspend`, {}, { token: admin });
+        return { token: admin, params: { id: token.id } };
+      },
+      check: (_a, body) => expect(body.status).toBe('active'),
+    },
+    { operationId: 'adminResumePersonalAccessToken', status: 400, name: 'not a UUID', call: () => ({ token: admin, params: { id: 'x' } }) },
+    {
+      operationId: 'adminResumePersonalAccessToken',
+      status: 403,
+      name: 'a member',
+      call: () => ({ token: member.session, params: { id: weak.id } }),
+    },
+    { operationId: 'adminResumePersonalAccessToken', status: 404, name: 'no such token', call: () => ({ token: admin }) },
+    {
+      operationId: 'adminResumePersonalAccessToken',
+      status: 409,
+      name: 'a revoked token',
+      call: async () => ({ token: admin, params: { id: (await revokedToken()).id } }),
+    },
     {
       operationId: 'adminRevokeUserCredentials',
       status: 200,

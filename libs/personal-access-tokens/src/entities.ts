@@ -6,6 +6,7 @@ import { JobLease } from './tokens/expiry/job-lease.entity';
 import { PersonalAccessTokenScope } from './tokens/personal-access-token-scope.entity';
 import { PersonalAccessToken } from './tokens/personal-access-token.entity';
 import { RetiredTokenDigest } from './tokens/retired-token-digest.entity';
+import { TokenAddress } from './tokens/token-address.entity';
 import { Role } from './users/role.entity';
 import { User } from './users/user.entity';
 import { WebhookDelivery } from './tokens/webhooks/webhook-delivery.entity';
@@ -17,7 +18,7 @@ import { TokenExchangeReplay } from './token-exchange/token-exchange-replay.enti
 /** The entities of each module, for a host that composes the modules itself. */
 export const CORE_ENTITIES = [RateLimitCounter, LockRow];
 export const USERS_ENTITIES = [User, Role];
-export const TOKENS_ENTITIES = [PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery, JobLease];
+export const TOKENS_ENTITIES = [PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery, JobLease, TokenAddress];
 export const AUTH_ENTITIES = [Session];
 export const AUDIT_ENTITIES = [AuditEvent];
 export const OIDC_ENTITIES = [OidcIdentity, OidcSignInAttempt];

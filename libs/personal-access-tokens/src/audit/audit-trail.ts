@@ -378,7 +378,9 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     const status = failure?.status ?? audit.successStatus;
     // Most requests have nothing to detail: no object to build and serialize for them.
     const details =
-      !failure && !audit.bodyFields.length && !audit.details ? {} : { ...this.detailsOf(audit), ...(failure && { code: failure.code }) };
+      !failure && !audit.bodyFields.length && !audit.details
+        ? {}
+        : { ...this.detailsOf(audit), ...(failure && { code: failure.code, ...refusalReasonOf(failure.exception) }) };
     return {
       id: audit.id,
       occurredAt: audit.occurredAt,
@@ -481,6 +483,12 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
   private warn(what: string, error: unknown): void {
     this.logger.error({ message: `Could not ${what} in the audit trail`, error: error instanceof Error ? error.message : String(error) });
   }
+}
+
+/** What the trail may say about a refused credential that the 401 does not (`CredentialSubject.reason`). */
+function refusalReasonOf(exception: unknown): { reason?: string } {
+  const reason = exception instanceof InvalidTokenError ? exception.subject?.reason : undefined;
+  return reason ? { reason } : {};
 }
 
 export function statusOf(exception: unknown): number {

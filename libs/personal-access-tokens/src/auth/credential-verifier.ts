@@ -4,6 +4,7 @@ import { VerificationCache, VerifiedCredential } from './verification-cache';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { hasValidTokenFormat } from '../tokens/token-format';
 import { TokenHasher } from '../tokens/token-hasher';
+import { isAddressAllowed } from '../tokens/ip-allow-list';
 import { TokensService } from '../tokens/tokens.service';
 import { rememberVerifiedRow } from '../tokens/verified-rows';
 import { UserDirectory } from '../core/user-directory';
@@ -86,6 +87,11 @@ export class CredentialVerifier {
       }
       verified = await pending.lookup;
     }
+    // On every use, cached or not: the allow-list is the token's, the address this request's.
+    if (!isAddressAllowed(verified.token.allowedIps, ip)) {
+      const { id: tokenId, name: tokenName, userId } = verified.token;
+      throw new InvalidTokenError(this.options.realm, { userId, tokenId, tokenName, reason: 'address_not_allowed' });
+    }
     if (touch) this.tokens.recordUse(verified.token.id, ip);
     return verified;
   }
@@ -93,7 +99,8 @@ export class CredentialVerifier {
   /** One verification against the database and the directory, cached under `key`. */
   private async lookUp(secret: string, key: string | undefined): Promise<VerifiedCredential> {
     const snapshot = this.cache.begin();
-    const token = await this.tokens.verify(secret, undefined, { touch: false });
+    // The address is checked by `verifyToken` on every use, the cached ones included.
+    const token = await this.tokens.verify(secret, undefined, { touch: false, anyAddress: true });
     const user = await this.directory.findById(token.userId);
     if (!user?.active) throw new InvalidTokenError(this.options.realm, { userId: token.userId, tokenId: token.id, tokenName: token.name });
     const verified = { token, user };

@@ -5,6 +5,11 @@ export interface CredentialSubject {
   userId: string;
   tokenId?: string;
   tokenName?: string;
+  /**
+   * Why it was refused, for the owner's audit trail only (the caller gets the same 401 as for
+   * any invalid token): `address_not_allowed` (outside the token's IP allow-list).
+   */
+  reason?: 'address_not_allowed';
 }
 
 /** Same status, code and message for unknown, revoked, rotated-away and expired: no oracle. */

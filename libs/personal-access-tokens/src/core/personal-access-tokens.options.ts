@@ -3,6 +3,11 @@ export interface ScopeResourceDefinition {
   resource: string;
   description?: string;
   actions: string[];
+  /**
+   * Marks the resource's scopes sensitive: `true` for every action, or the sensitive actions. With
+   * `policy.requireAllowListForSensitiveScopes`, tokens holding them need an IP allow-list.
+   */
+  sensitive?: boolean | string[];
 }
 
 /** Rules every token must follow; all configurable. */
@@ -16,6 +21,11 @@ export interface TokenPolicy {
   maxActiveTokensPerUser: number;
   /** Minimum time between two rotations of one token. */
   rotationIntervalSeconds: number;
+  /**
+   * A token holding a scope the catalog marks `sensitive` must have an IP allow-list (default false).
+   * Checked whenever a token gets such a scope or loses its allow-list.
+   */
+  requireAllowListForSensitiveScopes: boolean;
 }
 
 /** The scheduled expiry job (`ExpiryJob`). */
@@ -151,6 +161,7 @@ export const DEFAULT_POLICY: TokenPolicy = {
   allowNoExpiry: false,
   maxActiveTokensPerUser: 100,
   rotationIntervalSeconds: 3600,
+  requireAllowListForSensitiveScopes: false,
 };
 
 export function resolveOptions(options: PersonalAccessTokensModuleOptions): ResolvedOptions {

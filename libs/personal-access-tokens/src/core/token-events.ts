@@ -7,6 +7,8 @@ export type TokenEventType =
   | 'token.rotated'
   | 'token.regenerated'
   | 'token.revoked'
+  | 'token.suspended'
+  | 'token.resumed'
   | 'token.deleted'
   | 'token.reuse_detected'
   | 'token.expired'

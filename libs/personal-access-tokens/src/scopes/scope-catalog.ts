@@ -12,6 +12,11 @@ export interface ScopeDefinition {
   resourceDescription: string;
   /** Whether narrowing it to one entity (`resource:action:entityId`) means something. */
   perEntity: boolean;
+  /**
+   * Reaches something sensitive: with `policy.requireAllowListForSensitiveScopes`, a token holding
+   * it must be bound to an IP allow-list.
+   */
+  sensitive: boolean;
 }
 
 /** The service's own resources, in words; none of them has entities a token could be narrowed to. */
@@ -26,9 +31,9 @@ const BUILT_IN_RESOURCES: Record<string, { title: string; description: string }>
 /** Actions on a collection rather than on one of its entities: never narrowed to one. */
 const COLLECTION_ACTIONS = new Set(['create', 'list']);
 
-function builtIn(scope: string, description: string): ScopeDefinition {
+function builtIn(scope: string, description: string, sensitive = false): ScopeDefinition {
   const resource = BUILT_IN_RESOURCES[scope.split(':')[0]];
-  return { scope, description, resourceTitle: resource.title, resourceDescription: resource.description, perEntity: false };
+  return { scope, description, resourceTitle: resource.title, resourceDescription: resource.description, perEntity: false, sensitive };
 }
 
 /** ['read', 'create', 'delete'] -> "read, create and delete". */
@@ -48,8 +53,8 @@ export const BUILT_IN_SCOPES: readonly ScopeDefinition[] = [
   builtIn('personal_access_tokens:write', 'Create, change, rotate, revoke and delete your personal access tokens'),
   builtIn('user:read', 'Read your own profile'),
   builtIn('audit:read', 'Read the audit trail of your own actions'),
-  builtIn('admin:read', 'Administration: read users, all tokens and the whole audit trail'),
-  builtIn('admin:write', "Administration: manage users and everyone's tokens"),
+  builtIn('admin:read', 'Administration: read users, all tokens and the whole audit trail', true),
+  builtIn('admin:write', "Administration: manage users and everyone's tokens", true),
   builtIn('tokens:introspect', 'Ask whether another token is valid, and for what (gateways, services)'),
 ];
 
@@ -60,6 +65,7 @@ export const BUILT_IN_SCOPES: readonly ScopeDefinition[] = [
 export class ScopeCatalog {
   private readonly definitions: ScopeDefinition[];
   private readonly known: Set<string>;
+  private readonly sensitive: Set<string>;
 
   constructor(productScopes: readonly ScopeResourceDefinition[] = []) {
     const product = productScopes.flatMap((resource) =>
@@ -69,6 +75,7 @@ export class ScopeCatalog {
         resourceTitle: resource.description ?? titleOf(resource.resource),
         resourceDescription: titleOf(`${listed(resource.actions)} ${resource.resource.replace(/[_.-]+/g, ' ')}`),
         perEntity: !COLLECTION_ACTIONS.has(action),
+        sensitive: resource.sensitive === true || (Array.isArray(resource.sensitive) && resource.sensitive.includes(action)),
       })),
     );
     for (const { scope } of product) {
@@ -76,10 +83,17 @@ export class ScopeCatalog {
     }
     this.definitions = [...BUILT_IN_SCOPES, ...product];
     this.known = new Set(this.definitions.map((d) => d.scope));
+    this.sensitive = new Set(this.definitions.filter((d) => d.sensitive).map((d) => d.scope));
   }
 
   all(): readonly ScopeDefinition[] {
     return this.definitions;
+  }
+
+  /** Whether `scope` (narrowed to an entity or not) reaches a resource the catalog marks sensitive. */
+  isSensitive(scope: string): boolean {
+    const parsed = parseScope(scope);
+    return parsed !== undefined && this.sensitive.has(`${parsed.resource}:${parsed.action}`);
   }
 
   isKnown(scope: string): boolean {

@@ -1,7 +1,8 @@
 import { Column, Entity, Index, OneToMany, PrimaryColumn } from 'typeorm';
 import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
 
-export type TokenStatus = 'active' | 'expired' | 'revoked';
+/** What a client sees (`effectiveStatus`). `suspended` is never stored: it is `suspendedAt` on an active token. */
+export type TokenStatus = 'active' | 'expired' | 'revoked' | 'suspended';
 
 /**
  * A personal access token. `userId` deliberately has no foreign key: a host app may keep its
@@ -54,6 +55,22 @@ export class PersonalAccessToken {
   @Column({ name: 'last_used_ip', type: 'varchar', length: 45, nullable: true })
   lastUsedIp: string | null;
 
+  /** The user agent of the last recorded use (at most 255 characters, control characters replaced). */
+  @Column({ name: 'last_used_user_agent', type: 'varchar', length: 255, nullable: true })
+  lastUsedUserAgent: string | null;
+
+  /** Addresses and CIDR ranges the token may be used from (`normalizeAllowList`); null for any address. */
+  @Column({ name: 'allowed_ips', type: 'simple-json', nullable: true })
+  allowedIps: string[] | null;
+
+  /** Set while the token is suspended: it is refused everywhere until resumed. */
+  @Column({ name: 'suspended_at', type: 'datetime', precision: 3, nullable: true })
+  suspendedAt: Date | null;
+
+  /** Who suspended it (a user id: the owner or an administrator). */
+  @Column({ name: 'suspended_by', type: 'varchar', length: 36, nullable: true })
+  suspendedBy: string | null;
+
   /** The `expiresAt` the 7-day expiry notice was sent for (a new expiry earns a new notice). */
   @Column({ name: 'expiry_notice_7d_for', type: 'datetime', precision: 3, nullable: true, select: false })
   expiryNotice7dFor?: Date | null;
@@ -66,8 +83,12 @@ export class PersonalAccessToken {
   scopes?: PersonalAccessTokenScope[];
 }
 
-/** An expiry that cannot be read (an invalid date) counts as past: verification fails closed. */
-export function effectiveStatus(token: Pick<PersonalAccessToken, 'status' | 'expiresAt'>, now: Date): TokenStatus {
+/**
+ * An expiry that cannot be read (an invalid date) counts as past: verification fails closed. A
+ * suspended token past its expiry is `expired` (resuming it would not bring it back).
+ */
+export function effectiveStatus(token: Pick<PersonalAccessToken, 'status' | 'expiresAt' | 'suspendedAt'>, now: Date): TokenStatus {
   if (token.status === 'active' && token.expiresAt !== null && !(token.expiresAt.getTime() > now.getTime())) return 'expired';
+  if (token.status === 'active' && token.suspendedAt) return 'suspended';
   return token.status;
 }

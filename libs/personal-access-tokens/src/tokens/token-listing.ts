@@ -16,9 +16,13 @@ export function whereLive(builder: TokenQuery, now: Date): TokenQuery {
     .andWhere(new Brackets((b) => b.where('t.expiresAt IS NULL').orWhere('t.expiresAt > :now', { now })));
 }
 
-/** Filters on the status a caller sees: past its expiry is `expired` even before the job ran. */
+/**
+ * Filters on the status a caller sees: past its expiry is `expired` even before the job ran;
+ * `suspended` is a live token with `suspendedAt` set.
+ */
 export function whereEffectiveStatus(builder: TokenQuery, status: TokenStatus | undefined, now: Date): TokenQuery {
-  if (status === 'active') return whereLive(builder, now);
+  if (status === 'active') return whereLive(builder, now).andWhere('t.suspendedAt IS NULL');
+  if (status === 'suspended') return whereLive(builder, now).andWhere('t.suspendedAt IS NOT NULL');
   if (status === 'expired') {
     return builder.andWhere(
       new Brackets((b) => b.where("t.status = 'expired'").orWhere("(t.status = 'active' AND t.expiresAt <= :now)", { now })),
@@ -57,6 +61,9 @@ export function toTokenResponse(token: TokenRow, scopes: readonly string[], now:
     lastUsedIp: token.lastUsedIp,
     revokedAt: token.revokedAt,
     rotatedAt: token.rotatedAt,
+    allowedIps: token.allowedIps ?? null,
+    suspendedAt: token.suspendedAt ?? null,
+    suspendedBy: token.suspendedAt ? (token.suspendedBy ?? null) : null,
   };
 }
 

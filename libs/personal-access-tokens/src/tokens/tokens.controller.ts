@@ -22,6 +22,7 @@ import {
 } from './dto/token.dto';
 import { PersonalAccessToken } from './personal-access-token.entity';
 import { TokensService } from './tokens.service';
+import { TokenSuspensionService } from './token-suspension.service';
 
 const READ = 'personal_access_tokens:read';
 const WRITE = 'personal_access_tokens:write';
@@ -34,7 +35,10 @@ const OWN_TOKEN = { uuidParams: ['id'], errors: { 404: NOT_YOURS } };
 @ApiTags('tokens')
 @LibraryController('user/me/personal-access-tokens')
 export class TokensController {
-  constructor(private readonly tokens: TokensService) {}
+  constructor(
+    private readonly tokens: TokensService,
+    private readonly suspension: TokenSuspensionService,
+  ) {}
 
   /**
    * Create a personal access token
@@ -44,7 +48,7 @@ export class TokensController {
   @NoStore()
   @AuditAction('personal_access_token.create', {
     creates: PersonalAccessToken,
-    bodyFields: ['name', 'description', 'scopes', 'expiresIn', 'expiresAt'],
+    bodyFields: ['name', 'description', 'scopes', 'expiresIn', 'expiresAt', 'allowedIps'],
   })
   @Endpoint({
     operationId: 'createPersonalAccessToken',
@@ -109,7 +113,7 @@ export class TokensController {
    * @remarks Rename, describe or re-scope a token. The expiry cannot be changed here.
    */
   @Patch(':id')
-  @AuditAction('personal_access_token.update', { bodyFields: ['name', 'description', 'scopes'] })
+  @AuditAction('personal_access_token.update', { bodyFields: ['name', 'description', 'scopes', 'allowedIps'] })
   @Endpoint({
     operationId: 'updatePersonalAccessToken',
     scopes: [WRITE],
@@ -149,6 +153,48 @@ export class TokensController {
   }
 
   /**
+   * Suspend a personal access token
+   * @remarks Refused everywhere from the next request on (this instance at once, others within the
+   * verification cache's lifetime) until resumed; nothing else changes. Suspending a suspended token
+   * changes nothing. A token may suspend itself.
+   */
+  @Post(':id/suspend')
+  @AuditAction('personal_access_token.suspend')
+  @HttpCode(200)
+  @Endpoint({
+    ...OWN_TOKEN,
+    operationId: 'suspendPersonalAccessToken',
+    scopes: [WRITE],
+    scopeOptions: { selfParam: 'id' },
+    errors: { 404: NOT_YOURS, 409: 'The token is revoked or expired (`token_state_conflict`)' },
+  })
+  suspend(@Auth() principal: Principal, @Param('id', uuid) id: string): Promise<TokenResponseDto> {
+    return this.suspension.suspend(principal, id);
+  }
+
+  /**
+   * Resume a suspended personal access token
+   * @remarks It works again as before, with the same expiry (resuming never extends it). Resuming an
+   * active token changes nothing.
+   */
+  @Post(':id/resume')
+  @AuditAction('personal_access_token.resume')
+  @HttpCode(200)
+  @Endpoint({
+    ...OWN_TOKEN,
+    operationId: 'resumePersonalAccessToken',
+    scopes: [WRITE],
+    errors: {
+      403: 'Requires scope personal_access_tokens:write (`insufficient_scope`); or an administrator suspended the token (`suspended_by_administrator`)',
+      404: NOT_YOURS,
+      409: 'The token is revoked or expired (`token_state_conflict`)',
+    },
+  })
+  resume(@Auth() principal: Principal, @Param('id', uuid) id: string): Promise<TokenResponseDto> {
+    return this.suspension.resume(principal, id);
+  }
+
+  /**
    * Rotate a personal access token
    * @remarks A new secret for an active token with an expiry, at most once an hour; the old secret stops
    * working at once, and presenting it again revokes the token. A token may rotate itself. The body is optional.
@@ -166,7 +212,7 @@ export class TokensController {
       400: 'Invalid expiry, an `expiresAt` not in the future (`expiry_in_past`), one the policy refuses, or a token that never expires',
       403: 'Requires scope personal_access_tokens:write (`insufficient_scope`); a token scope your role no longer grants (`scope_not_grantable`); or a scope the calling token does not hold, or an expiry beyond its own (`token_escalation`)',
       404: NOT_YOURS,
-      409: 'Not active, rotated too recently, or rotated concurrently',
+      409: 'Not active (suspended, revoked or expired), rotated too recently, or rotated concurrently',
     },
   })
   rotate(@Auth() principal: Principal, @Param('id', uuid) id: string, @Body() body: RotateTokenDto): Promise<CreatedTokenResponseDto> {
@@ -191,7 +237,7 @@ export class TokensController {
       400: 'Invalid expiry, an `expiresAt` not in the future (`expiry_in_past`), or one the policy refuses',
       403: 'Requires scope personal_access_tokens:write (`insufficient_scope`); a kept scope your role no longer grants (`scope_not_grantable`); or a scope the calling token does not hold, or an expiry beyond its own (`token_escalation`)',
       404: NOT_YOURS,
-      409: 'The token is active (rotate it instead), or the live-token cap is reached',
+      409: 'The token is active (rotate it instead) or suspended (resume it), or the live-token cap is reached',
     },
   })
   regenerate(

@@ -20,7 +20,7 @@ export class TokenLimitReachedError extends ConflictError {
 
 export class TokenNotActiveError extends ConflictError {
   constructor(action: 'rotated' | 'regenerated', status: string) {
-    const hint = action === 'rotated' ? 'regenerate it instead' : 'rotate it instead';
+    const hint = status === 'suspended' ? 'resume it first' : action === 'rotated' ? 'regenerate it instead' : 'rotate it instead';
     super('token_state_conflict', `A ${status} token cannot be ${action}; ${hint}`);
   }
 }
@@ -56,5 +56,17 @@ export class ScopeNotOnTokenError extends NotFoundError {
   // The scope comes from the URL, where a client may have pasted a secret: never echoed.
   constructor() {
     super('scope_not_found', 'The token does not have this scope');
+  }
+}
+
+export class TokenStateConflictError extends ConflictError {
+  constructor(action: 'suspended' | 'resumed', status: string) {
+    super('token_state_conflict', `A ${status} token cannot be ${action}`);
+  }
+}
+
+export class SuspendedByAdministratorError extends ForbiddenError {
+  constructor() {
+    super('suspended_by_administrator', 'An administrator suspended this token; only an administrator can resume it');
   }
 }

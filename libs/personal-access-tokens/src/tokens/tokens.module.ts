@@ -6,6 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { ScopesModule } from '../scopes/scopes.module';
 import { AdminTokensService } from './admin/admin-tokens.service';
+import { AllowListPolicy } from './allow-list-policy';
 import { CallerTransactions } from './caller-transactions.service';
 import { CompanionCredentials } from './companion-credentials';
 import { ExpiryJob } from './expiry/expiry-job';
@@ -14,8 +15,10 @@ import { PersonalAccessTokenScope } from './personal-access-token-scope.entity';
 import { PersonalAccessToken } from './personal-access-token.entity';
 import { RetiredTokenDigest } from './retired-token-digest.entity';
 import { SecretIssuancePolicy } from './secret-issuance.policy';
+import { TokenAddress } from './token-address.entity';
 import { TokenHasher } from './token-hasher';
 import { TokensService } from './tokens.service';
+import { TokenSuspensionService } from './token-suspension.service';
 import { WebhookDelivery } from './webhooks/webhook-delivery.entity';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 
@@ -29,24 +32,45 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
  * imports: [PersonalAccessTokensCoreModule.forRoot({ peppers, userDirectory: AccountsDirectory }), ScopesModule, TokensModule, AuthModule]
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery, JobLease]), ScopesModule],
+  imports: [
+    TypeOrmModule.forFeature([PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery, JobLease, TokenAddress]),
+    ScopesModule,
+  ],
   providers: [
     { provide: TokenHasher, inject: [PAT_OPTIONS], useFactory: (options: ResolvedOptions) => new TokenHasher(options.peppers) },
     CompanionCredentials,
     CallerTransactions,
     SecretIssuancePolicy,
+    AllowListPolicy,
     TokensService,
+    TokenSuspensionService,
     AdminTokensService,
     LeakedCredentialsService,
     WebhookDispatcher,
     ExpiryJob,
   ],
-  exports: [TokenHasher, CompanionCredentials, TokensService, AdminTokensService, LeakedCredentialsService, WebhookDispatcher, ExpiryJob],
+  exports: [
+    TokenHasher,
+    CompanionCredentials,
+    TokensService,
+    TokenSuspensionService,
+    AdminTokensService,
+    LeakedCredentialsService,
+    WebhookDispatcher,
+    ExpiryJob,
+  ],
 })
 export class TokensModule implements OnModuleInit {
   constructor(private readonly dataSource: DataSource) {}
 
   onModuleInit(): Promise<void> {
-    return assertSchema(this.dataSource, 'TokensModule', 'TOKENS_ENTITIES', [PersonalAccessToken, PersonalAccessTokenScope, RetiredTokenDigest, WebhookDelivery, JobLease]);
+    return assertSchema(this.dataSource, 'TokensModule', 'TOKENS_ENTITIES', [
+      PersonalAccessToken,
+      PersonalAccessTokenScope,
+      RetiredTokenDigest,
+      WebhookDelivery,
+      JobLease,
+      TokenAddress,
+    ]);
   }
 }

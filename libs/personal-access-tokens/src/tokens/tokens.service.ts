@@ -18,6 +18,8 @@ import { parseScope } from '../scopes/scope';
 import { UserDirectory } from '../core/user-directory';
 import { CallerTransactions, TokenActor } from './caller-transactions.service';
 import { SecretIssuancePolicy } from './secret-issuance.policy';
+import { AllowListPolicy } from './allow-list-policy';
+import { isAddressAllowed, normalizeAllowList } from './ip-allow-list';
 import {
   CreatedTokenResponseDto,
   CreateTokenDto,
@@ -53,6 +55,8 @@ import {
 /** A PAT that verified: what the bearer strategy needs to build a principal. */
 export interface VerifiedToken extends PrincipalToken {
   userId: string;
+  /** Where it may be used from (`isAddressAllowed`); null for anywhere. */
+  allowedIps: string[] | null;
   /** The row it was verified from, for `/self` (see `rememberVerifiedRow`). */
   row?: TokenRow;
 }
@@ -94,6 +98,7 @@ export class TokensService implements BeforeApplicationShutdown {
     @Inject(UserDirectory) private readonly directory: UserDirectory,
     private readonly callers: CallerTransactions,
     private readonly issuance: SecretIssuancePolicy,
+    private readonly allowListPolicy: AllowListPolicy,
   ) {}
 
   async create(actor: TokenActor, input: CreateTokenDto): Promise<CreatedTokenResponseDto> {
@@ -101,6 +106,8 @@ export class TokensService implements BeforeApplicationShutdown {
     this.grantRules.assertKnown(scopes);
     const now = this.clock.now();
     const expiresAt = resolveExpiry(input, this.options.policy, now);
+    const allowedIps = normalizeAllowList(input.allowedIps) ?? null;
+    this.allowListPolicy.assertSatisfied(scopes, allowedIps);
     (await this.issuance.issuerFor(actor)).assertMayReceive({ scopes, expiresAt });
     const secret = generateTokenSecret(this.options.tokenPrefix);
     const token: PersonalAccessToken = {
@@ -117,6 +124,10 @@ export class TokensService implements BeforeApplicationShutdown {
       rotatedAt: null,
       lastUsedAt: null,
       lastUsedIp: null,
+      lastUsedUserAgent: null,
+      allowedIps,
+      suspendedAt: null,
+      suspendedBy: null,
     };
     await this.withNameCheck(input.name, () =>
       this.callers.run(actor, async (manager) => {
@@ -128,7 +139,7 @@ export class TokensService implements BeforeApplicationShutdown {
         );
       }),
     );
-    await this.publish('token.created', actor.user.id, token, now, { scopes, expiresAt });
+    await this.publish('token.created', actor.user.id, token, now, { scopes, expiresAt, ...(allowedIps && { allowedIps }) });
     return { ...toTokenResponse(token, scopes, now), token: secret };
   }
 
@@ -141,7 +152,8 @@ export class TokensService implements BeforeApplicationShutdown {
    * const { token } = await tokens.mint(user.id, { name: 'nightly-report', scopes: ['reports:read'], expiresIn: '7d' });
    */
   async mint(userId: string, input: CreateTokenDto): Promise<CreatedTokenResponseDto> {
-    if (typeof userId !== 'string' || userId === '') throw new ValidationFailedError([{ field: 'userId', reason: 'userId must be a non-empty string' }]);
+    if (typeof userId !== 'string' || userId === '')
+      throw new ValidationFailedError([{ field: 'userId', reason: 'userId must be a non-empty string' }]);
     const checked = await validateInput(CreateTokenDto, input);
     const user = await this.directory.findById(userId);
     if (!user) throw new NotFoundError('user_not_found', 'No such user');
@@ -176,11 +188,19 @@ export class TokensService implements BeforeApplicationShutdown {
   async update(actor: TokenActor, id: string, changes: UpdateTokenDto): Promise<TokenResponseDto> {
     const scopes = changes.scopes && [...new Set(changes.scopes)];
     if (scopes) this.grantRules.assertGrantable(actor, scopes);
+    const allowedIps = normalizeAllowList(changes.allowedIps);
     const userId = actor.user.id;
     await this.withNameCheck(changes.name ?? '', () =>
       this.callers.run(actor, async (manager) => {
-        await this.findOwned(manager, userId, id);
+        const token = await this.findOwned(manager, userId, id);
+        if (scopes || allowedIps !== undefined) {
+          this.allowListPolicy.assertSatisfied(
+            scopes ?? (await this.scopesOf(manager, id)),
+            allowedIps === undefined ? token.allowedIps : allowedIps,
+          );
+        }
         const patch: Partial<PersonalAccessToken> = {};
+        if (allowedIps !== undefined) patch.allowedIps = allowedIps;
         if (changes.name !== undefined) Object.assign(patch, { name: changes.name, nameKey: tokenNameKey(changes.name) });
         if (changes.description !== undefined) patch.description = changes.description;
         if (Object.keys(patch).length) await manager.update(PersonalAccessToken, { id, userId }, patch);
@@ -194,7 +214,10 @@ export class TokensService implements BeforeApplicationShutdown {
       }),
     );
     const updated = await this.get(userId, id);
-    await this.publish('token.updated', userId, updated, this.clock.now(), { changed: Object.keys(changes) });
+    await this.publish('token.updated', userId, updated, this.clock.now(), {
+      changed: Object.keys(changes),
+      ...(allowedIps !== undefined && { allowedIps }),
+    });
     return updated;
   }
 
@@ -286,7 +309,8 @@ export class TokensService implements BeforeApplicationShutdown {
       const token = await this.findOwned(manager, userId, id);
       // The kept scopes against the owner's role as it is now, not as it was when they were granted.
       issuer.assertMayReceive({ scopes: await this.scopesOf(manager, id), expiresAt });
-      if (effectiveStatus(token, now) === 'active') throw new TokenNotActiveError('regenerated', 'active');
+      const status = effectiveStatus(token, now);
+      if (status === 'active' || status === 'suspended') throw new TokenNotActiveError('regenerated', status);
       await this.assertBelowCap(manager, userId, now);
       const result = await manager.update(
         PersonalAccessToken,
@@ -311,8 +335,9 @@ export class TokensService implements BeforeApplicationShutdown {
   async addScope(actor: TokenActor, id: string, scope: string): Promise<{ added: boolean; scopes: TokenScopesDto }> {
     this.grantRules.assertGrantable(actor, [scope], 'scope');
     const added = await this.callers.run(actor, async (manager) => {
-      await this.findOwned(manager, actor.user.id, id);
+      const token = await this.findOwned(manager, actor.user.id, id);
       if (!(await manager.exists(PersonalAccessTokenScope, { where: { tokenId: id, scope } }))) {
+        this.allowListPolicy.assertSatisfied([scope], token.allowedIps);
         if ((await manager.count(PersonalAccessTokenScope, { where: { tokenId: id } })) >= MAX_SCOPES_PER_TOKEN) {
           throw new BadRequestError('too_many_scopes', `A token has at most ${MAX_SCOPES_PER_TOKEN} scopes`);
         }
@@ -355,9 +380,11 @@ export class TokensService implements BeforeApplicationShutdown {
    * Verifies a PAT secret: format and checksum first (no query for a look-alike), then one
    * indexed lookup by digest, then status and expiry against the clock. Background jobs are
    * bookkeeping; this is the gate. A secret that was rotated away revokes its token.
-   * `touch: false` (introspection: a third party asking) leaves lastUsedAt alone.
+   * `touch: false` (introspection: a third party asking) leaves lastUsedAt alone. The token's IP
+   * allow-list is checked against `ip` (no `ip`: refused if it has one) unless `anyAddress`, for a
+   * caller that checks it on every use itself (`CredentialVerifier`, whose cache skips this).
    */
-  async verify(secret: string, ip?: string, options: { touch?: boolean } = {}): Promise<VerifiedToken> {
+  async verify(secret: string, ip?: string, options: { touch?: boolean; anyAddress?: boolean } = {}): Promise<VerifiedToken> {
     if (!hasValidTokenFormat(secret, this.options.tokenPrefix)) throw new InvalidTokenError(this.options.realm);
     const digests = this.hasher.candidateDigests(secret);
     const found = await this.findWithScopes(`t.digest IN (${digests.map(() => '?').join(', ')})`, digests, { causal: true });
@@ -368,6 +395,8 @@ export class TokensService implements BeforeApplicationShutdown {
     const subject = { userId: token.userId, tokenId: token.id, tokenName: token.name };
     const now = this.clock.now();
     if (effectiveStatus(token, now) !== 'active') throw new InvalidTokenError(this.options.realm, subject);
+    if (!options.anyAddress && !isAddressAllowed(token.allowedIps, ip))
+      throw new InvalidTokenError(this.options.realm, { ...subject, reason: 'address_not_allowed' });
     // Past the bound of writes in flight it waits: the next verification with the old digest tries again.
     if (token.digest !== digests[0] && this.pending.size < MAX_BACKGROUND_WRITES)
       this.background('re-key token digest', (m) =>
@@ -381,6 +410,7 @@ export class TokensService implements BeforeApplicationShutdown {
       name: token.name,
       scopes,
       expiresAt: token.expiresAt,
+      allowedIps: token.allowedIps,
       row,
     };
   }

@@ -26,7 +26,8 @@ export class IntrospectionController {
    * Introspect a token (RFC 7662)
    * @remarks For services holding the INTROSPECT_TOKENS privilege and a credential with
    * `tokens:introspect`. Send `token` as JSON or as a form field. Anything not usable answers
-   * exactly `{"active": false}`. Asking does not count as a use of the token.
+   * exactly `{"active": false}`, as does a token with an IP allow-list unless `client_ip` (the
+   * address it was presented from) is on it. Asking does not count as a use of the token.
    */
   @Post('personal-access-tokens/introspect')
   @AuditAction('personal_access_token.introspect', { target: null, readOnly: true })
@@ -36,10 +37,10 @@ export class IntrospectionController {
     operationId: 'introspectToken',
     scopes: ['tokens:introspect'],
     privileges: [Privilege.IntrospectTokens],
-    errors: { 400: 'No `token`, or not a string', 429: 'Over the per-caller rate limit, or too many failed authentications' },
+    errors: { 400: 'No `token`, or not a string; a `client_ip` that is no IP address', 429: 'Over the per-caller rate limit, or too many failed authentications' },
   })
   introspect(@Auth() principal: Principal, @Body() body: IntrospectTokenDto): Promise<IntrospectionResponseDto> {
-    return this.introspection.introspect(principal, body.token);
+    return this.introspection.introspect(principal, body.token, body.client_ip);
   }
 
   /**

@@ -48,7 +48,8 @@ export class IntrospectionService {
     @Inject(PAT_OPTIONS) private readonly options: ResolvedOptions,
   ) {}
 
-  async introspect(caller: Principal, secret: string): Promise<IntrospectionResponseDto> {
+  /** `clientIp`: where the token was presented, checked against its IP allow-list. */
+  async introspect(caller: Principal, secret: string, clientIp?: string): Promise<IntrospectionResponseDto> {
     const { limit, windowSeconds } = this.options.introspectionRateLimit;
     const decision = await this.rateLimiter.consume(`introspect:${caller.user.id}`, limit, windowSeconds);
     if (!decision.allowed) throw new TooManyRequestsError(decision.retryAfterSeconds);
@@ -56,7 +57,7 @@ export class IntrospectionService {
     if (!secret.startsWith(this.options.tokenPrefix) || secret.length > MAX_CREDENTIAL_LENGTH) return INACTIVE;
     let principal: Principal;
     try {
-      principal = await this.verifier.verify(secret, undefined, { touch: false });
+      principal = await this.verifier.verify(secret, clientIp, { touch: false });
     } catch (error) {
       if (error instanceof InvalidTokenError) return INACTIVE;
       throw error;

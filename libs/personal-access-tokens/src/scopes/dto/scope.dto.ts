@@ -7,6 +7,8 @@ export class ScopeEntryDto {
   resourceDescription: string;
   /** Whether the scope may be narrowed to one entity (`resource:action:entityId`) to some purpose. */
   perEntity: boolean;
+  /** Whether the catalog marks it sensitive (a policy may then require an IP allow-list for it). */
+  sensitive: boolean;
   /** Whether the caller may put this scope on a token. */
   grantable: boolean;
 }

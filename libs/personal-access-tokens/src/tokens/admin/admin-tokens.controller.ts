@@ -10,6 +10,7 @@ import { Endpoint } from '../../scopes/endpoint.decorator';
 import { TokenPageDto, TokenResponseDto } from '../dto/token.dto';
 import { Privilege } from '../../scopes/privileges';
 import { AdminTokensService } from './admin-tokens.service';
+import { TokenSuspensionService } from '../token-suspension.service';
 import { AdminListTokensQueryDto, UserCredentialsRevokedDto } from './dto/admin-tokens.dto';
 
 const uuid = new ParseIdPipe();
@@ -19,7 +20,10 @@ const uuid = new ParseIdPipe();
 @LibraryController('admin')
 @RequirePrivileges(Privilege.ManageAllTokens)
 export class AdminTokensController {
-  constructor(private readonly admin: AdminTokensService) {}
+  constructor(
+    private readonly admin: AdminTokensService,
+    private readonly suspension: TokenSuspensionService,
+  ) {}
 
   /**
    * List every user's personal access tokens (administrators)
@@ -58,6 +62,41 @@ export class AdminTokensController {
   })
   revoke(@Auth() principal: Principal, @Param('id', uuid) id: string): Promise<TokenResponseDto> {
     return this.admin.revoke(principal.user.id, id);
+  }
+
+  /**
+   * Suspend any user's personal access token (administrators)
+   * @remarks Refused everywhere until an administrator resumes it (the owner cannot); the owner is
+   * notified through the webhook, where one is configured.
+   */
+  @Post('personal-access-tokens/:id/suspend')
+  @AuditAction('personal_access_token.admin_suspend', { target: 'personal_access_token' })
+  @HttpCode(200)
+  @Endpoint({
+    operationId: 'adminSuspendPersonalAccessToken',
+    scopes: ['admin:write'],
+    uuidParams: ['id'],
+    errors: { 404: 'No such token', 409: 'The token is revoked or expired (`token_state_conflict`)' },
+  })
+  suspend(@Auth() principal: Principal, @Param('id', uuid) id: string): Promise<TokenResponseDto> {
+    return this.suspension.adminSuspend(principal.user.id, id);
+  }
+
+  /**
+   * Resume any user's suspended personal access token (administrators)
+   * @remarks With the same expiry: resuming never extends it.
+   */
+  @Post('personal-access-tokens/:id/resume')
+  @AuditAction('personal_access_token.admin_resume', { target: 'personal_access_token' })
+  @HttpCode(200)
+  @Endpoint({
+    operationId: 'adminResumePersonalAccessToken',
+    scopes: ['admin:write'],
+    uuidParams: ['id'],
+    errors: { 404: 'No such token', 409: 'The token is revoked or expired (`token_state_conflict`)' },
+  })
+  resume(@Auth() principal: Principal, @Param('id', uuid) id: string): Promise<TokenResponseDto> {
+    return this.suspension.adminResume(principal.user.id, id);
   }
 
   /**

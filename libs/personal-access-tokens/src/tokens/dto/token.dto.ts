@@ -1,11 +1,14 @@
 import { ApiHideProperty, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayUnique, Equals, IsArray, IsDate, IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, Equals, IsArray, IsDate, IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../core/pagination.dto';
 import { Nullable, Optional, ToDate, Trim } from '../../core/validation';
 import { SCOPE_PATTERN } from '../../scopes/scope';
 import { EXPIRES_IN_CHOICES, type ExpiresIn } from '../token-expiry';
 import { TOKEN_DESCRIPTION_MESSAGE, TOKEN_DESCRIPTION_PATTERN, TOKEN_NAME_PATTERN, tokenNameMessage } from '../token-text';
 import type { TokenStatus } from '../personal-access-token.entity';
+import { MAX_ALLOWED_IPS, MAX_ALLOWED_IP_LENGTH } from '../ip-allow-list';
+
+const ALLOWED_IP_ITEM = { type: 'string', maxLength: MAX_ALLOWED_IP_LENGTH, example: '203.0.113.0/24' } as const;
 
 const DATE_MESSAGE = 'must be an ISO 8601 date-time with a time zone, such as 2026-12-31T23:59:59Z';
 const SCOPE_MESSAGE = 'each scope must look like resource:action or resource:action:entityId';
@@ -52,6 +55,19 @@ export class CreateTokenDto {
   @ToDate()
   @IsDate({ message: DATE_MESSAGE })
   expiresAt?: Date | null;
+
+  /**
+   * Addresses and CIDR ranges (IPv4 and IPv6) the token may be used from; null or left out for any
+   * address. Entries are stored normalised (`10.1.2.3/8` as `10.0.0.0/8`, `::ffff:192.0.2.1` as
+   * `192.0.2.1`). A request from elsewhere is refused as an invalid token.
+   * @example ["203.0.113.0/24", "2001:db8::/32"]
+   */
+  @ApiPropertyOptional({ type: 'array', items: ALLOWED_IP_ITEM, minItems: 1, maxItems: MAX_ALLOWED_IPS, nullable: true })
+  @Nullable()
+  @IsArray()
+  @ArrayMinSize(1, { message: 'must list at least one address or range; null (or leaving it out) allows any address' })
+  @ArrayMaxSize(MAX_ALLOWED_IPS)
+  allowedIps?: string[] | null;
 }
 
 const EXPIRY_IMMUTABLE = 'cannot be changed: expirations cannot be extended; rotate or regenerate the token instead';
@@ -82,6 +98,14 @@ export class UpdateTokenDto {
   @IsString({ each: true })
   @Matches(SCOPE_PATTERN, { each: true, message: SCOPE_MESSAGE })
   scopes?: string[];
+
+  /** Replaces the token's IP allow-list; null lets any address use it. */
+  @ApiPropertyOptional({ type: 'array', items: ALLOWED_IP_ITEM, minItems: 1, maxItems: MAX_ALLOWED_IPS, nullable: true })
+  @Nullable()
+  @IsArray()
+  @ArrayMinSize(1, { message: 'must list at least one address or range; null allows any address' })
+  @ArrayMaxSize(MAX_ALLOWED_IPS)
+  allowedIps?: string[] | null;
 
   // Declared only to refuse them with a clear message instead of "should not exist".
   @ApiHideProperty()
@@ -119,7 +143,7 @@ export class RegenerateTokenDto {
 }
 
 export const TOKEN_SORT_FIELDS = ['createdAt', 'expiresAt', 'lastUsedAt'] as const;
-export const TOKEN_STATUSES = ['active', 'expired', 'revoked'] as const;
+export const TOKEN_STATUSES = ['active', 'suspended', 'expired', 'revoked'] as const;
 
 /** The filters every token list takes (the owner's and the administrator's). */
 export class TokenFiltersDto extends PageQueryDto {
@@ -165,7 +189,7 @@ export class TokenResponseDto {
   name: string;
   description: string | null;
   scopes: string[];
-  /** `expired` as soon as expiresAt passes. */
+  /** `expired` as soon as expiresAt passes; `suspended` while suspended (and not expired or revoked). */
   status: TokenStatus;
   createdAt: Date;
   expiresAt: Date | null;
@@ -173,6 +197,14 @@ export class TokenResponseDto {
   lastUsedIp: string | null;
   revokedAt: Date | null;
   rotatedAt: Date | null;
+  /** Addresses and CIDR ranges the token may be used from; null for any address. */
+  @ApiProperty({ type: 'array', items: { type: 'string' }, nullable: true })
+  allowedIps: string[] | null;
+  /** When the token was suspended; null unless suspended. */
+  suspendedAt: Date | null;
+  /** Who suspended it: the owner's id, or an administrator's. */
+  @ApiProperty({ format: 'uuid', nullable: true, type: 'string' })
+  suspendedBy: string | null;
 }
 
 /** Returned by create, rotate and regenerate: the only time the secret is ever shown. */

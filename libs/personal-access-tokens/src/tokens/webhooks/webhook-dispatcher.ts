@@ -17,6 +17,8 @@ export const WEBHOOK_EVENT_TYPES: readonly TokenEventType[] = [
   'token.expired',
   'token.rotated',
   'token.revoked',
+  'token.suspended',
+  'token.resumed',
   'token.reuse_detected',
   'token.leaked_revoked',
 ];

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, Matches, MaxLength } from 'class-validator';
+import { IsString, Matches, MaxLength, ValidateBy } from 'class-validator';
+import { isIpAddress } from '../../../tokens/ip-allow-list';
 import { SCOPE_PATTERN } from '../../../scopes/scope';
 import { Optional } from '../../../core/validation';
 
@@ -15,6 +16,22 @@ export class IntrospectTokenDto {
   @IsString()
   @MaxLength(100)
   token_type_hint?: string;
+
+  /**
+   * The address the token was presented from, as the asking service saw it. A token with an IP
+   * allow-list is active only for an address on it, so without `client_ip` such a token answers
+   * `{"active": false}`. @example "203.0.113.7"
+   */
+  @Optional()
+  @IsString()
+  @ValidateBy({
+    name: 'isIpAddress',
+    validator: {
+      validate: (value) => typeof value === 'string' && isIpAddress(value),
+      defaultMessage: () => 'client_ip must be an IPv4 or IPv6 address',
+    },
+  })
+  client_ip?: string;
 }
 
 /**
