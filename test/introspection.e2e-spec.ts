@@ -1,4 +1,4 @@
-import { TokensService } from '../libs/personal-access-tokens/src/tokens/tokens.service';
+import { TokenBookkeepingService } from '../libs/personal-access-tokens/src/tokens/token-bookkeeping.service';
 import { generateTokenSecret } from '../libs/personal-access-tokens/src/tokens/token-format';
 import { HOUR, SECOND } from './support/fake-clock';
 import { TestApp, TestUser } from './support/test-app';
@@ -53,7 +53,7 @@ describe.each(testDatabases())('introspection and gateway verification on $name'
       expect(after.body.lastUsedAt).toBeNull();
       // Whereas a gateway check is a use (the control that makes the line above meaningful).
       expect((await t.request('GET', '/auth/verify', { token: token.token })).status).toBe(200);
-      await t.app.get(TokensService).settled(); // the use is recorded after the answer, off the request's path
+      await t.app.get(TokenBookkeepingService).settled(); // the use is recorded after the answer, off the request's path
       const used = await t.get(`${BASE}/${token.id}`, { token: alice.session });
       expect(used.body.lastUsedAt).toBe(t.clock.now().toISOString());
     });

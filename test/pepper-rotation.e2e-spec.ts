@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { TokensService } from '../libs/personal-access-tokens/src/tokens/tokens.service';
+import { TokenBookkeepingService } from '../libs/personal-access-tokens/src/tokens/token-bookkeeping.service';
 import { TestApp } from './support/test-app';
 import { TestDatabase, testDatabases } from './support/test-database';
 
@@ -50,7 +50,7 @@ describe.each(testDatabases())('pepper rotation on $name', (kind) => {
 
       expect((await rotating.get('/user/me', { token: pat.token })).status).toBe(200);
       expect((await rotating.get('/user/me', { token: user.session })).status).toBe(200);
-      await rotating.app.get(TokensService).settled(); // the token's re-keying is written after the answer
+      await rotating.app.get(TokenBookkeepingService).settled(); // the token's re-keying is written after the answer
       expect(await stored()).toEqual({ token: digest(newPepper, pat.token), session: digest(newPepper, user.session) });
       rotating.secrets.add(pat.token).add(user.session);
     } finally {

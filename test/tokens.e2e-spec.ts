@@ -1,4 +1,4 @@
-import { TokensService } from '../libs/personal-access-tokens/src/tokens/tokens.service';
+import { TokenBookkeepingService } from '../libs/personal-access-tokens/src/tokens/token-bookkeeping.service';
 import { DAY, HOUR, SECOND } from './support/fake-clock';
 import { TestApp, TestUser } from './support/test-app';
 import { testDatabases } from './support/test-database';
@@ -170,7 +170,7 @@ describe.each(testDatabases())('personal access tokens on $name', (database) => 
     it('records last use at most once a minute', async () => {
       const token = await t.mintToken(alice.session, { scopes: ['user:read'] });
       await t.get('/user/me', { token: token.token, ip: '10.1.2.3' });
-      const settle = () => t.app.get(TokensService).settled(); // the use is written after the answer
+      const settle = () => t.app.get(TokenBookkeepingService).settled(); // the use is written after the answer
       await settle();
       const first = (await t.get(`${BASE}/${token.id}`, { token: alice.session })).body;
       expect(first.lastUsedAt).toBe(t.clock.now().toISOString());

@@ -1,4 +1,4 @@
-import { TokensService } from '../libs/personal-access-tokens/src/tokens/tokens.service';
+import { TokenBookkeepingService } from '../libs/personal-access-tokens/src/tokens/token-bookkeeping.service';
 import { sqlQueriesLogged } from './support/assertions';
 import { SECOND } from './support/fake-clock';
 import { TestApp, TestUser } from './support/test-app';
@@ -26,7 +26,7 @@ describe.each(testDatabases())('verification cache on $name', (database) => {
   it('serves a repeated PAT request without asking the database', async () => {
     const { token } = await t.mintToken(alice.session, { scopes: ['user:read'] });
     expect(await use(token)).toBe(200);
-    await t.app.get(TokensService).settled(); // the last-used write, made after the answer
+    await t.app.get(TokenBookkeepingService).settled(); // the last-used write, made after the answer
     const before = sqlLines(t);
     expect(await use(token)).toBe(200);
     expect(sqlLines(t)).toBe(before);

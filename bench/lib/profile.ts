@@ -50,9 +50,9 @@ export interface ProfileSummary {
 const SPECIFIC: [string, RegExp][] = [
   ['request log (pino)', /node_modules\/(pino|sonic-boom|fast-redact|@pinojs|quick-format-unescaped|fast-safe-stringify|thread-stream)\//],
   ['app logger', /\/src\/logging\//],
-  ['audit event', /\/audit\/audit[-.]/],
+  ['audit event', /\/audit\/(audit[-.]|system-audit\.)/],
   ['last-used bookkeeping', /^recordUse |^background /],
-  ['token lookup and /self read', /\/tokens\/tokens\.service\.js|\/common\/raw-entity\.js/],
+  ['token lookup and /self read', /\/tokens\/(tokens\.service|token-verification\.service|token-lookup)\.js|\/common\/raw-entity\.js/],
   ['verification cache', /\/verification-cache\.js/],
   ['digest (HMAC)', /\/token-hasher\.js|^(createHmac|Hmac|digest|update) node:internal\/crypto/],
   ['token format (CRC32)', /\/token-format\.js/],

@@ -28,7 +28,8 @@ export {
   TokenPageDto,
   TokenScopesDto,
 } from './tokens/dto/token.dto';
-export type { VerifiedToken, TokenActor } from './tokens/tokens.service';
+export type { VerifiedToken } from './tokens/token-verification.service';
+export type { TokenActor } from './tokens/tokens.service';
 export type { TokenEvent, TokenEventType, TokenEventListener, TokenEventBatchListener } from './core/token-events';
 export type { WebhookPayload } from './tokens/webhooks/webhook-dispatcher';
 export type { ExpiryRunResult } from './tokens/expiry/expiry-job';

@@ -1,44 +1,26 @@
-import { ExecutionContext, HttpException, Inject, Injectable, Logger, OnModuleInit, RequestMethod } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable, Logger, OnModuleInit, RequestMethod } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DataSource, EntityManager, InsertEvent } from 'typeorm';
-import { InvalidTokenError } from '../core/auth.errors';
-import { Principal } from '../scopes/principal';
 import { FailedRequestRecorder } from '../core/api-exception.filter';
 import { Clock } from '../core/clock';
 import { FailedRequestRelay } from '../core/failed-request-relay';
-import { DomainError } from '../core/domain-error';
-import { requestIdOf } from '../core/request-id';
 import { RouteMetadataCache, RouteTarget } from '../core/route-metadata';
-import { TokenEvent, TokenEvents, TokenEventSource } from '../core/token-events';
+import { TokenEvents } from '../core/token-events';
 import { TransactionHook, TransactionParticipation, UnitOfWork } from '../core/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
-import { UserDirectory } from '../core/user-directory';
-import { AUDIT_STATE, AuditActor, auditOf, auditStorage, RequestAudit } from '../core/audit-context';
-import { AuditEvent, AuditOutcome } from './audit-event.entity';
+import { AUDIT_STATE, auditOf, auditStorage, RequestAudit } from '../core/audit-context';
+import { AuditEvent } from './audit-event.entity';
 import { AUDIT_ACTION, AuditActionMetadata, SkipAudit } from '../core/audit.decorators';
 import { AuditWriter, timeOrderedId } from './audit-writer';
-import { boundedDetails } from './audit-details';
 import { AuditBacklogError } from './audit.errors';
+import { AuditEventBuilder, codeOf, Failure, HttpRequest, NOBODY, outcomeOf, statusOf } from './audit-event.builder';
+import { SystemAuditRecorder } from './system-audit.recorder';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const READ_ROUTE_METHODS = new Set([RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS]);
 /** Nest's `@HttpCode` and route method metadata keys. */
 const HTTP_CODE_METADATA = '__httpCode__';
 const METHOD_METADATA = 'method';
-const SAFE_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
-const CONTROL_CHARACTERS = /\p{Cc}/gu;
-
-interface HttpRequest {
-  method?: string;
-  ip?: string;
-  headers?: Record<string, string | string[] | undefined>;
-  params?: Record<string, unknown>;
-  body?: unknown;
-  user?: Principal;
-  routeOptions?: { url?: string };
-  route?: { path?: string };
-  [AUDIT_STATE]?: RequestAudit;
-}
 
 /** The Node response under either adapter. */
 export interface RawResponse {
@@ -58,14 +40,6 @@ export interface RouteAudit {
   batched: boolean;
 }
 
-const NOBODY: AuditActor = Object.freeze({ userId: null, email: null, authMethod: 'none', tokenId: null, tokenName: null });
-
-interface Failure {
-  status: number;
-  code: string;
-  exception: unknown;
-}
-
 /**
  * The audit trail: every handled request (action, actor, token, target, outcome), and every
  * system action on a token. A request that writes to the database gets its event inside its own
@@ -81,7 +55,6 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
   private readonly logger = new Logger(AuditTrail.name);
   /** Route metadata seen so far, for failures that happen before any guard ran (body parsing). */
   private readonly routes = new Map<string, AuditActionMetadata | null>();
-  private readonly secretPattern: RegExp;
   private readonly enabled: boolean;
   private readonly countReads: boolean;
   private readonly flushIntervalMs: number;
@@ -104,12 +77,11 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     private readonly writer: AuditWriter,
     private readonly unitOfWork: UnitOfWork,
     private readonly events: TokenEvents,
-    @Inject(UserDirectory) private readonly directory: UserDirectory,
     @Inject(PAT_OPTIONS) options: ResolvedOptions,
     private readonly failedRequests: FailedRequestRelay,
+    private readonly builder: AuditEventBuilder,
+    private readonly systemEvents: SystemAuditRecorder,
   ) {
-    const prefixes = [options.tokenPrefix, options.sessionTokenPrefix].map((p) => p.replace(/[^a-z0-9_]/g, ''));
-    this.secretPattern = new RegExp(`(${prefixes.join('|')})[A-Za-z0-9]{8,}`, 'g');
     this.enabled = options.audit.enabled;
     this.countReads = options.audit.reads === 'counted';
     this.flushIntervalMs = options.audit.flushIntervalMs;
@@ -123,15 +95,15 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     this.dataSource.subscribers.push({ afterInsert: (event: InsertEvent<unknown>) => this.noteInsert(event) });
     // A publisher that recorded its events inside its own transaction (the expiry job) had them
     // written there by the recorder; the others' are written after their commit.
-    this.events.subscribeBatch((events, { recorded }) => (recorded ? undefined : this.recordSystemEvents(events)));
-    this.events.subscribeRecorder((manager, events, sources) => this.recordSystemEventsWithin(manager, events, sources));
+    this.events.subscribeBatch((events, { recorded }) => (recorded ? undefined : this.systemEvents.record(events)));
+    this.events.subscribeRecorder((manager, events, sources) => this.systemEvents.recordWithin(manager, events, sources));
   }
 
   private noteInsert(event: InsertEvent<unknown>): void {
     const audit = auditStorage.getStore();
     if (!audit?.creates || audit.createdId || event.metadata.target !== audit.creates) return;
     const id = (event.entity as { id?: unknown } | undefined)?.id;
-    if (typeof id === 'string') audit.createdId = this.safeId(id) ?? undefined;
+    if (typeof id === 'string') audit.createdId = this.builder.safeId(id) ?? undefined;
   }
 
   isEnabled(): boolean {
@@ -168,8 +140,8 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     else if (status >= 400) void this.fail(audit.request, undefined, status, `http_${status}`);
     else {
       audit.finished = true;
-      const actor = audit.actor ?? this.principalActorOf(audit.request as HttpRequest) ?? NOBODY;
-      this.recordRead(this.buildEvent(audit, actor));
+      const actor = audit.actor ?? this.builder.principalActorOf(audit.request as HttpRequest) ?? NOBODY;
+      this.recordRead(this.builder.buildEvent(audit, actor));
     }
   }
 
@@ -203,7 +175,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
       settle();
     };
     try {
-      await this.writer.insert(manager, [await this.eventOf(audit)]);
+      await this.writer.insert(manager, [await this.builder.eventOf(audit)]);
     } catch (error) {
       end(false);
       throw error;
@@ -219,11 +191,11 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     await audit.joining;
     if (audit.committed) {
       // A create whose entity the trail could not watch learns its target's id from its response.
-      const targetId = audit.createdId ? null : this.createdId(audit, response);
+      const targetId = audit.createdId ? null : this.builder.createdId(audit, response);
       if (targetId) await this.writer.update(audit.id, { targetId }).catch((error) => this.warn('complete', error));
       return;
     }
-    const event = await this.eventOf(audit, undefined, response);
+    const event = await this.builder.eventOf(audit, undefined, response);
     if (audit.readOnly) this.recordRead(event);
     else await this.writer.write(event);
   }
@@ -241,7 +213,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
         await this.writer.update(audit.id, {
           outcome: outcomeOf(status, code),
           statusCode: status,
-          details: JSON.stringify({ ...this.detailsOf(audit), code }),
+          details: JSON.stringify({ ...this.builder.detailsOf(audit), code }),
         });
         return;
       }
@@ -249,7 +221,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
       // status, code) in a minute is an event of its own, with its request id; the rest of that
       // minute's are counted into one roll-up row, so that a flood grows the trail by the kinds an
       // attacker can vary, not by their rate. Buffered either way: one multi-row insert per batch.
-      const event = await this.eventOf(audit, failure);
+      const event = await this.builder.eventOf(audit, failure);
       if (this.writer.count(event, 'refusal') === 'first') await this.writer.enqueue(event);
     } catch (error) {
       this.warn('record a failed request', error);
@@ -260,75 +232,6 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
   async recordFailure(request: object, exception: unknown, status: number, code: string): Promise<void> {
     if (!this.enabled) return;
     return this.fail(request, exception, status, code);
-  }
-
-  /**
-   * Expiry, reuse detection, leaked-token revocation, and whatever someone other than the owner
-   * did to a token (an administrator revoking it): recorded with the owner as subject, one
-   * multi-row write per batch, in a transaction of its own.
-   */
-  async recordSystemEvents(events: TokenEvent[]): Promise<void> {
-    const rows = await this.systemEventRows(events);
-    if (rows.length) await this.writer.write(...rows);
-  }
-
-  /**
-   * The same, inside the transaction that changed the tokens (the expiry job's thousands at once):
-   * from the publisher's SQL sources when it offers them (`INSERT ... SELECT`: no row's values go
-   * through the driver twice), else as multi-row inserts.
-   */
-  async recordSystemEventsWithin(manager: EntityManager, events: TokenEvent[], sources?: TokenEventSource[]): Promise<void> {
-    if (sources && events.length) {
-      const [first] = events;
-      const action = this.actionOf(first);
-      await this.writer.insertSelected(manager, sources, { occurredAt: first.occurredAt, action, targetType: 'personal_access_token' });
-      return;
-    }
-    const rows = await this.systemEventRows(events);
-    if (rows.length) await this.writer.insert(manager, rows, { large: true });
-  }
-
-  private actionOf(event: TokenEvent): string {
-    return `personal_access_token.${event.type.replace(/^token\./, '')}`;
-  }
-
-  private async systemEventRows(events: TokenEvent[]): Promise<AuditEvent[]> {
-    const rows: AuditEvent[] = [];
-    for (const event of events) {
-      const row = await this.systemEventRow(event);
-      if (row) rows.push(row);
-    }
-    return rows;
-  }
-
-  private async systemEventRow(event: TokenEvent): Promise<AuditEvent | undefined> {
-    const byOwner = event.actor.type === 'user' && event.actor.userId === event.userId;
-    if (byOwner) return undefined;
-    const actorUserId = event.actor.type === 'user' ? event.actor.userId : null;
-    const actor = actorUserId ? await this.directory.findById(actorUserId).catch(() => null) : null;
-    const request = auditStorage.getStore();
-    return {
-      id: timeOrderedId(),
-      occurredAt: event.occurredAt,
-      actorUserId,
-      actorEmail: actor?.email ?? null,
-      subjectUserId: event.userId,
-      tokenId: event.tokenId,
-      tokenName: event.tokenName,
-      authMethod: 'system',
-      action: this.actionOf(event),
-      targetType: 'personal_access_token',
-      targetId: event.tokenId,
-      outcome: 'success',
-      statusCode: null,
-      ip: null,
-      userAgent: null,
-      requestId: request ? requestIdOf(request.request) : null,
-      durationMs: null,
-      count: 1,
-      lastOccurredAt: null,
-      details: event.details ? JSON.stringify(this.scrubbed(event.details)) : null,
-    };
   }
 
   private open(req: HttpRequest, metadata: AuditActionMetadata | null, declaredStatus?: number, batched = false): RequestAudit {
@@ -368,143 +271,7 @@ export class AuditTrail implements OnModuleInit, TransactionHook, FailedRequestR
     return path ? `${req.method} ${path}` : undefined;
   }
 
-  private async eventOf(audit: RequestAudit, failure?: Failure, response?: unknown): Promise<AuditEvent> {
-    const actor = audit.actor ?? (await this.actorOf(audit.request as HttpRequest, failure?.exception));
-    return this.buildEvent(audit, actor, failure, response);
-  }
-
-  private buildEvent(audit: RequestAudit, actor: AuditActor, failure?: Failure, response?: unknown): AuditEvent {
-    const req = audit.request as HttpRequest;
-    const status = failure?.status ?? audit.successStatus;
-    // Most requests have nothing to detail: no object to build and serialize for them.
-    const details =
-      !failure && !audit.bodyFields.length && !audit.details
-        ? {}
-        : { ...this.detailsOf(audit), ...(failure && { code: failure.code, ...refusalReasonOf(failure.exception) }) };
-    return {
-      id: audit.id,
-      occurredAt: audit.occurredAt,
-      actorUserId: actor.userId,
-      actorEmail: actor.email,
-      subjectUserId: actor.userId,
-      tokenId: actor.tokenId,
-      tokenName: actor.tokenName,
-      authMethod: actor.authMethod,
-      action: audit.action,
-      targetType: audit.targetType,
-      targetId: this.targetIdOf(audit, req, response),
-      outcome: failure ? outcomeOf(failure.status, failure.code) : 'success',
-      statusCode: status,
-      ip: req.ip ? req.ip.slice(0, 45) : null,
-      userAgent: this.userAgentOf(req),
-      requestId: requestIdOf(req).slice(0, 64),
-      durationMs: Number((process.hrtime.bigint() - audit.startedAt) / 1_000_000n),
-      count: 1,
-      lastOccurredAt: null,
-      details: Object.keys(details).length ? JSON.stringify(details) : null,
-    };
-  }
-
-  /** The authenticated caller, if any. */
-  private principalActorOf(req: HttpRequest): AuditActor | undefined {
-    const principal = req.user;
-    if (!principal?.user) return undefined;
-    return {
-      userId: principal.user.id,
-      email: principal.user.email,
-      authMethod: principal.method,
-      tokenId: principal.token?.id ?? null,
-      tokenName: principal.token?.name ?? null,
-    };
-  }
-
-  /** The caller; for a refused credential that identified someone, that user and token. */
-  private async actorOf(req: HttpRequest, exception: unknown): Promise<AuditActor> {
-    const principal = this.principalActorOf(req);
-    if (principal) return principal;
-    const subject = exception instanceof InvalidTokenError ? exception.subject : undefined;
-    if (!subject) return NOBODY;
-    const user = await this.directory.findById(subject.userId).catch(() => null);
-    return {
-      userId: subject.userId,
-      email: user?.email ?? null,
-      authMethod: subject.tokenId ? 'personal_access_token' : 'session',
-      tokenId: subject.tokenId ?? null,
-      tokenName: subject.tokenName ?? null,
-    };
-  }
-
-  private targetIdOf(audit: RequestAudit, req: HttpRequest, response?: unknown): string | null {
-    const param = audit.targetParam ? req.params?.[audit.targetParam] : undefined;
-    if (typeof param === 'string') return this.safeId(param);
-    return audit.createdId ?? this.createdId(audit, response);
-  }
-
-  private createdId(audit: RequestAudit, response: unknown): string | null {
-    if (!audit.targetType || audit.method !== 'POST' || typeof response !== 'object' || response === null) return null;
-    const id = (response as { id?: unknown }).id;
-    return typeof id === 'string' ? this.safeId(id) : null;
-  }
-
-  /** An id from a URL is stored only if it looks like one (a secret pasted into a path is not). */
-  private safeId(value: string): string | null {
-    if (!SAFE_ID.test(value)) return null;
-    this.secretPattern.lastIndex = 0;
-    return this.secretPattern.test(value) ? null : value;
-  }
-
-  private detailsOf(audit: RequestAudit): Record<string, unknown> {
-    const own = audit.details ? this.scrubbed(audit.details) : {};
-    const body = (audit.request as HttpRequest).body;
-    if (!audit.bodyFields.length || typeof body !== 'object' || body === null) return own;
-    const picked: Record<string, unknown> = {};
-    for (const field of audit.bodyFields) {
-      const value = (body as Record<string, unknown>)[field];
-      if (value !== undefined) picked[field] = value;
-    }
-    return { ...this.scrubbed(picked), ...own };
-  }
-
-  /** Bounded whatever the input (an event is never lost to its body), secrets masked. */
-  private scrubbed(details: Record<string, unknown>): Record<string, unknown> {
-    return boundedDetails(details, (text) => this.scrub(text));
-  }
-
-  private scrub(text: string): string {
-    return text.replace(this.secretPattern, '[redacted]');
-  }
-
-  private userAgentOf(req: HttpRequest): string | null {
-    const agent = req.headers?.['user-agent'];
-    if (typeof agent !== 'string' || !agent) return null;
-    return this.scrub(agent.replace(CONTROL_CHARACTERS, ' ')).slice(0, 255);
-  }
-
   private warn(what: string, error: unknown): void {
     this.logger.error({ message: `Could not ${what} in the audit trail`, error: error instanceof Error ? error.message : String(error) });
   }
-}
-
-/** What the trail may say about a refused credential that the 401 does not (`CredentialSubject.reason`). */
-function refusalReasonOf(exception: unknown): { reason?: string } {
-  const reason = exception instanceof InvalidTokenError ? exception.subject?.reason : undefined;
-  return reason ? { reason } : {};
-}
-
-export function statusOf(exception: unknown): number {
-  if (exception instanceof DomainError) return exception.status;
-  if (exception instanceof HttpException) return exception.getStatus();
-  const candidate = (exception as { statusCode?: unknown } | null)?.statusCode;
-  return typeof candidate === 'number' && candidate >= 400 && candidate < 600 ? candidate : 500;
-}
-
-function codeOf(exception: unknown, status: number): string {
-  if (exception instanceof DomainError) return exception.code;
-  return status >= 500 ? 'internal_error' : `http_${status}`;
-}
-
-/** Refused (401, 403, 429, or a malformed credential) versus failed. */
-export function outcomeOf(status: number, code: string): AuditOutcome {
-  if (status < 400) return 'success';
-  return status === 401 || status === 403 || status === 429 || code === 'invalid_request' ? 'denied' : 'error';
 }

@@ -3,12 +3,14 @@ import { assertSchema } from '../core/schema-check';
 import { Module, OnModuleInit } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditEventBuilder } from './audit-event.builder';
 import { AuditEvent } from './audit-event.entity';
 import { AuditQueryService } from './audit-query.service';
 import { AuditRetentionJob } from './audit-retention.job';
 import { AuditTrail } from './audit-trail';
 import { AuditWriter } from './audit-writer';
 import { AuditInterceptor, AuditRouteGuard } from './audit.interceptor';
+import { SystemAuditRecorder } from './system-audit.recorder';
 
 /**
  * The audit trail of the library's requests (a host's routes: those marked `@AuditAction`, or all
@@ -26,6 +28,8 @@ import { AuditInterceptor, AuditRouteGuard } from './audit.interceptor';
   imports: [TypeOrmModule.forFeature([AuditEvent])],
   providers: [
     AuditWriter,
+    AuditEventBuilder,
+    SystemAuditRecorder,
     AuditTrail,
     AuditQueryService,
     AuditRetentionJob,

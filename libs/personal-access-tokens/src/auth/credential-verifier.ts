@@ -5,7 +5,8 @@ import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.opt
 import { hasValidTokenFormat } from '../tokens/token-format';
 import { TokenHasher } from '../tokens/token-hasher';
 import { isAddressAllowed } from '../tokens/ip-allow-list';
-import { TokensService } from '../tokens/tokens.service';
+import { TokenBookkeepingService } from '../tokens/token-bookkeeping.service';
+import { TokenVerificationService } from '../tokens/token-verification.service';
 import { rememberVerifiedRow } from '../tokens/verified-rows';
 import { UserDirectory } from '../core/user-directory';
 import { InvalidTokenError } from '../core/auth.errors';
@@ -24,7 +25,8 @@ export class CredentialVerifier {
   private readonly inFlight = new Map<string, { lookup: Promise<VerifiedCredential>; generation: number }>();
 
   constructor(
-    private readonly tokens: TokensService,
+    private readonly tokens: TokenVerificationService,
+    private readonly bookkeeping: TokenBookkeepingService,
     private readonly sessions: SessionsService,
     @Inject(UserDirectory) private readonly directory: UserDirectory,
     @Inject(PAT_OPTIONS) private readonly options: ResolvedOptions,
@@ -92,7 +94,7 @@ export class CredentialVerifier {
       const { id: tokenId, name: tokenName, userId } = verified.token;
       throw new InvalidTokenError(this.options.realm, { userId, tokenId, tokenName, reason: 'address_not_allowed' });
     }
-    if (touch) this.tokens.recordUse(verified.token.id, ip);
+    if (touch) this.bookkeeping.recordUse(verified.token.id, ip);
     return verified;
   }
 

@@ -75,9 +75,13 @@ export class ProtectedRoutesGuard implements CanActivate {
       if (!(error instanceof DomainError)) throw error;
       const response = context.switchToHttp().getResponse<object>();
       for (const [name, value] of Object.entries(error.headers)) this.adapterHost.httpAdapter.setHeader(response, name, value);
-      throw new HttpException({ statusCode: error.status, error: STATUS_CODES[error.status], code: error.code, message: error.message }, error.status, {
-        cause: error,
-      });
+      throw new HttpException(
+        { statusCode: error.status, error: STATUS_CODES[error.status], code: error.code, message: error.message },
+        error.status,
+        {
+          cause: error,
+        },
+      );
     }
   }
 }

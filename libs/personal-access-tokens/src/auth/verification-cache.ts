@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import type { VerifiedToken } from '../tokens/tokens.service';
+import type { VerifiedToken } from '../tokens/token-verification.service';
 import type { DirectoryUser } from '../core/user-directory';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { Clock } from '../core/clock';

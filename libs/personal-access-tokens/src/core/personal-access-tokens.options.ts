@@ -25,7 +25,7 @@ export interface TokenPolicy {
    * A token holding a scope the catalog marks `sensitive` must have an IP allow-list (default false).
    * Checked whenever a token gets such a scope or loses its allow-list.
    */
-  requireAllowListForSensitiveScopes: boolean;
+  requireAllowListForSensitiveScopes?: boolean;
 }
 
 /** The scheduled expiry job (`ExpiryJob`). */

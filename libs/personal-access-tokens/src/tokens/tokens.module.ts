@@ -6,7 +6,6 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { ScopesModule } from '../scopes/scopes.module';
 import { AdminTokensService } from './admin/admin-tokens.service';
-import { AllowListPolicy } from './allow-list-policy';
 import { CallerTransactions } from './caller-transactions.service';
 import { CompanionCredentials } from './companion-credentials';
 import { ExpiryJob } from './expiry/expiry-job';
@@ -17,8 +16,11 @@ import { RetiredTokenDigest } from './retired-token-digest.entity';
 import { SecretIssuancePolicy } from './secret-issuance.policy';
 import { TokenAddress } from './token-address.entity';
 import { TokenHasher } from './token-hasher';
+import { TokenBookkeepingService } from './token-bookkeeping.service';
+import { TokenVerificationService } from './token-verification.service';
 import { TokensService } from './tokens.service';
 import { TokenSuspensionService } from './token-suspension.service';
+import { AllowListPolicy } from './allow-list-policy';
 import { WebhookDelivery } from './webhooks/webhook-delivery.entity';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 
@@ -42,6 +44,8 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
     CallerTransactions,
     SecretIssuancePolicy,
     AllowListPolicy,
+    TokenBookkeepingService,
+    TokenVerificationService,
     TokensService,
     TokenSuspensionService,
     AdminTokensService,
@@ -52,6 +56,8 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
   exports: [
     TokenHasher,
     CompanionCredentials,
+    TokenBookkeepingService,
+    TokenVerificationService,
     TokensService,
     TokenSuspensionService,
     AdminTokensService,

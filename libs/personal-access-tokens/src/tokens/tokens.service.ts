@@ -1,17 +1,15 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Brackets, EntityManager, In, Not, Repository } from 'typeorm';
-import { InvalidTokenError } from '../core/auth.errors';
-import { Principal, PrincipalToken } from '../scopes/principal';
+import { EntityManager, In, Not, Repository } from 'typeorm';
+import { Principal } from '../scopes/principal';
 import { Clock } from '../core/clock';
 import { isUniqueViolation } from '../core/database-errors';
 import { BadRequestError, NotFoundError, ValidationFailedError } from '../core/domain-error';
 import { validateInput } from '../core/validation';
 import { Page } from '../core/pagination.dto';
 import { TokenEvent, TokenEvents, TokenEventType } from '../core/token-events';
-import { hydrate, readRows, tableOf } from '../core/raw-entity';
-import { lockedForUpdate, UnitOfWork } from '../core/unit-of-work';
+import { lockedForUpdate } from '../core/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { GrantRules } from '../scopes/grant-rules';
 import { parseScope } from '../scopes/scope';
@@ -19,7 +17,7 @@ import { UserDirectory } from '../core/user-directory';
 import { CallerTransactions, TokenActor } from './caller-transactions.service';
 import { SecretIssuancePolicy } from './secret-issuance.policy';
 import { AllowListPolicy } from './allow-list-policy';
-import { isAddressAllowed, normalizeAllowList } from './ip-allow-list';
+import { normalizeAllowList } from './ip-allow-list';
 import {
   CreatedTokenResponseDto,
   CreateTokenDto,
@@ -37,9 +35,12 @@ import { RetiredTokenDigest } from './retired-token-digest.entity';
 import { resolveExpiry } from './token-expiry';
 import { tokenNameKey } from './token-name';
 import { tokenPage, toTokenResponse, whereEffectiveStatus, whereLive, whereNameContains } from './token-listing';
-import { generateTokenSecret, hasValidTokenFormat } from './token-format';
-import { safeEqualDigest, TokenHasher } from './token-hasher';
-import { TokenRow, verifiedRowOf } from './verified-rows';
+import { generateTokenSecret } from './token-format';
+import { TokenHasher } from './token-hasher';
+import { TokenBookkeepingService } from './token-bookkeeping.service';
+import { findTokenWithScopes } from './token-lookup';
+import { TokenVerificationService, VerifiedToken } from './token-verification.service';
+import { verifiedRowOf } from './verified-rows';
 import {
   NotATokenRequestError,
   RotationConflictError,
@@ -52,21 +53,8 @@ import {
   TokenWithoutExpiryError,
 } from './tokens.errors';
 
-/** A PAT that verified: what the bearer strategy needs to build a principal. */
-export interface VerifiedToken extends PrincipalToken {
-  userId: string;
-  /** Where it may be used from (`isAddressAllowed`); null for anywhere. */
-  allowedIps: string[] | null;
-  /** The row it was verified from, for `/self` (see `rememberVerifiedRow`). */
-  row?: TokenRow;
-}
-
 export type { TokenActor } from './caller-transactions.service';
-
-/** Bookkeeping writes (last use, digest re-keying) in flight at most: a slow database gets no pile of them. */
-const MAX_BACKGROUND_WRITES = 64;
-/** Tokens whose last use waits for a free write, at most (one entry per token: the latest use). */
-const MAX_DEFERRED_USES = 50_000;
+export type { VerifiedToken } from './token-verification.service';
 
 /**
  * The lifecycle of personal access tokens. Every query carries the owner's id, so another
@@ -76,28 +64,20 @@ const MAX_DEFERRED_USES = 50_000;
  * `SecretIssuancePolicy`.
  */
 @Injectable()
-export class TokensService implements BeforeApplicationShutdown {
-  private readonly logger = new Logger(TokensService.name);
-  /** When this instance last wrote lastUsedAt per token: most requests skip the write entirely. */
-  private readonly lastUsedWrites = new Map<string, number>();
-  /** Bookkeeping writes still in flight, drained before shutdown closes the connection. */
-  private readonly pending = new Set<Promise<void>>();
-  /** Last uses waiting for a free write (the database is behind): the latest per token. */
-  private readonly deferredUses = new Map<string, { at: Date; ip: string | undefined }>();
-
+export class TokensService {
   constructor(
     @InjectRepository(PersonalAccessToken) private readonly tokens: Repository<PersonalAccessToken>,
     @InjectRepository(PersonalAccessTokenScope) private readonly scopes: Repository<PersonalAccessTokenScope>,
-    @InjectRepository(RetiredTokenDigest) private readonly retiredDigests: Repository<RetiredTokenDigest>,
     @Inject(PAT_OPTIONS) private readonly options: ResolvedOptions,
     private readonly hasher: TokenHasher,
     private readonly grantRules: GrantRules,
-    private readonly unitOfWork: UnitOfWork,
     private readonly clock: Clock,
     private readonly events: TokenEvents,
     @Inject(UserDirectory) private readonly directory: UserDirectory,
     private readonly callers: CallerTransactions,
     private readonly issuance: SecretIssuancePolicy,
+    private readonly verification: TokenVerificationService,
+    private readonly bookkeeping: TokenBookkeepingService,
     private readonly allowListPolicy: AllowListPolicy,
   ) {}
 
@@ -171,7 +151,7 @@ export class TokensService implements BeforeApplicationShutdown {
   }
 
   async get(userId: string, id: string): Promise<TokenResponseDto> {
-    const found = await this.findWithScopes('t.id = ? AND t.user_id = ?', [id, userId]);
+    const found = await findTokenWithScopes(this.tokens.manager, 't.id = ? AND t.user_id = ?', [id, userId]);
     if (!found) throw new TokenNotFoundError();
     return toTokenResponse(found.token, found.scopes, this.clock.now());
   }
@@ -292,7 +272,7 @@ export class TokensService implements BeforeApplicationShutdown {
       if (result.affected !== 1) throw new RotationConflictError();
       await manager.insert(RetiredTokenDigest, { digest: token.digest, tokenId: id, retiredAt: now });
     });
-    this.lastUsedWrites.delete(id);
+    this.bookkeeping.forgetUse(id);
     const rotated = await this.get(userId, id);
     await this.publish('token.rotated', userId, rotated, now, { expiresAt });
     return { ...rotated, token: secret };
@@ -326,7 +306,7 @@ export class TokensService implements BeforeApplicationShutdown {
   }
 
   async listScopes(userId: string, id: string): Promise<TokenScopesDto> {
-    const found = await this.findWithScopes('t.id = ? AND t.user_id = ?', [id, userId]);
+    const found = await findTokenWithScopes(this.tokens.manager, 't.id = ? AND t.user_id = ?', [id, userId]);
     if (!found) throw new TokenNotFoundError();
     return { tokenId: id, scopes: found.scopes };
   }
@@ -377,137 +357,14 @@ export class TokensService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Verifies a PAT secret: format and checksum first (no query for a look-alike), then one
-   * indexed lookup by digest, then status and expiry against the clock. Background jobs are
-   * bookkeeping; this is the gate. A secret that was rotated away revokes its token.
-   * `touch: false` (introspection: a third party asking) leaves lastUsedAt alone. The token's IP
-   * allow-list is checked against `ip` (no `ip`: refused if it has one) unless `anyAddress`, for a
-   * caller that checks it on every use itself (`CredentialVerifier`, whose cache skips this).
+   * Verifies a PAT secret (see `TokenVerificationService.verify`); kept here because hosts verify
+   * through the service they already hold.
+   *
+   * @example
+   * const { userId, scopes } = await tokens.verify(secret);
    */
-  async verify(secret: string, ip?: string, options: { touch?: boolean; anyAddress?: boolean } = {}): Promise<VerifiedToken> {
-    if (!hasValidTokenFormat(secret, this.options.tokenPrefix)) throw new InvalidTokenError(this.options.realm);
-    const digests = this.hasher.candidateDigests(secret);
-    const found = await this.findWithScopes(`t.digest IN (${digests.map(() => '?').join(', ')})`, digests, { causal: true });
-    if (!found) return this.refuseUnknown(digests);
-    const { token, scopes } = found;
-    // SQL compared under the column's collation; confirm byte for byte, in constant time.
-    if (!digests.some((digest) => safeEqualDigest(digest, token.digest))) throw new InvalidTokenError(this.options.realm);
-    const subject = { userId: token.userId, tokenId: token.id, tokenName: token.name };
-    const now = this.clock.now();
-    if (effectiveStatus(token, now) !== 'active') throw new InvalidTokenError(this.options.realm, subject);
-    if (!options.anyAddress && !isAddressAllowed(token.allowedIps, ip))
-      throw new InvalidTokenError(this.options.realm, { ...subject, reason: 'address_not_allowed' });
-    // Past the bound of writes in flight it waits: the next verification with the old digest tries again.
-    if (token.digest !== digests[0] && this.pending.size < MAX_BACKGROUND_WRITES)
-      this.background('re-key token digest', (m) =>
-        m.update(PersonalAccessToken, { id: token.id, digest: token.digest }, { digest: digests[0] }),
-      );
-    if (options.touch !== false) this.recordUse(token.id, ip);
-    const { digest: _digest, ...row } = token;
-    return {
-      id: token.id,
-      userId: token.userId,
-      name: token.name,
-      scopes,
-      expiresAt: token.expiresAt,
-      allowedIps: token.allowedIps,
-      row,
-    };
-  }
-
-  /** An unknown secret; if it is one that was rotated away, the token it belonged to is revoked. */
-  private async refuseUnknown(digests: string[]): Promise<never> {
-    const retired = await this.retiredDigests.findOne({ where: { digest: In(digests) } });
-    if (!retired) throw new InvalidTokenError(this.options.realm);
-    const token = await this.tokens.findOne({ where: { id: retired.tokenId } });
-    if (!token) throw new InvalidTokenError(this.options.realm);
-    const now = this.clock.now();
-    const result = await this.unitOfWork.run((manager) =>
-      manager.update(PersonalAccessToken, { id: token.id, status: Not('revoked') }, { status: 'revoked', revokedAt: now }),
-    );
-    if (result.affected) {
-      this.logger.warn({ message: 'Rotated-away token secret presented again: token revoked', tokenId: token.id, userId: token.userId });
-      await this.events.publish({
-        type: 'token.reuse_detected',
-        occurredAt: now,
-        userId: token.userId,
-        tokenId: token.id,
-        tokenName: token.name,
-        actor: { type: 'system' },
-        details: { retiredAt: retired.retiredAt },
-      });
-    }
-    throw new InvalidTokenError(this.options.realm, { userId: token.userId, tokenId: token.id, tokenName: token.name });
-  }
-
-  /**
-   * Records a use of the token: lastUsedAt and lastUsedIp, written at most once a minute per token.
-   * Bounded: at most `MAX_BACKGROUND_WRITES` writes in flight; past that the latest use per token
-   * waits for one to finish (at most `MAX_DEFERRED_USES` tokens); past that too, the use is not
-   * marked written, so the token's next use tries again, and the skip is logged.
-   */
-  recordUse(id: string, ip: string | undefined): void {
-    const now = this.clock.now();
-    const interval = this.options.lastUsedWriteIntervalSeconds * 1000;
-    const last = this.lastUsedWrites.get(id);
-    if (last !== undefined && now.getTime() - last < interval) return;
-    if (this.pending.size >= MAX_BACKGROUND_WRITES && this.deferredUses.size >= MAX_DEFERRED_USES && !this.deferredUses.has(id)) {
-      this.logger.warn({ message: 'Last-use writes are behind: this use is written with the next one', waiting: this.deferredUses.size });
-      return;
-    }
-    if (this.lastUsedWrites.size > 50_000) this.lastUsedWrites.clear();
-    this.lastUsedWrites.set(id, now.getTime());
-    if (this.pending.size >= MAX_BACKGROUND_WRITES) this.deferredUses.set(id, { at: now, ip });
-    else this.writeUse(id, now, ip);
-  }
-
-  private writeUse(id: string, now: Date, ip: string | undefined): void {
-    const staleBefore = new Date(now.getTime() - this.options.lastUsedWriteIntervalSeconds * 1000);
-    this.background('record last use', (manager) =>
-      manager
-        .createQueryBuilder()
-        .update(PersonalAccessToken)
-        .set({ lastUsedAt: now, lastUsedIp: ip ?? null })
-        .where('id = :id', { id })
-        .andWhere(new Brackets((b) => b.where('last_used_at IS NULL').orWhere('last_used_at < :staleBefore', { staleBefore })))
-        .execute(),
-    );
-  }
-
-  /** Bookkeeping writes that must not slow down or fail the request that caused them. */
-  private background(what: string, work: (manager: EntityManager) => Promise<unknown>): void {
-    const write: Promise<void> = this.unitOfWork
-      .run(work, { bookkeeping: true })
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          this.logger.warn({ message: `Could not ${what}`, error: error instanceof Error ? error.message : String(error) });
-        },
-      )
-      .finally(() => {
-        this.pending.delete(write);
-        this.writeDeferredUses();
-      });
-    this.pending.add(write);
-  }
-
-  /** Deferred last uses, as writes become free. */
-  private writeDeferredUses(): void {
-    for (const [id, use] of this.deferredUses) {
-      if (this.pending.size >= MAX_BACKGROUND_WRITES) return;
-      this.deferredUses.delete(id);
-      this.writeUse(id, use.at, use.ip);
-    }
-  }
-
-  /** Resolves once every bookkeeping write started so far (last use, digest re-keying) has finished. */
-  async settled(): Promise<void> {
-    while (this.pending.size) await Promise.all([...this.pending]);
-  }
-
-  /** Runs before TypeORM closes its connections, so a use recorded just before shutdown is not lost. */
-  beforeApplicationShutdown(): Promise<void> {
-    return this.settled();
+  verify(secret: string, ip?: string, options?: { touch?: boolean }): Promise<VerifiedToken> {
+    return this.verification.verify(secret, ip, options);
   }
 
   private publish(
@@ -553,24 +410,5 @@ export class TokensService implements BeforeApplicationShutdown {
 
   private async scopesOf(manager: EntityManager, id: string): Promise<string[]> {
     return (await manager.find(PersonalAccessTokenScope, { where: { tokenId: id } })).map((row) => row.scope);
-  }
-
-  /** One token and its scopes in one plain query: verification and `/self` run this per request. */
-  private async findWithScopes(
-    where: string,
-    params: unknown[],
-    options: { causal?: boolean } = {},
-  ): Promise<{ token: PersonalAccessToken; scopes: string[] } | null> {
-    const manager = this.tokens.manager;
-    const rows = await readRows(
-      manager,
-      `SELECT t.*, s.scope AS scope_granted FROM ${tableOf(manager, PersonalAccessToken)} t ` +
-        `LEFT JOIN ${tableOf(manager, PersonalAccessTokenScope)} s ON s.token_id = t.id WHERE ${where}`,
-      params,
-      options,
-    );
-    if (rows.length === 0) return null;
-    const scopes = rows.map((row) => row.scope_granted).filter((scope): scope is string => typeof scope === 'string');
-    return { token: hydrate(manager, PersonalAccessToken, rows[0]), scopes: scopes.sort() };
   }
 }
