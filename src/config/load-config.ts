@@ -30,7 +30,10 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       allowNoExpiry: read.bool('PAT_ALLOW_NO_EXPIRY', DEFAULT_POLICY.allowNoExpiry),
       maxActiveTokensPerUser: read.int('PAT_MAX_PER_USER', DEFAULT_POLICY.maxActiveTokensPerUser, 1, 100_000),
       rotationIntervalSeconds: read.int('PAT_ROTATION_INTERVAL_SECONDS', DEFAULT_POLICY.rotationIntervalSeconds, 0, 30 * 86400),
-      requireAllowListForSensitiveScopes: read.bool('PAT_REQUIRE_ALLOW_LIST_FOR_SENSITIVE_SCOPES', DEFAULT_POLICY.requireAllowListForSensitiveScopes),
+      requireAllowListForSensitiveScopes: read.bool(
+        'PAT_REQUIRE_ALLOW_LIST_FOR_SENSITIVE_SCOPES',
+        DEFAULT_POLICY.requireAllowListForSensitiveScopes ?? false,
+      ),
     },
     productScopes: readScopesFile(env.SCOPES_FILE, problems),
     logLevel: read.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const),
@@ -262,9 +265,16 @@ function readScopesFile(path: string | undefined, problems: string[]): ScopeReso
         throw new Error(`resources[${i}] needs "resource" (string) and "actions" (strings)`);
       }
       const sensitiveValid =
-        sensitive === undefined || typeof sensitive === 'boolean' || (Array.isArray(sensitive) && sensitive.every((a) => actions.includes(a)));
+        sensitive === undefined ||
+        typeof sensitive === 'boolean' ||
+        (Array.isArray(sensitive) && sensitive.every((a) => actions.includes(a)));
       if (!sensitiveValid) throw new Error(`resources[${i}].sensitive must be true, false, or a list of its actions`);
-      return { resource, description: typeof description === 'string' ? description : undefined, actions, ...(sensitive !== undefined && { sensitive }) };
+      return {
+        resource,
+        description: typeof description === 'string' ? description : undefined,
+        actions,
+        ...(sensitive !== undefined && { sensitive }),
+      };
     });
   } catch (error) {
     problems.push(`SCOPES_FILE ${path}: ${error instanceof Error ? error.message : String(error)}`);
