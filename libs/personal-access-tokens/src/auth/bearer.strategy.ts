@@ -70,6 +70,8 @@ export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) 
   }
 
   async validate(request: StrategyRequest, token: string): Promise<Principal> {
-    return this.failures.guard(request.ip ?? 'unknown', token, (digestOf) => this.verifier.verify(token, request.ip, { digestOf }));
+    return this.failures.guard(request.ip ?? 'unknown', token, (digestOf) =>
+      this.verifier.verify(token, request.ip, { digestOf, userAgent: request.headers['user-agent'] }),
+    );
   }
 }

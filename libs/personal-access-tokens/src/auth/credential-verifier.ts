@@ -37,11 +37,17 @@ export class CredentialVerifier {
 
   /**
    * `touch: false` verifies without recording a use (introspection by a third party); `digestOf`
-   * gives the secret's `TokenHasher` digest when the caller keeps one (the failed-auth limiter).
+   * gives the secret's `TokenHasher` digest when the caller keeps one (the failed-auth limiter);
+   * `userAgent` is the request's, kept with a recorded use.
    */
-  async verify(secret: string, ip?: string, options?: { touch?: boolean; digestOf?: () => string }): Promise<Principal> {
+  async verify(
+    secret: string,
+    ip?: string,
+    options?: { touch?: boolean; digestOf?: () => string; userAgent?: string | string[] },
+  ): Promise<Principal> {
     if (secret.startsWith(this.options.tokenPrefix)) {
-      const { token, user } = await this.verifyToken(secret, ip, options?.touch !== false, options?.digestOf);
+      const touch = options?.touch === false ? undefined : { userAgent: options?.userAgent };
+      const { token, user } = await this.verifyToken(secret, ip, touch, options?.digestOf);
       const principal: Principal = {
         user,
         method: 'personal_access_token',
@@ -69,7 +75,12 @@ export class CredentialVerifier {
    * MariaDB a third of the requests missed). A request that starts after a change on this
    * instance never joins a lookup that started before it, so revocation still bites at once.
    */
-  private async verifyToken(secret: string, ip: string | undefined, touch: boolean, digestOf?: () => string): Promise<VerifiedCredential> {
+  private async verifyToken(
+    secret: string,
+    ip: string | undefined,
+    touch: { userAgent?: string | string[] } | undefined,
+    digestOf?: () => string,
+  ): Promise<VerifiedCredential> {
     const key = hasValidTokenFormat(secret, this.options.tokenPrefix) ? (digestOf?.() ?? this.hasher.digest(secret)) : undefined;
     const cached = key === undefined ? undefined : this.cache.get(key);
     let verified: VerifiedCredential;
@@ -94,7 +105,7 @@ export class CredentialVerifier {
       const { id: tokenId, name: tokenName, userId } = verified.token;
       throw new InvalidTokenError(this.options.realm, { userId, tokenId, tokenName, reason: 'address_not_allowed' });
     }
-    if (touch) this.bookkeeping.recordUse(verified.token.id, ip);
+    if (touch) this.bookkeeping.recordUse(verified.token.id, ip, touch.userAgent);
     return verified;
   }
 

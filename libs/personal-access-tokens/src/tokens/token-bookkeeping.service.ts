@@ -4,10 +4,23 @@ import { Clock } from '../core/clock';
 import { UnitOfWork } from '../core/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { PersonalAccessToken } from './personal-access-token.entity';
+import { recordAddress, storedUserAgent } from './token-usage';
+
+/** A use waiting to be written. */
+interface Use {
+  id: string;
+  at: Date;
+  ip: string | undefined;
+  userAgent: string | null;
+  /** Whether the token's own last use (`lastUsedAt`, `lastUsedIp`, user agent) is due. */
+  row: boolean;
+  /** Whether the address's entry in the where-used list is due. */
+  address: boolean;
+}
 
 /** Bookkeeping writes (last use, digest re-keying) in flight at most: a slow database gets no pile of them. */
 const MAX_BACKGROUND_WRITES = 64;
-/** Tokens whose last use waits for a free write, at most (one entry per token: the latest use). */
+/** Token addresses whose last use waits for a free write, at most (one entry per token and address: the latest use). */
 const MAX_DEFERRED_USES = 50_000;
 
 /**
@@ -19,12 +32,15 @@ const MAX_DEFERRED_USES = 50_000;
 @Injectable()
 export class TokenBookkeepingService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(TokenBookkeepingService.name);
-  /** When this instance last wrote lastUsedAt per token: most requests skip the write entirely. */
+  /**
+   * When this instance last wrote a use per token and address: most requests skip the write
+   * entirely, and a token used from a new address has it written at once (where-used list).
+   */
   private readonly lastUsedWrites = new Map<string, number>();
   /** Bookkeeping writes still in flight, drained before shutdown closes the connection. */
   private readonly pending = new Set<Promise<void>>();
-  /** Last uses waiting for a free write (the database is behind): the latest per token. */
-  private readonly deferredUses = new Map<string, { at: Date; ip: string | undefined }>();
+  /** Last uses waiting for a free write (the database is behind): the latest per token and address. */
+  private readonly deferredUses = new Map<string, Use>();
 
   constructor(
     @Inject(PAT_OPTIONS) private readonly options: ResolvedOptions,
@@ -33,29 +49,47 @@ export class TokenBookkeepingService implements BeforeApplicationShutdown {
   ) {}
 
   /**
-   * Records a use of the token: lastUsedAt and lastUsedIp, written at most once a minute per token.
-   * Bounded: at most `MAX_BACKGROUND_WRITES` writes in flight; past that the latest use per token
-   * waits for one to finish (at most `MAX_DEFERRED_USES` tokens); past that too, the use is not
-   * marked written, so the token's next use tries again, and the skip is logged.
+   * Records a use of the token: lastUsedAt, lastUsedIp and the user agent, written at most once a
+   * minute per token (`lastUsedWriteIntervalSeconds`), and the address in the token's where-used
+   * list (`recordAddress`), at most once a minute per token and address. Bounded: at most
+   * `MAX_BACKGROUND_WRITES` writes in flight; past that the latest use per token and address
+   * waits for one to finish (at most `MAX_DEFERRED_USES`); past that too, the use is not marked
+   * written, so the next use tries again, and the skip is logged.
    */
-  recordUse(id: string, ip: string | undefined): void {
+  recordUse(id: string, ip: string | undefined, userAgent?: unknown): void {
     const now = this.clock.now();
     const interval = this.options.lastUsedWriteIntervalSeconds * 1000;
-    const last = this.lastUsedWrites.get(id);
-    if (last !== undefined && now.getTime() - last < interval) return;
-    if (this.pending.size >= MAX_BACKGROUND_WRITES && this.deferredUses.size >= MAX_DEFERRED_USES && !this.deferredUses.has(id)) {
+    const due = (key: string) => {
+      const last = this.lastUsedWrites.get(key);
+      return last === undefined || now.getTime() - last >= interval;
+    };
+    const addressKey = ip === undefined ? undefined : `${id} ${ip}`;
+    const row = due(id);
+    const address = addressKey !== undefined && due(addressKey);
+    if (!row && !address) return;
+    const key = addressKey ?? id;
+    if (this.pending.size >= MAX_BACKGROUND_WRITES && this.deferredUses.size >= MAX_DEFERRED_USES && !this.deferredUses.has(key)) {
       this.logger.warn({ message: 'Last-use writes are behind: this use is written with the next one', waiting: this.deferredUses.size });
       return;
     }
     if (this.lastUsedWrites.size > 50_000) this.lastUsedWrites.clear();
-    this.lastUsedWrites.set(id, now.getTime());
-    if (this.pending.size >= MAX_BACKGROUND_WRITES) this.deferredUses.set(id, { at: now, ip });
-    else this.writeUse(id, now, ip);
+    if (row) this.lastUsedWrites.set(id, now.getTime());
+    if (addressKey !== undefined && address) this.lastUsedWrites.set(addressKey, now.getTime());
+    const use: Use = {
+      id,
+      at: now,
+      ip,
+      userAgent: row ? storedUserAgent(userAgent, [this.options.tokenPrefix, this.options.sessionTokenPrefix]) : null,
+      row: row || this.deferredUses.get(key)?.row === true,
+      address,
+    };
+    if (this.pending.size >= MAX_BACKGROUND_WRITES) this.deferredUses.set(key, use);
+    else this.writeUse(use);
   }
 
   /** A rotated token's next use is written whatever this instance wrote for its old secret. */
   forgetUse(id: string): void {
-    this.lastUsedWrites.delete(id);
+    for (const key of this.lastUsedWrites.keys()) if (key === id || key.startsWith(`${id} `)) this.lastUsedWrites.delete(key);
   }
 
   /**
@@ -67,17 +101,21 @@ export class TokenBookkeepingService implements BeforeApplicationShutdown {
     this.background('re-key token digest', (m) => m.update(PersonalAccessToken, { id, digest: from }, { digest: to }));
   }
 
-  private writeUse(id: string, now: Date, ip: string | undefined): void {
-    const staleBefore = new Date(now.getTime() - this.options.lastUsedWriteIntervalSeconds * 1000);
-    this.background('record last use', (manager) =>
-      manager
-        .createQueryBuilder()
-        .update(PersonalAccessToken)
-        .set({ lastUsedAt: now, lastUsedIp: ip ?? null })
-        .where('id = :id', { id })
-        .andWhere(new Brackets((b) => b.where('last_used_at IS NULL').orWhere('last_used_at < :staleBefore', { staleBefore })))
-        .execute(),
-    );
+  /** The token's last use where due (another instance may have written it this minute), and the address's. */
+  private writeUse({ id, at, ip, userAgent, row, address }: Use): void {
+    const staleBefore = new Date(at.getTime() - this.options.lastUsedWriteIntervalSeconds * 1000);
+    this.background('record last use', async (manager) => {
+      if (row) {
+        await manager
+          .createQueryBuilder()
+          .update(PersonalAccessToken)
+          .set({ lastUsedAt: at, lastUsedIp: ip ?? null, lastUsedUserAgent: userAgent })
+          .where('id = :id', { id })
+          .andWhere(new Brackets((b) => b.where('last_used_at IS NULL').orWhere('last_used_at < :staleBefore', { staleBefore })))
+          .execute();
+      }
+      if (address && ip !== undefined) await recordAddress(manager, id, ip.slice(0, 45), at);
+    });
   }
 
   /** Bookkeeping writes that must not slow down or fail the request that caused them. */
@@ -99,10 +137,10 @@ export class TokenBookkeepingService implements BeforeApplicationShutdown {
 
   /** Deferred last uses, as writes become free. */
   private writeDeferredUses(): void {
-    for (const [id, use] of this.deferredUses) {
+    for (const [key, use] of this.deferredUses) {
       if (this.pending.size >= MAX_BACKGROUND_WRITES) return;
-      this.deferredUses.delete(id);
-      this.writeUse(id, use.at, use.ip);
+      this.deferredUses.delete(key);
+      this.writeUse(use);
     }
   }
 

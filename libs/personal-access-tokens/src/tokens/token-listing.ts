@@ -59,6 +59,7 @@ export function toTokenResponse(token: TokenRow, scopes: readonly string[], now:
     expiresAt: token.expiresAt,
     lastUsedAt: token.lastUsedAt,
     lastUsedIp: token.lastUsedIp,
+    lastUsedUserAgent: token.lastUsedUserAgent ?? null,
     revokedAt: token.revokedAt,
     rotatedAt: token.rotatedAt,
     allowedIps: token.allowedIps ?? null,

@@ -15,6 +15,7 @@ import {
   ListTokensQueryDto,
   RegenerateTokenDto,
   RotateTokenDto,
+  TokenDetailResponseDto,
   TokenPageDto,
   TokenResponseDto,
   TokenScopesDto,
@@ -104,8 +105,8 @@ export class TokensController {
   @Get(':id')
   @AuditAction('personal_access_token.read')
   @Endpoint({ ...OWN_TOKEN, operationId: 'getPersonalAccessToken', scopes: [READ], scopeOptions: { selfParam: 'id' } })
-  get(@Auth() principal: Principal, @Param('id', uuid) id: string): Promise<TokenResponseDto> {
-    return this.tokens.get(principal.user.id, id);
+  get(@Auth() principal: Principal, @Param('id', uuid) id: string): Promise<TokenDetailResponseDto> {
+    return this.tokens.detail(principal.user.id, id);
   }
 
   /**

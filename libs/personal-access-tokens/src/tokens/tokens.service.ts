@@ -18,9 +18,11 @@ import { CallerTransactions, TokenActor } from './caller-transactions.service';
 import { SecretIssuancePolicy } from './secret-issuance.policy';
 import { AllowListPolicy } from './allow-list-policy';
 import { normalizeAllowList } from './ip-allow-list';
+import { recentAddressesOf } from './token-usage';
 import {
   CreatedTokenResponseDto,
   CreateTokenDto,
+  TokenDetailResponseDto,
   ListTokensQueryDto,
   MAX_SCOPES_PER_TOKEN,
   RegenerateTokenDto,
@@ -154,6 +156,12 @@ export class TokensService {
     const found = await findTokenWithScopes(this.tokens.manager, 't.id = ? AND t.user_id = ?', [id, userId]);
     if (!found) throw new TokenNotFoundError();
     return toTokenResponse(found.token, found.scopes, this.clock.now());
+  }
+
+  /** One token with where it was used (its recent addresses). */
+  async detail(userId: string, id: string): Promise<TokenDetailResponseDto> {
+    const token = await this.get(userId, id);
+    return { ...token, recentAddresses: await recentAddressesOf(this.tokens.manager, id) };
   }
 
   /** The calling PAT's own metadata (GitLab's `/self`). */

@@ -37,7 +37,10 @@ export class IntrospectionController {
     operationId: 'introspectToken',
     scopes: ['tokens:introspect'],
     privileges: [Privilege.IntrospectTokens],
-    errors: { 400: 'No `token`, or not a string; a `client_ip` that is no IP address', 429: 'Over the per-caller rate limit, or too many failed authentications' },
+    errors: {
+      400: 'No `token`, or not a string; a `client_ip` that is no IP address',
+      429: 'Over the per-caller rate limit, or too many failed authentications',
+    },
   })
   introspect(@Auth() principal: Principal, @Body() body: IntrospectTokenDto): Promise<IntrospectionResponseDto> {
     return this.introspection.introspect(principal, body.token, body.client_ip);

@@ -92,7 +92,7 @@ export class IntrospectionService {
     // The same failed-authentication limit as the bearer guard: a gateway is one more way to guess.
     const principal = await this.failures.guard(request.ip ?? 'unknown', secret, async (digestOf) => {
       if (!secret.startsWith(this.options.tokenPrefix)) throw new InvalidTokenError(realm);
-      const verified = await this.verifier.verify(secret, request.ip, { digestOf });
+      const verified = await this.verifier.verify(secret, request.ip, { digestOf, userAgent: request.headers['user-agent'] });
       if (!verified.token) throw new InvalidTokenError(realm);
       return { ...verified, token: verified.token };
     });

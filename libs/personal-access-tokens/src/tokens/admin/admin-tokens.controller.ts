@@ -7,7 +7,7 @@ import { Principal } from '../../scopes/principal';
 import { ParseIdPipe } from '../../core/parse-id.pipe';
 import { RequirePrivileges } from '../../scopes/require-scopes.decorator';
 import { Endpoint } from '../../scopes/endpoint.decorator';
-import { TokenPageDto, TokenResponseDto } from '../dto/token.dto';
+import { TokenDetailResponseDto, TokenPageDto, TokenResponseDto } from '../dto/token.dto';
 import { Privilege } from '../../scopes/privileges';
 import { AdminTokensService } from './admin-tokens.service';
 import { TokenSuspensionService } from '../token-suspension.service';
@@ -43,8 +43,8 @@ export class AdminTokensController {
   @Get('personal-access-tokens/:id')
   @AuditAction('personal_access_token.admin_read')
   @Endpoint({ operationId: 'adminGetPersonalAccessToken', scopes: ['admin:read'], uuidParams: ['id'], errors: { 404: 'No such token' } })
-  get(@Param('id', uuid) id: string): Promise<TokenResponseDto> {
-    return this.admin.get(id);
+  get(@Param('id', uuid) id: string): Promise<TokenDetailResponseDto> {
+    return this.admin.detail(id);
   }
 
   /**

@@ -6,7 +6,8 @@ import { Page } from '../../core/pagination.dto';
 import { TokenEvents } from '../../core/token-events';
 import { lockedForUpdate, UnitOfWork } from '../../core/unit-of-work';
 import { userLock } from '../caller-transactions.service';
-import { TokenResponseDto } from '../dto/token.dto';
+import { TokenDetailResponseDto, TokenResponseDto } from '../dto/token.dto';
+import { recentAddressesOf } from '../token-usage';
 import { PersonalAccessTokenScope } from '../personal-access-token-scope.entity';
 import { PersonalAccessToken } from '../personal-access-token.entity';
 import { scopesByToken, tokenPage, toTokenResponse, whereEffectiveStatus, whereNameContains } from '../token-listing';
@@ -87,6 +88,12 @@ export class AdminTokensService {
     );
     for (const token of revoked) await this.publishRevoked(adminUserId, token, now);
     return { userId, revokedTokens: revoked.length, endedSessions };
+  }
+
+  /** Any user's token, by id, with where it was used. */
+  async detail(id: string): Promise<TokenDetailResponseDto> {
+    const token = await this.get(id);
+    return { ...token, recentAddresses: await recentAddressesOf(this.tokens.manager, id) };
   }
 
   /** Any user's token, by id. */

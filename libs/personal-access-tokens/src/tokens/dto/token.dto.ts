@@ -1,5 +1,17 @@
 import { ApiHideProperty, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, Equals, IsArray, IsDate, IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  Equals,
+  IsArray,
+  IsDate,
+  IsIn,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+} from 'class-validator';
 import { PageQueryDto } from '../../core/pagination.dto';
 import { Nullable, Optional, ToDate, Trim } from '../../core/validation';
 import { SCOPE_PATTERN } from '../../scopes/scope';
@@ -195,6 +207,8 @@ export class TokenResponseDto {
   expiresAt: Date | null;
   lastUsedAt: Date | null;
   lastUsedIp: string | null;
+  /** The user agent of the last recorded use (at most 255 characters). */
+  lastUsedUserAgent: string | null;
   revokedAt: Date | null;
   rotatedAt: Date | null;
   /** Addresses and CIDR ranges the token may be used from; null for any address. */
@@ -221,6 +235,23 @@ export class TokenPageDto {
   page: number;
   @ApiProperty({ type: 'integer' })
   pageSize: number;
+}
+
+/** An address a token was used from (its last five distinct ones are kept). */
+export class TokenAddressDto {
+  /** @example "203.0.113.7" */
+  ip: string;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+}
+
+/** One token in full: its metadata and where it was used. */
+export class TokenDetailResponseDto extends TokenResponseDto {
+  /**
+   * The last five distinct addresses it was used from, most recent first. Uses are recorded at
+   * most once a minute per address (`lastUsedWriteIntervalSeconds`).
+   */
+  recentAddresses: TokenAddressDto[];
 }
 
 export class TokenScopesDto {
