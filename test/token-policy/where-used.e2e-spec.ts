@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { TokenBookkeepingService } from '../../libs/personal-access-tokens/src/tokens/token-bookkeeping.service';
 import { MINUTE, SECOND } from '../support/fake-clock';
 import { TestApp, TestUser } from '../support/test-app';
@@ -45,6 +46,11 @@ describe.each(testDatabases())('where a token is used on $name', (database) => {
     expect(body.recentAddresses[0].firstSeenAt < lastSeen).toBe(true);
     expect(firstSeen <= body.recentAddresses[4].firstSeenAt).toBe(true);
     expect(body).toMatchObject({ lastUsedAt: lastSeen, lastUsedIp: '203.0.113.2', lastUsedUserAgent: 'curl/8.5.0' });
+    // Storage stays bounded too: the sixth address's row was deleted, not only hidden.
+    const [{ count }] = await t.app
+      .get(DataSource)
+      .query('SELECT COUNT(*) AS count FROM personal_access_token_addresses WHERE token_id = ?', [id]);
+    expect(Number(count)).toBe(5);
     // The administrator's view shows the same.
     expect((await t.get(`/admin/personal-access-tokens/${id}`, { token: admin })).body.recentAddresses).toEqual(body.recentAddresses);
   });

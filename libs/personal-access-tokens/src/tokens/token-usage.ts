@@ -5,7 +5,6 @@ import { TokenAddress } from './token-address.entity';
 /** Distinct addresses kept per token (GitLab shows the last five). */
 export const RECENT_ADDRESSES_PER_TOKEN = 5;
 const MAX_USER_AGENT_LENGTH = 255;
-// eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
 
 /**
