@@ -175,6 +175,7 @@ export function Admin({ session }: { session: Session }) {
             <select id="admin-status" value={draft.status} onChange={set('status')}>
               <option value="">All</option>
               <option value="active">Active</option>
+              <option value="suspended">Suspended</option>
               <option value="expired">Expired</option>
               <option value="revoked">Revoked</option>
             </select>

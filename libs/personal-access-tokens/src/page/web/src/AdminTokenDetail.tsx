@@ -6,6 +6,7 @@ import { follow, href } from './router';
 import { useScopeCatalog } from './scope-catalog';
 import { TokenActivity } from './TokenActivity';
 import { TokenFacts } from './TokenFacts';
+import { WhereUsed } from './TokenAddresses';
 import { Alert, ConfirmDialog, StatusBadge } from './ui';
 
 const ADMIN_TOKENS = '/admin/personal-access-tokens';
@@ -49,6 +50,26 @@ export function AdminTokenDetail({ id, session }: { id: string; session: Session
     }
   };
 
+  /** Suspend or resume at once (no dialog: either is undone by the other). */
+  const toggle = async (change: 'suspend' | 'resume') => {
+    setBusy(true);
+    setError('');
+    try {
+      const next = await api<Token>('POST', `${ADMIN_TOKENS}/${id}/${change}`);
+      setToken((previous) => ({ ...next, recentAddresses: previous?.recentAddresses }));
+      setMessage(
+        change === 'suspend'
+          ? `The token was suspended: it is refused until an administrator resumes it${session.ownersNotified ? '; its owner is notified' : ''}.`
+          : 'The token was resumed: it works again, with the same expiry.',
+      );
+      setActivityVersion((version) => version + 1);
+    } catch (failure) {
+      setError(explain(failure).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const back = (
     <p className="breadcrumb">
       <a href={href('/admin')} onClick={follow('/admin')}>
@@ -74,6 +95,7 @@ export function AdminTokenDetail({ id, session }: { id: string; session: Session
         </h1>
       </div>
       <Alert kind="success">{message}</Alert>
+      <Alert kind="error">{error}</Alert>
       <section className="card status-row" aria-labelledby="status-title">
         <h2 id="status-title" className="visually-hidden">
           Status
@@ -86,6 +108,16 @@ export function AdminTokenDetail({ id, session }: { id: string; session: Session
             <button type="button" className="button danger" onClick={() => setConfirming(true)}>
               Revoke
             </button>
+            {token.status === 'active' && (
+              <button type="button" className="button" onClick={() => void toggle('suspend')} disabled={busy}>
+                Suspend
+              </button>
+            )}
+            {token.status === 'suspended' && (
+              <button type="button" className="button primary" onClick={() => void toggle('resume')} disabled={busy}>
+                Resume
+              </button>
+            )}
           </div>
         )}
       </section>
@@ -111,6 +143,7 @@ export function AdminTokenDetail({ id, session }: { id: string; session: Session
           )}
         </section>
       </div>
+      <WhereUsed token={token} />
       <TokenActivity tokenId={token.id} version={activityVersion} source="/admin/audit-events" />
       <ConfirmDialog
         open={confirming}

@@ -4,6 +4,7 @@ import { explain, type FieldErrors } from './errors';
 import { PermissionsPicker } from './Permissions';
 import { follow, href } from './router';
 import { useScopeCatalog } from './scope-catalog';
+import { AllowListField, parseAllowList } from './TokenAddresses';
 import { Alert, defaultExpiration, ExpirationField, expirationBody, Field, useFocusFirstError, type Expiration } from './ui';
 
 export const GENERATE = 'GENERATE_PERSONAL_ACCESS_TOKENS';
@@ -48,6 +49,7 @@ function CreateTokenForm({ session, onCreated }: { session: Session; onCreated: 
   const [description, setDescription] = useState('');
   const [expiration, setExpiration] = useState<Expiration>(() => defaultExpiration(session.policy));
   const [scopes, setScopes] = useState<string[]>([]);
+  const [allowList, setAllowList] = useState('');
   const [error, setError] = useState('');
   const [fields, setFields] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
@@ -82,6 +84,7 @@ function CreateTokenForm({ session, onCreated }: { session: Session; onCreated: 
         ...(description.trim() && { description: description.trim() }),
         scopes,
         ...expirationBody(expiration),
+        ...(parseAllowList(allowList) && { allowedIps: parseAllowList(allowList) }),
       };
       onCreated(await api<CreatedToken>('POST', '/user/me/personal-access-tokens', body));
     } catch (failure) {
@@ -135,6 +138,7 @@ function CreateTokenForm({ session, onCreated }: { session: Session; onCreated: 
         ) : (
           <PermissionsPicker catalog={catalog} value={scopes} onChange={edit('scopes', setScopes)} error={fields.scopes} />
         )}
+        <AllowListField value={allowList} onChange={edit('allowedIps', setAllowList)} error={fields.allowedIps} />
         <div className="actions">
           <button type="submit" className="button primary" disabled={busy}>
             {busy ? 'Creating…' : 'Create token'}

@@ -7,6 +7,7 @@ import { TokenEditForm } from './TokenEditForm';
 import { TokenFacts } from './TokenFacts';
 import { TokenScopes } from './TokenScopes';
 import { TokenStatusActions } from './TokenStatusActions';
+import { WhereUsed } from './TokenAddresses';
 import { Alert, SecretPanel, StatusBadge } from './ui';
 
 const TOKENS = '/user/me/personal-access-tokens';
@@ -42,7 +43,8 @@ export function TokenDetail({
   useEffect(() => void load(), [load]);
 
   const changed = (next: Token, text: string) => {
-    setToken(next);
+    // Actions answer the token without where it was used: keep what was loaded.
+    setToken((previous) => ({ ...next, recentAddresses: next.recentAddresses ?? previous?.recentAddresses }));
     setMessage(text);
     setActivityVersion((version) => version + 1);
   };
@@ -75,6 +77,7 @@ export function TokenDetail({
         </section>
         <TokenEditForm token={token} onSaved={(next) => changed(next, 'Your changes were saved.')} />
       </div>
+      <WhereUsed token={token} />
       <TokenScopes token={token} onChanged={changed} />
       <TokenActivity tokenId={token.id} version={activityVersion} />
     </>

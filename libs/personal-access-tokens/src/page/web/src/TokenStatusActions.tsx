@@ -7,7 +7,7 @@ import { Alert, ConfirmDialog, defaultExpiration, Dialog, ExpirationField, expir
 
 const TOKENS = '/user/me/personal-access-tokens';
 
-type Action = 'revoke' | 'delete' | 'rotate' | 'regenerate' | null;
+type Action = 'revoke' | 'delete' | 'rotate' | 'regenerate' | 'suspend' | null;
 
 /** When the token may be rotated again (null: now), by the policy's interval since its last rotation. */
 export function nextRotationAt(token: Token, policy: Policy): Date | null {
@@ -47,6 +47,7 @@ export function TokenStatusActions({
   const [action, setAction] = useState<Action>(null);
   const [busy, setBusy] = useState(false);
   const [dialogError, setDialogError] = useState('');
+  const [resumeError, setResumeError] = useState('');
   const [expiration, setExpiration] = useState<Expiration>(() => defaultExpiration(policy));
   const rotateAfter = nextRotationAt(token, policy);
   useWhenPassed(rotateAfter);
@@ -67,7 +68,12 @@ export function TokenStatusActions({
     setBusy(true);
     setDialogError('');
     try {
-      if (action === 'revoke') {
+      if (action === 'suspend') {
+        onChanged(
+          await api<Token>('POST', `${TOKENS}/${id}/suspend`),
+          'The token was suspended. Anything that uses it is refused until you resume it.',
+        );
+      } else if (action === 'revoke') {
         onChanged(
           await api<Token>('POST', `${TOKENS}/${id}/revoke`),
           'The token was revoked. Anything that uses it is refused from now on.',
@@ -99,6 +105,17 @@ export function TokenStatusActions({
   };
 
   const active = token.status === 'active';
+  const suspended = token.status === 'suspended';
+  const resume = async () => {
+    setBusy(true);
+    try {
+      onChanged(await api<Token>('POST', `${TOKENS}/${token.id}/resume`), 'The token was resumed: it works again, with the same expiry.');
+    } catch (failure) {
+      setResumeError(explain(failure).message);
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
     <>
       <section className="card status-row" aria-labelledby="status-title">
@@ -109,9 +126,19 @@ export function TokenStatusActions({
           <StatusSentence token={token} />
         </p>
         <div className="actions">
-          {active && (
+          {(active || suspended) && (
             <button type="button" className="button danger" onClick={() => open('revoke')}>
               Revoke
+            </button>
+          )}
+          {active && (
+            <button type="button" className="button" onClick={() => open('suspend')}>
+              Suspend
+            </button>
+          )}
+          {suspended && token.suspendedBy === token.userId && (
+            <button type="button" className="button primary" onClick={() => void resume()} disabled={busy}>
+              Resume
             </button>
           )}
           {active && token.expiresAt && !rotateAfter && (
@@ -119,7 +146,7 @@ export function TokenStatusActions({
               Rotate
             </button>
           )}
-          {!active && (
+          {!active && !suspended && (
             <button type="button" className="button primary" onClick={() => open('regenerate')}>
               Regenerate
             </button>
@@ -128,6 +155,7 @@ export function TokenStatusActions({
             Delete
           </button>
         </div>
+        <Alert kind="error">{resumeError}</Alert>
         {active && !token.expiresAt && <p className="muted small-text">A token without an expiry date cannot be rotated.</p>}
         {active && token.expiresAt && rotateAfter && (
           <p className="muted small-text" data-testid="rotation-state">
@@ -142,6 +170,16 @@ export function TokenStatusActions({
         title={`Revoke "${token.name}"?`}
         body="Every request made with it will be refused from the next one on. You can regenerate it later with a new secret."
         confirmLabel="Revoke token"
+        onConfirm={run}
+        onClose={close}
+        busy={busy}
+        error={dialogError}
+      />
+      <ConfirmDialog
+        open={action === 'suspend'}
+        title={`Suspend "${token.name}"?`}
+        body="Every request made with it is refused from the next one on, until you resume it. Nothing else changes: resuming keeps its secret and its expiry."
+        confirmLabel="Suspend token"
         onConfirm={run}
         onClose={close}
         busy={busy}
@@ -198,6 +236,15 @@ export function TokenStatusActions({
 function StatusSentence({ token }: { token: Token }) {
   if (token.status === 'revoked') return <span>Revoked {formatDateTime(token.revokedAt)}. It no longer works.</span>;
   if (token.status === 'expired') return <span>Expired {formatDateTime(token.expiresAt)}. It no longer works.</span>;
+  if (token.status === 'suspended') {
+    const by = token.suspendedBy === token.userId ? '' : ' by an administrator (only an administrator can resume it)';
+    return (
+      <span>
+        Suspended {formatDateTime(token.suspendedAt)}
+        {by}. It is refused until resumed{token.expiresAt ? `, and still expires ${formatDateTime(token.expiresAt)}` : ''}.
+      </span>
+    );
+  }
   if (!token.expiresAt) return <span>Works until revoked: it never expires.</span>;
   return (
     <span>

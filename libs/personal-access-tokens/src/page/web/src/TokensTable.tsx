@@ -138,6 +138,7 @@ export function TokensTable({ session }: { session: Session }) {
           <select id="status-filter" value={status} onChange={(event) => update({ status: event.target.value, page: undefined })}>
             <option value="">All</option>
             <option value="active">Active</option>
+            <option value="suspended">Suspended</option>
             <option value="expired">Expired</option>
             <option value="revoked">Revoked</option>
           </select>

@@ -93,7 +93,7 @@ export async function download(path: string, onLines: (lines: number) => void): 
   return new Blob(chunks, { type: response.headers.get('content-type') ?? 'application/octet-stream' });
 }
 
-export type TokenStatus = 'active' | 'expired' | 'revoked';
+export type TokenStatus = 'active' | 'suspended' | 'expired' | 'revoked';
 
 export interface Token {
   id: string;
@@ -106,8 +106,20 @@ export interface Token {
   expiresAt: string | null;
   lastUsedAt: string | null;
   lastUsedIp: string | null;
+  lastUsedUserAgent: string | null;
   revokedAt: string | null;
   rotatedAt: string | null;
+  allowedIps: string[] | null;
+  suspendedAt: string | null;
+  suspendedBy: string | null;
+  /** Only where one token is read (GET of its id). */
+  recentAddresses?: TokenAddress[];
+}
+
+export interface TokenAddress {
+  ip: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
 }
 
 export interface CreatedToken extends Token {

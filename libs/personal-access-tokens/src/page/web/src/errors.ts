@@ -12,11 +12,12 @@ const FIELD_CODES: Record<string, string> = {
   expiry_conflict: 'expiration',
   scope_not_grantable: 'scopes',
   too_many_scopes: 'scopes',
+  allow_list_required: 'allowedIps',
 };
 
 /** `scopes.0` -> `scopes`, `expiresAt` -> `expiration`: the form's own names for the API's fields. */
 function fieldOf(field: string): string {
-  const root = field.split('.')[0];
+  const root = field.split(/[.[]/)[0];
   return root === 'expiresAt' || root === 'expiresIn' ? 'expiration' : root;
 }
 
@@ -34,7 +35,9 @@ export function explain(error: unknown): { message: string; fields: FieldErrors 
   const fields: FieldErrors = {};
   for (const detail of error.details) {
     const field = fieldOf(detail.field);
-    fields[field] ??= sentence(`${detail.reason}`);
+    // `allowedIps[2]`: the form shows the list one entry a line, so it names the line.
+    const line = /\[(\d+)\]$/.exec(detail.field);
+    fields[field] ??= sentence(line ? `line ${Number(line[1]) + 1} ${detail.reason}` : `${detail.reason}`);
   }
   const field = FIELD_CODES[error.code];
   if (field && !fields[field]) fields[field] = sentence(error.message);

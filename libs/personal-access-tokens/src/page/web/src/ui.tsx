@@ -3,7 +3,7 @@ import type { Policy, TokenStatus } from './api';
 import { formatDate } from './format';
 
 export function StatusBadge({ status }: { status: TokenStatus }) {
-  const label = { active: 'Active', expired: 'Expired', revoked: 'Revoked' }[status];
+  const label = { active: 'Active', suspended: 'Suspended', expired: 'Expired', revoked: 'Revoked' }[status];
   return <span className={`badge badge-${status}`}>{label}</span>;
 }
 
