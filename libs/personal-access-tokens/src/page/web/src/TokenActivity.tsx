@@ -90,7 +90,7 @@ export function TokenActivity({
       ) : events.length === 0 ? (
         <p className="muted">No activity yet.</p>
       ) : (
-        <table className="activity">
+        <table className="activity" tabIndex={0}>
           <caption className="visually-hidden">Activity of this token</caption>
           <thead>
             <tr>
