@@ -74,6 +74,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       ? {
           clockSkewSeconds: read.int('TOKEN_EXCHANGE_CLOCK_SKEW_SECONDS', 30, 0, 300),
           rateLimit: { limit: read.int('TOKEN_EXCHANGE_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000), windowSeconds: 60 },
+          allowLoopbackHttpIssuers: read.bool('TOKEN_EXCHANGE_ALLOW_LOOPBACK_HTTP', false),
         }
       : null,
   };
@@ -95,8 +96,11 @@ function readOidc(read: EnvReader, pagePath: string, problems: string[]): AppCon
     if (!passwordSignIn) problems.push('PASSWORD_SIGN_IN=false needs another way to sign in: set OIDC_ISSUER');
     return null;
   }
+  // A provider and a service on this machine (a trial, a test) may speak plain http on loopback only.
+  const allowLoopbackHttp = read.bool('OIDC_ALLOW_LOOPBACK_HTTP', false);
   const url = (name: string, value: string) => {
-    if (!/^https:\/\/[^\s]+$/.test(value)) problems.push(`${name} must be an https URL (got "${value}")`);
+    if (/^https:\/\/[^\s]+$/.test(value) || (allowLoopbackHttp && isLoopbackHttp(value))) return;
+    problems.push(`${name} must be an https URL${allowLoopbackHttp ? ' or http on a loopback address' : ''} (got "${value}")`);
   };
   url('OIDC_ISSUER', issuer);
   const clientId = read.string('OIDC_CLIENT_ID', '');
@@ -133,7 +137,17 @@ function readOidc(read: EnvReader, pagePath: string, problems: string[]): AppCon
     passwordSignIn,
     pagePath,
     ...(postLogout && { postLogoutRedirectUri: postLogout }),
+    allowLoopbackHttp,
   };
+}
+
+function isLoopbackHttp(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  } catch {
+    return false;
+  }
 }
 
 function readPagePath(value: string, problems: string[]): AppConfig['page'] {

@@ -157,6 +157,28 @@ describe.each(testDatabases())('OpenID Connect sign-in against a real provider (
     expect(response.body.code).toBe('oidc_sign_in_failed');
   });
 
+  it('reads email and groups from the userinfo endpoint when the provider leaves them out of the ID token', async () => {
+    const conforming = await TestProvider.start([REDIRECT_URI], ['http://127.0.0.1:9/page'], { claimsInIdToken: false });
+    conforming.accounts.set('dora', { email: 'dora@example.test', email_verified: true, name: 'Dora D', groups: ['pat-admins'] });
+    const other = await TestApp.start(database, { oidc: { ...oidcConfig(), issuer: conforming.issuer } });
+    try {
+      const started = await other.get('/auth/oidc/login?target=api');
+      const cookie = ([] as string[]).concat(started.headers['set-cookie'] as string[]).find((c) => c.startsWith('pat_oidc_state='))!;
+      const { pathname, search } = new URL(await signInAtProvider(String(started.headers.location), 'dora', REDIRECT_URI));
+      const response = await other.get(`${pathname}${search}`, { headers: { cookie: cookie.split(';')[0] } });
+      expect(response.status).toBe(200);
+      other.secrets.add(response.body.accessToken);
+      expect((await other.get('/user/me', { token: response.body.accessToken })).body).toMatchObject({
+        email: 'dora@example.test',
+        displayName: 'Dora D',
+        role: 'admin',
+      });
+    } finally {
+      await other.close();
+      await conforming.close();
+    }
+  });
+
   it('does not start with an issuer that does not answer discovery', async () => {
     await expect(TestApp.start(database, { oidc: { ...oidcConfig(), issuer: 'http://127.0.0.1:9/unknown' } })).rejects.toThrow();
   });

@@ -26,10 +26,18 @@ export class TestProvider {
     readonly issuer: string,
   ) {}
 
-  static async start(redirectUris: string[], postLogoutRedirectUris: string[]): Promise<TestProvider> {
+  /**
+   * `host` names the issuer: `localhost` puts the provider on another site than a service on 127.0.0.1.
+   * `claimsInIdToken` false is oidc-provider's default: email and groups only at the userinfo endpoint.
+   */
+  static async start(
+    redirectUris: string[],
+    postLogoutRedirectUris: string[],
+    { host = '127.0.0.1', claimsInIdToken = true }: { host?: string; claimsInIdToken?: boolean } = {},
+  ): Promise<TestProvider> {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const issuer = `http://${host}:${(server.address() as AddressInfo).port}`;
     const test = new TestProvider(server, issuer);
     const provider = new Provider(issuer, {
       clients: [
@@ -43,8 +51,8 @@ export class TestProvider {
           token_endpoint_auth_method: 'client_secret_basic',
         },
       ],
-      // The claims go into the ID token itself, which is what the relying party reads.
-      conformIdTokenClaims: false,
+      // The claims go into the ID token itself (unless the test asks for userinfo only).
+      conformIdTokenClaims: !claimsInIdToken,
       claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
       scopes: ['openid', 'email', 'profile', 'groups'],
       ttl: { AuthorizationCode: () => test.codeTtlSeconds },

@@ -677,6 +677,8 @@ export interface components {
             policy: components["schemas"]["PagePolicyDto"];
             /** @description Whether token events reach their owners (a webhook is configured), so the page says so only then. */
             ownersNotified: boolean;
+            /** @description Whether CI token exchange is served, so the page offers administrators its trust policies. */
+            tokenExchange: boolean;
         };
         AuditEventDto: {
             /** Format: uuid */

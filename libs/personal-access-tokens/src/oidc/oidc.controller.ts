@@ -60,8 +60,9 @@ export class OidcController {
 
   /**
    * The provider's redirect back (authorization code)
-   * @remarks For the page: sets the session cookie and redirects to the page. For an API client:
-   * answers the session token (`OidcSessionDto`).
+   * @remarks For the page: sets the session cookie and answers a small HTML page that moves on to
+   * the page by itself (a same-site navigation, which carries the SameSite=Strict cookie). For an
+   * API client: answers the session token (`OidcSessionDto`).
    */
   @Get('callback')
   @Public()
@@ -91,7 +92,7 @@ export class OidcController {
       this.pageCookie.issue(session.secret, session.expiresAt, request),
       `${SIGNED_IN_COOKIE}=1; Path=/auth/oidc; Max-Age=${Math.max(0, Math.floor((session.expiresAt.getTime() - this.clock.now().getTime()) / 1000))}; HttpOnly; SameSite=Lax${secure(request)}`,
     ]);
-    this.redirect(response, this.oidc.pagePath);
+    this.continueToPage(response);
   }
 
   /**
@@ -114,10 +115,36 @@ export class OidcController {
     this.adapterHost.httpAdapter.setHeader(response, 'Set-Cookie', value as string);
   }
 
+  /**
+   * The browser came here from the provider's site, and a redirect would carry that navigation on
+   * to the page: the browser would then withhold the page's SameSite=Strict session cookie from
+   * the page's first request, and the page would ask to sign in again. A small page of this origin
+   * that moves on by itself (meta refresh, no script) makes the next request a same-site one.
+   */
+  private continueToPage(response: object): void {
+    const target = escapeHtml(this.oidc.pagePath);
+    const adapter = this.adapterHost.httpAdapter;
+    adapter.setHeader(response, 'Content-Type', 'text/html; charset=utf-8');
+    adapter.setHeader(response, 'Cache-Control', 'no-store');
+    adapter.setHeader(response, 'Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+    // The callback's URL holds the code and the state: never a Referer.
+    adapter.setHeader(response, 'Referrer-Policy', 'no-referrer');
+    adapter.reply(
+      response,
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${target}">` +
+        `<title>Signed in</title></head><body><p>Signed in. <a href="${target}">Continue to the page</a>.</p></body></html>`,
+      200,
+    );
+  }
+
   /** The route answers itself (`@Res()`): a redirect, where Nest would otherwise send its default status. */
   private redirect(response: object, location: string): void {
     this.adapterHost.httpAdapter.redirect(response, 302, location);
   }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function secure(request: HttpRequest): string {

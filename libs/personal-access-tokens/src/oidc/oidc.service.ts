@@ -148,12 +148,25 @@ export class OidcService implements OnModuleInit {
         idTokenExpected: true,
       });
       claims = tokens.claims()!;
+      claims = await this.withUserInfo(claims, tokens.access_token);
     } catch (error) {
       throw new OidcSignInFailedError(describeFailure(error));
     }
     const user = await this.provision(claims);
     const session = await this.sessions.issue(user.id);
     return { user: { id: user.id, email: user.email }, session, target: attempt.target };
+  }
+
+  /**
+   * Many providers put email and groups in the ID token (Keycloak, Entra ID, Google); others,
+   * oidc-provider among them by default, only answer them at the userinfo endpoint once an access
+   * token is issued. The ID token's own claims win; userinfo only fills what it lacks, for the same `sub`.
+   */
+  private async withUserInfo(claims: client.IDToken, accessToken: string | undefined): Promise<client.IDToken> {
+    const lacking = typeof claims.email !== 'string' || claims[this.options.roleClaim] === undefined;
+    if (!lacking || !accessToken || !this.config.serverMetadata().userinfo_endpoint) return claims;
+    const info = await client.fetchUserInfo(this.config, accessToken, claims.sub);
+    return { ...info, ...claims } as client.IDToken;
   }
 
   /** Where to send the browser for RP-initiated logout, or null when the provider offers none. */

@@ -52,6 +52,17 @@ export function createPageAssetsController(path: string): Type<unknown> {
       return this.page(request, response);
     }
 
+    @Get('admin/trust-policies')
+    trustPolicies(@Req() request: HttpRequest, @Res({ passthrough: true }) response: object): StreamableFile {
+      return this.page(request, response);
+    }
+
+    /** A trust policy, or `new`. */
+    @Get('admin/trust-policies/:id')
+    trustPolicy(@Req() request: HttpRequest, @Res({ passthrough: true }) response: object): StreamableFile {
+      return this.page(request, response);
+    }
+
     @Get('assets/:file')
     asset(@Param('file') file: string, @Res({ passthrough: true }) response: object): StreamableFile {
       const found = this.assets.files.get(file);

@@ -9,6 +9,7 @@ import { Principal } from '../scopes/principal';
 import { SessionsService } from '../auth/sessions/sessions.service';
 import { ForbiddenError } from '../core/domain-error';
 import { SignInMethods } from '../core/sign-in-methods';
+import { TokenExchangeFeature } from '../core/token-exchange-feature';
 import { ErrorResponseDto } from '../core/error-response.dto';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { RequireScopes } from '../scopes/require-scopes.decorator';
@@ -41,6 +42,7 @@ export function createPageSessionController(path: string): Type<unknown> {
       private readonly sessions: SessionsService,
       @Inject(PAT_OPTIONS) private readonly pat: ResolvedOptions,
       @Optional() private readonly signInMethods?: SignInMethods,
+      @Optional() private readonly tokenExchange?: TokenExchangeFeature,
     ) {}
 
     /** How people sign in here: with a password, and/or through the providers listed (single sign-on). */
@@ -107,6 +109,7 @@ export function createPageSessionController(path: string): Type<unknown> {
           rotationIntervalSeconds: policy.rotationIntervalSeconds,
         },
         ownersNotified: webhook !== null,
+        tokenExchange: this.tokenExchange !== undefined,
       };
     }
 

@@ -106,7 +106,15 @@ export class TokenExchangePoliciesService {
     if (!user.privileges.includes(Privilege.GenerateTokens)) {
       throw new ForbiddenError('policy_user_cannot_generate', `The role of this user (${user.role}) may not generate tokens`);
     }
-    this.grantRules.assertGrantable({ user }, scopes);
+    try {
+      this.grantRules.assertGrantable({ user }, scopes);
+    } catch (error) {
+      // The rule speaks to the caller ("Your role..."); here the role is the policy user's.
+      if (error instanceof ForbiddenError && error.code === 'scope_not_grantable') {
+        throw new ForbiddenError('scope_not_grantable', error.message.replace(/^Your role/, 'The role of this user'));
+      }
+      throw error;
+    }
   }
 }
 

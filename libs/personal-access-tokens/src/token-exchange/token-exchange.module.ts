@@ -1,8 +1,9 @@
-import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Global, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { FailedRequestRecorder } from '../core/api-exception.filter';
 import { FailedRequestRelay } from '../core/failed-request-relay';
+import { TokenExchangeFeature } from '../core/token-exchange-feature';
 import { ScopesModule } from '../scopes/scopes.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { IssuerKeysService } from './issuer-keys.service';
@@ -35,6 +36,14 @@ type FastifyLike = {
  * @example
  * imports: [PersonalAccessTokensModule.forRoot({ peppers }), TokenExchangeModule.forRoot({ clockSkewSeconds: 30 })]
  */
+/** Tells the rest of the app (the page) that token exchange is served. */
+@Global()
+@Module({
+  providers: [{ provide: TokenExchangeFeature, useValue: { policiesPath: '/admin/token-exchange-policies' } }],
+  exports: [TokenExchangeFeature],
+})
+class TokenExchangeFeatureModule {}
+
 @Module({})
 export class TokenExchangeModule implements OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
@@ -42,7 +51,7 @@ export class TokenExchangeModule implements OnModuleInit {
   static forRoot(options: TokenExchangeOptions = {}): DynamicModule {
     return {
       module: TokenExchangeModule,
-      imports: [TypeOrmModule.forFeature([TokenExchangePolicy, TokenExchangeReplay]), ScopesModule, TokensModule],
+      imports: [TypeOrmModule.forFeature([TokenExchangePolicy, TokenExchangeReplay]), ScopesModule, TokensModule, TokenExchangeFeatureModule],
       controllers: [TokenExchangeController, TokenExchangePoliciesController],
       providers: [
         { provide: TOKEN_EXCHANGE_OPTIONS, useValue: resolveTokenExchangeOptions(options) },

@@ -35,6 +35,18 @@ const REPLAY_PURGE_BATCH = 500;
 const refused = (code: string, message: string) => new TokenExchangeError('invalid_grant', code, message);
 
 /**
+ * What makes an ID token the same token twice: its `jti` (GitHub and GitLab send one). A provider
+ * that sends none (oidc-provider's ID tokens have none) is kept apart by its signed header and
+ * payload: they cannot change without the issuer's key, unlike the signature bytes (an ECDSA
+ * signature has two valid forms).
+ */
+function replayIdOf(token: string, claims: JWTPayload): string {
+  if (typeof claims.jti === 'string') return claims.jti;
+  const signed = token.slice(0, token.lastIndexOf('.'));
+  return `\0signed:${createHash('sha256').update(signed).digest('hex')}`;
+}
+
+/**
  * The one rule by which a token exchange may hand out a secret: the policy's user is active, may
  * generate tokens, and their role grants every scope (the same `GrantRules` a PAT created over
  * the API goes through; `TokensService.mint` checks the role again when it writes).
@@ -60,7 +72,8 @@ export function assertExchangeMayIssue(grantRules: GrantRules, user: DirectoryUs
 /**
  * RFC 8693 token exchange: a CI job's OIDC ID token, signed by a trusted issuer's key, meeting a
  * trust policy's conditions, becomes a PAT of the policy's user with the policy's scopes that
- * expires within the hour. Each ID token is exchanged once (its `jti` is kept until it expires).
+ * expires within the hour. Each ID token is exchanged once (its `jti`, or without one a digest of
+ * its signed part, is kept until it expires).
  */
 @Injectable()
 export class TokenExchangeService {
@@ -91,7 +104,7 @@ export class TokenExchangeService {
     const user = assertExchangeMayIssue(this.grantRules, await this.directory.findById(policy.userId), scopes);
     attributeAuditActor({ userId: user.id, email: user.email });
 
-    await this.consumeJti(issuer, claims.jti!, new Date((claims.exp! + this.options.clockSkewSeconds) * 1000));
+    await this.consumeOnce(issuer, replayIdOf(input.subject_token, claims), new Date((claims.exp! + this.options.clockSkewSeconds) * 1000));
     const now = this.clock.now();
     const lifetime = Math.min(policy.tokenLifetimeSeconds, MAX_EXCHANGED_TOKEN_SECONDS);
     const created = await this.tokens.mint(user.id, {
@@ -154,12 +167,12 @@ export class TokenExchangeService {
         algorithms: ALGORITHMS,
         clockTolerance: this.options.clockSkewSeconds,
         currentDate: now,
-        requiredClaims: ['exp', 'iat', 'jti', 'sub'],
+        requiredClaims: ['exp', 'iat', 'sub'],
       });
       // jose reads `iat` only for a maximum age: an ID token issued in the future is refused here.
       if (payload.iat! > now.getTime() / 1000 + this.options.clockSkewSeconds)
         throw refused('not_yet_valid', 'The ID token was issued in the future');
-      if (typeof payload.jti !== 'string' || !payload.jti || payload.jti.length > 255)
+      if (payload.jti !== undefined && (typeof payload.jti !== 'string' || !payload.jti || payload.jti.length > 255))
         throw refused('invalid_jti', 'The ID token has no usable jti');
       return { claims: payload, trusted };
     } catch (error) {
@@ -222,9 +235,9 @@ export class TokenExchangeService {
     return policy;
   }
 
-  /** Records the ID token's `jti` until it expires; a second exchange of it hits the primary key. */
-  private async consumeJti(issuer: string, jti: string, expiresAt: Date): Promise<void> {
-    const key = createHash('sha256').update(`${issuer}\0${jti}`).digest('hex');
+  /** Records the ID token (by `replayIdOf`) until it expires; a second exchange of it hits the primary key. */
+  private async consumeOnce(issuer: string, replayId: string, expiresAt: Date): Promise<void> {
+    const key = createHash('sha256').update(`${issuer}\0${replayId}`).digest('hex');
     const now = this.clock.now();
     try {
       // Bookkeeping: the request's audit event belongs with the token it mints, in the next

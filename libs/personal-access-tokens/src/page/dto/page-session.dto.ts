@@ -54,6 +54,8 @@ export class PageSessionDto {
   policy: PagePolicyDto;
   /** Whether token events reach their owners (a webhook is configured), so the page says so only then. */
   ownersNotified: boolean;
+  /** Whether CI token exchange is served, so the page offers administrators its trust policies. */
+  tokenExchange: boolean;
 }
 
 export class PageSignInProviderDto {

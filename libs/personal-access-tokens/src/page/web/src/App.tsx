@@ -8,6 +8,8 @@ import { follow, href, navigate, useLocation } from './router';
 import { fetchSignInMethods, SignIn } from './SignIn';
 import { TokenDetail } from './TokenDetail';
 import { TokensTable } from './TokensTable';
+import { managesTrustPolicies, TrustPolicies } from './TrustPolicies';
+import { TRUST_POLICIES_PATH } from './trust-policies';
 import { Alert } from './ui';
 
 const SESSION = `${document.querySelector<HTMLMetaElement>('meta[name="pat-page-base"]')?.content ?? ''}/api/session`;
@@ -128,6 +130,8 @@ export function App() {
         onSecret={(secret) => setRevealed(secret ? { tokenId: detail[1], secret } : null)}
       />
     );
+  } else if (path === TRUST_POLICIES_PATH || path.startsWith(`${TRUST_POLICIES_PATH}/`)) {
+    view = <TrustPolicies session={session} path={path} />;
   } else if ((path === '/admin' || adminDetail) && !isAdmin) {
     view = (
       <>
@@ -188,8 +192,23 @@ export function App() {
               )}
               {isAdmin && (
                 <li>
-                  <a href={href('/admin')} onClick={follow('/admin')} aria-current={path.startsWith('/admin') ? 'page' : undefined}>
+                  <a
+                    href={href('/admin')}
+                    onClick={follow('/admin')}
+                    aria-current={path.startsWith('/admin') && !path.startsWith(TRUST_POLICIES_PATH) ? 'page' : undefined}
+                  >
                     All tokens (admin)
+                  </a>
+                </li>
+              )}
+              {managesTrustPolicies(session) && (
+                <li>
+                  <a
+                    href={href(TRUST_POLICIES_PATH)}
+                    onClick={follow(TRUST_POLICIES_PATH)}
+                    aria-current={path.startsWith(TRUST_POLICIES_PATH) ? 'page' : undefined}
+                  >
+                    Trust policies
                   </a>
                 </li>
               )}

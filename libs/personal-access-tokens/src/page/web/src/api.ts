@@ -164,6 +164,8 @@ export interface Session {
   policy: Policy;
   /** Whether token events reach their owners through a webhook. */
   ownersNotified: boolean;
+  /** Whether CI token exchange is served (its trust policies are managed on the page). */
+  tokenExchange: boolean;
 }
 
 export interface AuditEvent {
