@@ -223,7 +223,7 @@ suite('invariants on a 3-node Galera cluster', () => {
     expect(Number(rotated[0].n)).toBe(1);
   });
 
-  it('revoke-all on one node while the user\'s session creates tokens on the other two: nothing minted outlives the revocation', async () => {
+  it("revoke-all on one node while the user's session creates tokens on the other two: nothing minted outlives the revocation", async () => {
     const admin = await apps[0].loginAdmin();
     for (let round = 0; round < 3; round++) {
       const user = await member();
@@ -241,9 +241,11 @@ suite('invariants on a 3-node Galera cluster', () => {
       // Either a create committed before the revocation (and was revoked by it) or it was refused.
       expect(revoked.body.revokedTokens).toBe(created.length);
       for (let node = 0; node < 3; node++) {
-        const [{ live }] = await query(node, "SELECT COUNT(*) AS live FROM personal_access_tokens WHERE user_id = ? AND status = 'active'", [
-          user.id,
-        ]);
+        const [{ live }] = await query(
+          node,
+          "SELECT COUNT(*) AS live FROM personal_access_tokens WHERE user_id = ? AND status = 'active'",
+          [user.id],
+        );
         expect(Number(live)).toBe(0);
       }
       for (const answer of created) expect((await call(round % 3, 'GET', '/user/me', { token: answer.body.token })).status).toBe(401);
@@ -343,6 +345,45 @@ suite('invariants on a 3-node Galera cluster', () => {
     expect(seen.acknowledged.filter((s) => s !== 401 && s !== 200)).toEqual([]);
     expect(seen.over.length).toBeGreaterThanOrEqual(60);
     expect(seen.over.filter((s) => s !== 401)).toEqual([]);
+  });
+
+  it('suspend racing with use: after the suspend answers, its instance refuses at once and every instance within the cache TTL; resume brings it back everywhere', async () => {
+    const user = await member();
+    const token = await mint(1, user, { expiresIn: '30d' });
+    let phase: 'before' | 'acknowledged' | 'stale-window-over' = 'before';
+    const seen = { acknowledgedHere: [] as number[], acknowledged: [] as number[], over: [] as number[] };
+    let successes = 0;
+    const use = async (node: number) => {
+      let after = 0;
+      for (let i = 0; i < 3000 && after < 10; i++) {
+        const sentIn = phase;
+        const { status } = await call(node, 'GET', '/user/me', { token: token.token });
+        if (status === 200) successes++;
+        if (sentIn === 'acknowledged') (node === 2 ? seen.acknowledgedHere : seen.acknowledged).push(status);
+        if (sentIn === 'stale-window-over') {
+          after++;
+          seen.over.push(status);
+        }
+      }
+    };
+    const suspend = async () => {
+      await waitFor('15 successful uses across the nodes before the suspend', () => successes >= 15);
+      const answer = await call(2, 'POST', `${BASE}/${token.id}/suspend`, { token: user.session, body: {} });
+      expect(answer.status).toBe(200);
+      phase = 'acknowledged';
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      advanceAll(CACHE_TTL_SECONDS * SECOND);
+      phase = 'stale-window-over';
+    };
+    await Promise.all([use(0), use(0), use(1), use(1), use(2), use(2), suspend()]);
+    expect(seen.acknowledgedHere.filter((s) => s !== 401)).toEqual([]);
+    expect(seen.acknowledged.filter((s) => s !== 401 && s !== 200)).toEqual([]);
+    expect(seen.over.length).toBeGreaterThanOrEqual(60);
+    expect(seen.over.filter((s) => s !== 401)).toEqual([]);
+    // Resumed on another node: every node lets it in once its cache entry (of the refusal: none is kept) is gone.
+    expect((await call(0, 'POST', `${BASE}/${token.id}/resume`, { token: user.session, body: {} })).status).toBe(200);
+    const answers = await Promise.all([0, 1, 2].map((node) => call(node, 'GET', '/user/me', { token: token.token })));
+    expect(statuses(answers)).toEqual([200, 200, 200]);
   });
 
   it('without a cache entry, a revocation acknowledged on one node is refused on the others at once', async () => {
