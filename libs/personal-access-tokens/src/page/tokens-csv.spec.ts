@@ -13,8 +13,12 @@ function token(fields: Partial<Token>): Token {
     expiresAt: null,
     lastUsedAt: null,
     lastUsedIp: null,
+    lastUsedUserAgent: null,
     revokedAt: null,
     rotatedAt: null,
+    allowedIps: null,
+    suspendedAt: null,
+    suspendedBy: null,
     ...fields,
   };
 }

@@ -1,46 +1,44 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Brackets, EntityManager } from 'typeorm';
 import { Clock } from '../core/clock';
 import { UnitOfWork } from '../core/unit-of-work';
 import { PAT_OPTIONS, ResolvedOptions } from '../core/personal-access-tokens.options';
 import { PersonalAccessToken } from './personal-access-token.entity';
-import { recordAddress, storedUserAgent } from './token-usage';
-
-/** A use waiting to be written. */
-interface Use {
-  id: string;
-  at: Date;
-  ip: string | undefined;
-  userAgent: string | null;
-  /** Whether the token's own last use (`lastUsedAt`, `lastUsedIp`, user agent) is due. */
-  row: boolean;
-  /** Whether the address's entry in the where-used list is due. */
-  address: boolean;
-}
+import { recordAddresses, RECENT_ADDRESSES_PER_TOKEN, SeenAddress, storedUserAgent } from './token-usage';
 
 /** Bookkeeping writes (last use, digest re-keying) in flight at most: a slow database gets no pile of them. */
 const MAX_BACKGROUND_WRITES = 64;
-/** Token addresses whose last use waits for a free write, at most (one entry per token and address: the latest use). */
+/** Tokens whose last use waits for a free write, at most (one entry per token: the latest use). */
 const MAX_DEFERRED_USES = 50_000;
+/** Tokens with addresses seen and not yet written, at most (each holds at most five addresses). */
+const MAX_TOKENS_WITH_UNWRITTEN_ADDRESSES = 50_000;
+
+interface Use {
+  at: Date;
+  ip: string | undefined;
+  userAgent: string | null;
+}
 
 /**
  * The writes a verification causes but must not wait for: a token's last use (write-behind, at
- * most once per `lastUsedWriteIntervalSeconds`) and the re-keying of a digest made under an older
- * pepper. They share one bound on writes in flight, and are drained before shutdown closes the
- * connection.
+ * most once per `lastUsedWriteIntervalSeconds`), the addresses it was used from (gathered in
+ * memory, five per token, and written with the token's next last-use write or by the periodic
+ * flush, so at most one write per token per interval however many addresses use it), and the
+ * re-keying of a digest made under an older pepper. They share one bound on writes in flight, and
+ * are drained before shutdown closes the connection.
  */
 @Injectable()
-export class TokenBookkeepingService implements BeforeApplicationShutdown {
+export class TokenBookkeepingService implements BeforeApplicationShutdown, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(TokenBookkeepingService.name);
-  /**
-   * When this instance last wrote a use per token and address: most requests skip the write
-   * entirely, and a token used from a new address has it written at once (where-used list).
-   */
+  /** When this instance last wrote lastUsedAt per token: most requests skip the write entirely. */
   private readonly lastUsedWrites = new Map<string, number>();
   /** Bookkeeping writes still in flight, drained before shutdown closes the connection. */
   private readonly pending = new Set<Promise<void>>();
-  /** Last uses waiting for a free write (the database is behind): the latest per token and address. */
+  /** Last uses waiting for a free write (the database is behind): the latest per token. */
   private readonly deferredUses = new Map<string, Use>();
+  /** Addresses seen per token since its last write, most recently seen last (at most five per token). */
+  private readonly unwrittenAddresses = new Map<string, Map<string, SeenAddress>>();
+  private flushTimer?: NodeJS.Timeout;
 
   constructor(
     @Inject(PAT_OPTIONS) private readonly options: ResolvedOptions,
@@ -48,48 +46,74 @@ export class TokenBookkeepingService implements BeforeApplicationShutdown {
     private readonly clock: Clock,
   ) {}
 
+  onModuleInit(): void {
+    // Addresses of tokens not used again within the interval (the last-use write took the others).
+    this.flushTimer = setInterval(() => this.flushAddresses(), this.options.lastUsedWriteIntervalSeconds * 1000);
+    this.flushTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.flushTimer);
+  }
+
   /**
    * Records a use of the token: lastUsedAt, lastUsedIp and the user agent, written at most once a
-   * minute per token (`lastUsedWriteIntervalSeconds`), and the address in the token's where-used
-   * list (`recordAddress`), at most once a minute per token and address. Bounded: at most
-   * `MAX_BACKGROUND_WRITES` writes in flight; past that the latest use per token and address
-   * waits for one to finish (at most `MAX_DEFERRED_USES`); past that too, the use is not marked
-   * written, so the next use tries again, and the skip is logged.
+   * minute per token, with the addresses seen since the token's last write (see `noteAddress`).
+   * Bounded: at most `MAX_BACKGROUND_WRITES` writes in flight; past that the latest use per token
+   * waits for one to finish (at most `MAX_DEFERRED_USES` tokens); past that too, the use is not
+   * marked written, so the token's next use tries again, and the skip is logged.
    */
   recordUse(id: string, ip: string | undefined, userAgent?: unknown): void {
     const now = this.clock.now();
+    if (ip !== undefined) this.noteAddress(id, ip, now);
     const interval = this.options.lastUsedWriteIntervalSeconds * 1000;
-    const due = (key: string) => {
-      const last = this.lastUsedWrites.get(key);
-      return last === undefined || now.getTime() - last >= interval;
-    };
-    const addressKey = ip === undefined ? undefined : `${id} ${ip}`;
-    const row = due(id);
-    const address = addressKey !== undefined && due(addressKey);
-    if (!row && !address) return;
-    const key = addressKey ?? id;
-    if (this.pending.size >= MAX_BACKGROUND_WRITES && this.deferredUses.size >= MAX_DEFERRED_USES && !this.deferredUses.has(key)) {
+    const last = this.lastUsedWrites.get(id);
+    if (last !== undefined && now.getTime() - last < interval) return;
+    if (this.pending.size >= MAX_BACKGROUND_WRITES && this.deferredUses.size >= MAX_DEFERRED_USES && !this.deferredUses.has(id)) {
       this.logger.warn({ message: 'Last-use writes are behind: this use is written with the next one', waiting: this.deferredUses.size });
       return;
     }
     if (this.lastUsedWrites.size > 50_000) this.lastUsedWrites.clear();
-    if (row) this.lastUsedWrites.set(id, now.getTime());
-    if (addressKey !== undefined && address) this.lastUsedWrites.set(addressKey, now.getTime());
-    const use: Use = {
-      id,
-      at: now,
-      ip,
-      userAgent: row ? storedUserAgent(userAgent, [this.options.tokenPrefix, this.options.sessionTokenPrefix]) : null,
-      row: row || this.deferredUses.get(key)?.row === true,
-      address,
-    };
-    if (this.pending.size >= MAX_BACKGROUND_WRITES) this.deferredUses.set(key, use);
-    else this.writeUse(use);
+    this.lastUsedWrites.set(id, now.getTime());
+    const use = { at: now, ip, userAgent: storedUserAgent(userAgent, [this.options.tokenPrefix, this.options.sessionTokenPrefix]) };
+    if (this.pending.size >= MAX_BACKGROUND_WRITES) this.deferredUses.set(id, use);
+    else this.writeUse(id, use);
+  }
+
+  /** Keeps the address in memory until the token's next write: its first and last time seen, five per token. */
+  private noteAddress(id: string, ip: string, now: Date): void {
+    let seen = this.unwrittenAddresses.get(id);
+    if (!seen) {
+      if (this.unwrittenAddresses.size >= MAX_TOKENS_WITH_UNWRITTEN_ADDRESSES) return;
+      seen = new Map();
+      this.unwrittenAddresses.set(id, seen);
+    }
+    const address = ip.slice(0, 45);
+    const known = seen.get(address);
+    seen.delete(address);
+    seen.set(address, { ip: address, firstSeenAt: known?.firstSeenAt ?? now, lastSeenAt: now });
+    if (seen.size > RECENT_ADDRESSES_PER_TOKEN) seen.delete(seen.keys().next().value!);
+  }
+
+  /** The addresses gathered for a token, handed to one write (and forgotten here). */
+  private takeAddresses(id: string): SeenAddress[] {
+    const seen = this.unwrittenAddresses.get(id);
+    this.unwrittenAddresses.delete(id);
+    return seen ? [...seen.values()] : [];
+  }
+
+  /** One write per token with addresses not written yet, within the bound of writes in flight. */
+  private flushAddresses(): void {
+    for (const id of [...this.unwrittenAddresses.keys()]) {
+      if (this.pending.size >= MAX_BACKGROUND_WRITES) return;
+      const addresses = this.takeAddresses(id);
+      this.background('record where a token was used', (manager) => recordAddresses(manager, id, addresses));
+    }
   }
 
   /** A rotated token's next use is written whatever this instance wrote for its old secret. */
   forgetUse(id: string): void {
-    for (const key of this.lastUsedWrites.keys()) if (key === id || key.startsWith(`${id} `)) this.lastUsedWrites.delete(key);
+    this.lastUsedWrites.delete(id);
   }
 
   /**
@@ -101,20 +125,18 @@ export class TokenBookkeepingService implements BeforeApplicationShutdown {
     this.background('re-key token digest', (m) => m.update(PersonalAccessToken, { id, digest: from }, { digest: to }));
   }
 
-  /** The token's last use where due (another instance may have written it this minute), and the address's. */
-  private writeUse({ id, at, ip, userAgent, row, address }: Use): void {
+  private writeUse(id: string, { at, ip, userAgent }: Use): void {
     const staleBefore = new Date(at.getTime() - this.options.lastUsedWriteIntervalSeconds * 1000);
+    const addresses = this.takeAddresses(id);
     this.background('record last use', async (manager) => {
-      if (row) {
-        await manager
-          .createQueryBuilder()
-          .update(PersonalAccessToken)
-          .set({ lastUsedAt: at, lastUsedIp: ip ?? null, lastUsedUserAgent: userAgent })
-          .where('id = :id', { id })
-          .andWhere(new Brackets((b) => b.where('last_used_at IS NULL').orWhere('last_used_at < :staleBefore', { staleBefore })))
-          .execute();
-      }
-      if (address && ip !== undefined) await recordAddress(manager, id, ip.slice(0, 45), at);
+      await manager
+        .createQueryBuilder()
+        .update(PersonalAccessToken)
+        .set({ lastUsedAt: at, lastUsedIp: ip ?? null, lastUsedUserAgent: userAgent })
+        .where('id = :id', { id })
+        .andWhere(new Brackets((b) => b.where('last_used_at IS NULL').orWhere('last_used_at < :staleBefore', { staleBefore })))
+        .execute();
+      await recordAddresses(manager, id, addresses);
     });
   }
 
@@ -137,16 +159,19 @@ export class TokenBookkeepingService implements BeforeApplicationShutdown {
 
   /** Deferred last uses, as writes become free. */
   private writeDeferredUses(): void {
-    for (const [key, use] of this.deferredUses) {
+    for (const [id, use] of this.deferredUses) {
       if (this.pending.size >= MAX_BACKGROUND_WRITES) return;
-      this.deferredUses.delete(key);
-      this.writeUse(use);
+      this.deferredUses.delete(id);
+      this.writeUse(id, use);
     }
   }
 
-  /** Resolves once every bookkeeping write started so far (last use, digest re-keying) has finished. */
+  /** Writes what is gathered, and resolves once every bookkeeping write started so far has finished. */
   async settled(): Promise<void> {
-    while (this.pending.size) await Promise.all([...this.pending]);
+    do {
+      this.flushAddresses();
+      while (this.pending.size) await Promise.all([...this.pending]);
+    } while (this.unwrittenAddresses.size);
   }
 
   /** Runs before TypeORM closes its connections, so a use recorded just before shutdown is not lost. */

@@ -18,18 +18,26 @@ export function storedUserAgent(value: unknown, secretPrefixes: readonly string[
   return text.slice(0, MAX_USER_AGENT_LENGTH);
 }
 
+/** An address seen in use, not yet written. */
+export interface SeenAddress {
+  ip: string;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+}
+
 /**
- * One use from `ip` at `at`: the address's row is created (first seen) or moved on (last seen), and
- * the token keeps only its `RECENT_ADDRESSES_PER_TOKEN` most recently seen addresses. Portable
+ * Uses from these addresses: each address's row is created (first seen) or moved on (last seen),
+ * and the token keeps only its `RECENT_ADDRESSES_PER_TOKEN` most recently seen addresses. Portable
  * upsert (`ON DUPLICATE KEY UPDATE` / `ON CONFLICT DO UPDATE`); on a Galera cluster two nodes
  * writing one row conflict at commit and the unit of work retries the loser.
  */
-export async function recordAddress(manager: EntityManager, tokenId: string, ip: string, at: Date): Promise<void> {
+export async function recordAddresses(manager: EntityManager, tokenId: string, addresses: readonly SeenAddress[]): Promise<void> {
+  if (addresses.length === 0) return;
   await manager
     .createQueryBuilder()
     .insert()
     .into(TokenAddress)
-    .values({ tokenId, ip, firstSeenAt: at, lastSeenAt: at })
+    .values(addresses.map(({ ip, firstSeenAt, lastSeenAt }) => ({ tokenId, ip, firstSeenAt, lastSeenAt })))
     .orUpdate(['last_seen_at'], ['token_id', 'ip'])
     .execute();
   const rows = await manager.find(TokenAddress, {
