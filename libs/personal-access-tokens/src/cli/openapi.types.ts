@@ -328,6 +328,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/user/me/personal-access-tokens/{id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspend a personal access token
+         * @description Refused everywhere from the next request on (this instance at once, others within the
+         *     verification cache's lifetime) until resumed; nothing else changes. Suspending a suspended token
+         *     changes nothing. A token may suspend itself.
+         */
+        post: operations["suspendPersonalAccessToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/user/me/personal-access-tokens/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a suspended personal access token
+         * @description It works again as before, with the same expiry (resuming never extends it). Resuming an
+         *     active token changes nothing.
+         */
+        post: operations["resumePersonalAccessToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/user/me/personal-access-tokens/{id}/rotate": {
         parameters: {
             query?: never;
@@ -469,6 +512,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/personal-access-tokens/{id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspend any user's personal access token (administrators)
+         * @description Refused everywhere until an administrator resumes it (the owner cannot); the owner is
+         *     notified through the webhook, where one is configured.
+         */
+        post: operations["adminSuspendPersonalAccessToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/personal-access-tokens/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume any user's suspended personal access token (administrators)
+         * @description With the same expiry: resuming never extends it.
+         */
+        post: operations["adminResumePersonalAccessToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/users/{id}/personal-access-tokens/revoke": {
         parameters: {
             query?: never;
@@ -544,7 +628,8 @@ export interface paths {
          * Introspect a token (RFC 7662)
          * @description For services holding the INTROSPECT_TOKENS privilege and a credential with
          *     `tokens:introspect`. Send `token` as JSON or as a form field. Anything not usable answers
-         *     exactly `{"active": false}`. Asking does not count as a use of the token.
+         *     exactly `{"active": false}`, as does a token with an IP allow-list unless `client_ip` (the
+         *     address it was presented from) is on it. Asking does not count as a use of the token.
          */
         post: operations["introspectToken"];
         delete?: never;
@@ -810,6 +895,8 @@ export interface components {
             resourceDescription: string;
             /** @description Whether the scope may be narrowed to one entity (`resource:action:entityId`) to some purpose. */
             perEntity: boolean;
+            /** @description Whether the catalog marks it sensitive (a policy may then require an IP allow-list for it). */
+            sensitive: boolean;
             /** @description Whether the caller may put this scope on a token. */
             grantable: boolean;
         };
@@ -836,21 +923,38 @@ export interface components {
              */
             scopes: string[];
             /**
+             * @description Addresses and CIDR ranges (IPv4 and IPv6) the token may be used from; null or left out for any
+             *     address. Entries are stored normalised (`10.1.2.3/8` as `10.0.0.0/8`, `::ffff:192.0.2.1` as
+             *     `192.0.2.1`). A request from elsewhere is refused as an invalid token.
+             * @example [
+             *       "203.0.113.0/24",
+             *       "2001:db8::/32"
+             *     ]
+             */
+            allowedIps?: string[] | null;
+            /**
              * @description A lifetime from now. Give this or expiresAt; without either the token lives 90 days. Excludes `expiresAt`.
              * @enum {string}
              */
             expiresIn?: "1h" | "1d" | "7d" | "30d" | "60d" | "90d";
             /**
              * Format: date-time
-             * @description A custom expiry date, or null for a token that never expires (only where policy allows). Excludes `expiresIn`.
+             * @description A custom expiry date, or null for a token that never expires (only where policy allows). Excludes `expiresIn`. Never null here: this deployment does not allow tokens that never expire.
              */
-            expiresAt?: string | null;
+            expiresAt?: string;
         };
         CreatedTokenResponseDto: {
             /** Format: uuid */
             id: string;
             /** Format: uuid */
             userId: string;
+            /** @description Addresses and CIDR ranges the token may be used from; null for any address. */
+            allowedIps: string[] | null;
+            /**
+             * Format: uuid
+             * @description Who suspended it: the owner's id, or an administrator's.
+             */
+            suspendedBy: string | null;
             /**
              * @description The secret. Store it now: it cannot be shown again.
              * @example pat_8Gk2J0q1X3b5N7m9P1r3T5v7X9z1B3d5F7h9Jk3L2a
@@ -860,10 +964,10 @@ export interface components {
             description: string | null;
             scopes: string[];
             /**
-             * @description `expired` as soon as expiresAt passes.
+             * @description `expired` as soon as expiresAt passes; `suspended` while suspended (and not expired or revoked).
              * @enum {string}
              */
-            status: "active" | "expired" | "revoked";
+            status: "active" | "expired" | "revoked" | "suspended";
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -871,24 +975,38 @@ export interface components {
             /** Format: date-time */
             lastUsedAt: string | null;
             lastUsedIp: string | null;
+            /** @description The user agent of the last recorded use (at most 255 characters). */
+            lastUsedUserAgent: string | null;
             /** Format: date-time */
             revokedAt: string | null;
             /** Format: date-time */
             rotatedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the token was suspended; null unless suspended.
+             */
+            suspendedAt: string | null;
         };
         TokenResponseDto: {
             /** Format: uuid */
             id: string;
             /** Format: uuid */
             userId: string;
+            /** @description Addresses and CIDR ranges the token may be used from; null for any address. */
+            allowedIps: string[] | null;
+            /**
+             * Format: uuid
+             * @description Who suspended it: the owner's id, or an administrator's.
+             */
+            suspendedBy: string | null;
             name: string;
             description: string | null;
             scopes: string[];
             /**
-             * @description `expired` as soon as expiresAt passes.
+             * @description `expired` as soon as expiresAt passes; `suspended` while suspended (and not expired or revoked).
              * @enum {string}
              */
-            status: "active" | "expired" | "revoked";
+            status: "active" | "expired" | "revoked" | "suspended";
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -896,10 +1014,17 @@ export interface components {
             /** Format: date-time */
             lastUsedAt: string | null;
             lastUsedIp: string | null;
+            /** @description The user agent of the last recorded use (at most 255 characters). */
+            lastUsedUserAgent: string | null;
             /** Format: date-time */
             revokedAt: string | null;
             /** Format: date-time */
             rotatedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the token was suspended; null unless suspended.
+             */
+            suspendedAt: string | null;
         };
         TokenPageDto: {
             total: number;
@@ -907,12 +1032,66 @@ export interface components {
             pageSize: number;
             items: components["schemas"]["TokenResponseDto"][];
         };
+        TokenAddressDto: {
+            /** @example 203.0.113.7 */
+            ip: string;
+            /** Format: date-time */
+            firstSeenAt: string;
+            /** Format: date-time */
+            lastSeenAt: string;
+        };
+        TokenDetailResponseDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            userId: string;
+            /** @description Addresses and CIDR ranges the token may be used from; null for any address. */
+            allowedIps: string[] | null;
+            /**
+             * Format: uuid
+             * @description Who suspended it: the owner's id, or an administrator's.
+             */
+            suspendedBy: string | null;
+            name: string;
+            description: string | null;
+            scopes: string[];
+            /**
+             * @description `expired` as soon as expiresAt passes; `suspended` while suspended (and not expired or revoked).
+             * @enum {string}
+             */
+            status: "active" | "expired" | "revoked" | "suspended";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+            lastUsedIp: string | null;
+            /** @description The user agent of the last recorded use (at most 255 characters). */
+            lastUsedUserAgent: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /** Format: date-time */
+            rotatedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the token was suspended; null unless suspended.
+             */
+            suspendedAt: string | null;
+            /**
+             * @description The last five distinct addresses it was used from, most recent first. Uses are recorded at
+             *     most once a minute per address (`lastUsedWriteIntervalSeconds`).
+             */
+            recentAddresses: components["schemas"]["TokenAddressDto"][];
+        };
         UpdateTokenDto: {
             name?: string;
             /** @description null clears the description. */
             description?: string | null;
             /** @description Replaces the token's scopes (possibly with none); checked against your role again. */
             scopes?: string[];
+            /** @description Replaces the token's IP allow-list; null lets any address use it. */
+            allowedIps?: string[] | null;
         };
         RotateTokenDto: {
             /**
@@ -934,9 +1113,9 @@ export interface components {
             expiresIn?: "1h" | "1d" | "7d" | "30d" | "60d" | "90d";
             /**
              * Format: date-time
-             * @description A date, or null for no expiry where policy allows. Excludes `expiresIn`.
+             * @description A date, or null for no expiry where policy allows. Excludes `expiresIn`. Never null here: this deployment does not allow tokens that never expire.
              */
-            expiresAt?: string | null;
+            expiresAt?: string;
         };
         TokenScopesDto: {
             /** Format: uuid */
@@ -992,6 +1171,13 @@ export interface components {
             token: string;
             /** @description Accepted and ignored: only personal access tokens are introspected here. */
             token_type_hint?: string;
+            /**
+             * @description The address the token was presented from, as the asking service saw it. A token with an IP
+             *     allow-list is active only for an address on it, so without `client_ip` such a token answers
+             *     `{"active": false}`.
+             * @example 203.0.113.7
+             */
+            client_ip?: string;
         };
         IntrospectionResponseDto: {
             /**
@@ -2335,7 +2521,7 @@ export interface operations {
                 page?: number;
                 pageSize?: number;
                 /** @description A token past its expiry is `expired` even before the expiry job has run. */
-                status?: "active" | "expired" | "revoked";
+                status?: "active" | "suspended" | "expired" | "revoked";
                 sort?: "createdAt" | "expiresAt" | "lastUsedAt";
                 order?: "asc" | "desc";
                 /** @description Part of the token name. */
@@ -2439,7 +2625,7 @@ export interface operations {
             /**
              * @description A malformed Authorization header (RFC 6750 `invalid_request`)
              *
-             *     Invalid input, an unknown scope, or an expiry the policy refuses
+             *     Invalid input, an unknown scope, an `expiresAt` not in the future (`expiry_in_past`), or an expiry the policy refuses
              *
              *     The body is not valid for its content type (such as malformed JSON)
              */
@@ -2713,7 +2899,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenResponseDto"];
+                    "application/json": components["schemas"]["TokenDetailResponseDto"];
                 };
             };
             /**
@@ -3162,6 +3348,262 @@ export interface operations {
             };
         };
     };
+    suspendPersonalAccessToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponseDto"];
+                };
+            };
+            /**
+             * @description A malformed Authorization header (RFC 6750 `invalid_request`)
+             *
+             *     A path parameter is not a UUID
+             *
+             *     The body is not valid for its content type (such as malformed JSON)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credential (RFC 6750) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires scope personal_access_tokens:write (RFC 6750 `insufficient_scope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such token among yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The token is revoked or expired (`token_state_conflict`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A path parameter is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is of a content type the API does not read (send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many failed authentications from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database is unreachable, or this instance is shutting down; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    resumePersonalAccessToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponseDto"];
+                };
+            };
+            /**
+             * @description A malformed Authorization header (RFC 6750 `invalid_request`)
+             *
+             *     A path parameter is not a UUID
+             *
+             *     The body is not valid for its content type (such as malformed JSON)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credential (RFC 6750) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /**
+             * @description Requires scope personal_access_tokens:write (RFC 6750 `insufficient_scope`)
+             *
+             *     Requires scope personal_access_tokens:write (`insufficient_scope`); or an administrator suspended the token (`suspended_by_administrator`)
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such token among yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The token is revoked or expired (`token_state_conflict`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A path parameter is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is of a content type the API does not read (send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many failed authentications from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database is unreachable, or this instance is shutting down; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     rotatePersonalAccessToken: {
         parameters: {
             query?: never;
@@ -3188,7 +3630,7 @@ export interface operations {
             /**
              * @description A malformed Authorization header (RFC 6750 `invalid_request`)
              *
-             *     Invalid expiry, one the policy refuses, or a token that never expires
+             *     Invalid expiry, an `expiresAt` not in the future (`expiry_in_past`), one the policy refuses, or a token that never expires
              *
              *     A path parameter is not a UUID
              *
@@ -3233,7 +3675,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Not active, rotated too recently, or rotated concurrently */
+            /** @description Not active (suspended, revoked or expired), rotated too recently, or rotated concurrently */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3324,7 +3766,7 @@ export interface operations {
             /**
              * @description A malformed Authorization header (RFC 6750 `invalid_request`)
              *
-             *     Invalid expiry, or one the policy refuses
+             *     Invalid expiry, an `expiresAt` not in the future (`expiry_in_past`), or one the policy refuses
              *
              *     A path parameter is not a UUID
              *
@@ -3371,7 +3813,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The token is active (rotate it instead), or the live-token cap is reached */
+            /** @description The token is active (rotate it instead) or suspended (resume it), or the live-token cap is reached */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3908,7 +4350,7 @@ export interface operations {
                 page?: number;
                 pageSize?: number;
                 /** @description A token past its expiry is `expired` even before the expiry job has run. */
-                status?: "active" | "expired" | "revoked";
+                status?: "active" | "suspended" | "expired" | "revoked";
                 sort?: "createdAt" | "expiresAt" | "lastUsedAt";
                 order?: "asc" | "desc";
                 /** @description Part of the token name. */
@@ -4011,7 +4453,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenResponseDto"];
+                    "application/json": components["schemas"]["TokenDetailResponseDto"];
                 };
             };
             /**
@@ -4146,6 +4588,258 @@ export interface operations {
             };
             /** @description No such token */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A path parameter is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is of a content type the API does not read (send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many failed authentications from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database is unreachable, or this instance is shutting down; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    adminSuspendPersonalAccessToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponseDto"];
+                };
+            };
+            /**
+             * @description A malformed Authorization header (RFC 6750 `invalid_request`)
+             *
+             *     A path parameter is not a UUID
+             *
+             *     The body is not valid for its content type (such as malformed JSON)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credential (RFC 6750) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires scope admin:write (RFC 6750 `insufficient_scope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The token is revoked or expired (`token_state_conflict`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A path parameter is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is of a content type the API does not read (send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many failed authentications from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database is unreachable, or this instance is shutting down; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    adminResumePersonalAccessToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponseDto"];
+                };
+            };
+            /**
+             * @description A malformed Authorization header (RFC 6750 `invalid_request`)
+             *
+             *     A path parameter is not a UUID
+             *
+             *     The body is not valid for its content type (such as malformed JSON)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credential (RFC 6750) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Requires scope admin:write (RFC 6750 `insufficient_scope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The token is revoked or expired (`token_state_conflict`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4503,7 +5197,7 @@ export interface operations {
             /**
              * @description A malformed Authorization header (RFC 6750 `invalid_request`)
              *
-             *     No `token`, or not a string
+             *     No `token`, or not a string; a `client_ip` that is no IP address
              *
              *     The body is not valid for its content type (such as malformed JSON)
              */
