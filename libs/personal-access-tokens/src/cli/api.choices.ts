@@ -15,7 +15,7 @@ function choicesOf<Union extends string>() {
 }
 
 export const EXPIRES_IN = choicesOf<NonNullable<Schemas['CreateTokenDto']['expiresIn']>>()(['1h', '1d', '7d', '30d', '60d', '90d']);
-export const TOKEN_STATUSES = choicesOf<Schemas['TokenResponseDto']['status']>()(['active', 'expired', 'revoked']);
+export const TOKEN_STATUSES = choicesOf<Schemas['TokenResponseDto']['status']>()(['active', 'suspended', 'expired', 'revoked']);
 export const SORT_ORDERS = choicesOf<NonNullable<TokenQuery['order']>>()(['asc', 'desc']);
 export const AUDIT_OUTCOMES = choicesOf<NonNullable<AuditQuery['outcome']>>()(['success', 'denied', 'error']);
 export const EXPORT_FORMATS = choicesOf<Exclude<NonNullable<AuditQuery['format']>, 'json'>>()(['csv', 'ndjson']);

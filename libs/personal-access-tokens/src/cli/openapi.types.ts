@@ -939,9 +939,9 @@ export interface components {
             expiresIn?: "1h" | "1d" | "7d" | "30d" | "60d" | "90d";
             /**
              * Format: date-time
-             * @description A custom expiry date, or null for a token that never expires (only where policy allows). Excludes `expiresIn`. Never null here: this deployment does not allow tokens that never expire.
+             * @description A custom expiry date, or null for a token that never expires (only where policy allows). Excludes `expiresIn`.
              */
-            expiresAt?: string;
+            expiresAt?: string | null;
         };
         CreatedTokenResponseDto: {
             /** Format: uuid */
@@ -1113,9 +1113,9 @@ export interface components {
             expiresIn?: "1h" | "1d" | "7d" | "30d" | "60d" | "90d";
             /**
              * Format: date-time
-             * @description A date, or null for no expiry where policy allows. Excludes `expiresIn`. Never null here: this deployment does not allow tokens that never expire.
+             * @description A date, or null for no expiry where policy allows. Excludes `expiresIn`.
              */
-            expiresAt?: string;
+            expiresAt?: string | null;
         };
         TokenScopesDto: {
             /** Format: uuid */

@@ -41,7 +41,7 @@ export function expiry(token: Pick<Token, 'expiresAt'>): string {
   return token.expiresAt ? `${minute(token.expiresAt)} (${relative(token.expiresAt)})` : 'never';
 }
 
-const STATUS_STYLES: Record<Token['status'], Style> = { active: 'green', expired: 'yellow', revoked: 'red' };
+const STATUS_STYLES: Record<Token['status'], Style> = { active: 'green', suspended: 'yellow', expired: 'yellow', revoked: 'red' };
 
 /** `pat token list`: the id prefix first (what other commands take), the dates last (dropped first on a narrow terminal). */
 export const TOKEN_COLUMNS: Column<Token>[] = [
