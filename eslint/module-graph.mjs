@@ -3,13 +3,15 @@
 //   core <- scopes <- users
 //                  <- tokens <- auth <- page <- oidc
 //                  <- audit     ^
+//                  <- {tokens, audit} <- usage
 //                  <- tokens <- token-exchange
 //
 // core knows no feature; scopes knows principals and the route metadata; users, tokens and audit
 // build on scopes without knowing each other; auth, the join, builds on tokens; page, the optional
 // self-service page, is a client of them all and builds on auth (its session cookie); oidc, sign-in
 // through an OpenID provider, provisions users and issues sessions (the page's cookie among them);
-// token-exchange mints PATs for CI identity tokens through tokens. cli, the `pat` command, is a
+// token-exchange mints PATs for CI identity tokens through tokens; usage, a token's requests per hour
+// or day and the busiest tokens, joins tokens to the audit trail's counts. cli, the `pat` command, is a
 // program of its own that reaches the service over HTTP: it imports no other folder, and nothing
 // in the library imports it (not even the root files). The files at the
 // library's root (index.ts, the composing module, entities.ts) may import any folder, and no
@@ -30,6 +32,7 @@ export const ALLOWED_IMPORTS = {
   tokens: ['core', 'scopes'],
   audit: ['core', 'scopes'],
   auth: ['core', 'scopes', 'tokens'],
+  usage: ['core', 'scopes', 'tokens', 'audit'],
   page: ['core', 'scopes', 'tokens', 'auth'],
   oidc: ['core', 'scopes', 'users', 'tokens', 'auth', 'page'],
   'token-exchange': ['core', 'scopes', 'tokens'],

@@ -40,6 +40,11 @@ const probes: Probe[] = [
   { file: `${LIB}/tokens/probe.ts`, from: '../cli/api.client', refused: true },
   { file: `${LIB}/probe.ts`, from: './cli/cli.program', refused: true },
   { file: `${LIB}/cli/probe.ts`, from: './api.client', refused: false },
+  { file: `${LIB}/usage/probe.ts`, from: '../audit/usage-query.service', refused: false },
+  { file: `${LIB}/usage/probe.ts`, from: '../tokens/personal-access-token.entity', refused: false },
+  { file: `${LIB}/usage/probe.ts`, from: '../auth/bearer.strategy', refused: true },
+  { file: `${LIB}/audit/probe.ts`, from: '../usage/token-usage.service', refused: true },
+  { file: `${LIB}/tokens/probe.ts`, from: '../usage/token-usage.service', refused: true },
 ];
 
 /** Runs ESLint (the project's own config) in a child process: the config and rule are ES modules. */

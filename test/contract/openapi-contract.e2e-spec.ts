@@ -1115,6 +1115,67 @@ describe.each(testDatabases())('OpenAPI contract on $name', (database) => {
     },
     { operationId: 'adminListAuditEvents', status: 400, name: 'limit 0', call: () => ({ token: admin, query: { limit: '0' } }) },
     { operationId: 'adminListAuditEvents', status: 403, name: 'a member', call: () => ({ token: member.session }) },
+    // usage
+    {
+      operationId: 'getPersonalAccessTokenUsage',
+      status: 200,
+      name: 'your token, per day',
+      call: () => ({ token: member.session, params: { id: full.id }, query: { granularity: 'day', days: '7' } }),
+      check: (_a, body) => expect(body.buckets).toHaveLength(7),
+    },
+    {
+      operationId: 'getPersonalAccessTokenUsage',
+      status: 400,
+      name: '8 days of hours',
+      call: () => ({ token: member.session, params: { id: full.id }, query: { granularity: 'hour', days: '8' } }),
+      check: (_a, body) => expect(body.details).toEqual([expect.objectContaining({ field: 'days' })]),
+    },
+    {
+      operationId: 'getPersonalAccessTokenUsage',
+      status: 403,
+      name: 'another token without the scope',
+      call: () => ({ token: weak.token, params: { id: full.id } }),
+    },
+    {
+      operationId: 'getPersonalAccessTokenUsage',
+      status: 404,
+      name: "someone else's token",
+      call: () => ({ token: admin, params: { id: weak.id } }),
+    },
+    {
+      operationId: 'adminGetPersonalAccessTokenUsage',
+      status: 200,
+      name: "a member's token",
+      call: () => ({ token: admin, params: { id: full.id } }),
+      check: (_a, body) => expect(body).toMatchObject({ tokenId: full.id, granularity: 'hour' }),
+    },
+    {
+      operationId: 'adminGetPersonalAccessTokenUsage',
+      status: 400,
+      name: 'granularity null',
+      call: () => ({ token: admin, params: { id: full.id }, query: { granularity: 'null' } }),
+    },
+    {
+      operationId: 'adminGetPersonalAccessTokenUsage',
+      status: 403,
+      name: 'a member',
+      call: () => ({ token: member.session, params: { id: full.id } }),
+    },
+    { operationId: 'adminGetPersonalAccessTokenUsage', status: 404, name: 'no such token', call: () => ({ token: admin }) },
+    {
+      operationId: 'adminListBusiestPersonalAccessTokens',
+      status: 200,
+      name: 'the last 30 days',
+      call: () => ({ token: admin, query: { window: '30d', limit: '5' } }),
+      check: (_a, body) => expect(body.items.length).toBeGreaterThan(0),
+    },
+    {
+      operationId: 'adminListBusiestPersonalAccessTokens',
+      status: 400,
+      name: 'a window of a year',
+      call: () => ({ token: admin, query: { window: '1y' } }),
+    },
+    { operationId: 'adminListBusiestPersonalAccessTokens', status: 403, name: 'a member', call: () => ({ token: member.session }) },
   ];
 
   it('names, summarises and tags every operation', () => {

@@ -1,19 +1,14 @@
 import { INestApplication } from '@nestjs/common';
+import { ApplicationConfig } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import {
-  AUDIT_ENTITIES,
-  AUTH_ENTITIES,
-  CORE_ENTITIES,
-  SessionsService,
-  TOKENS_ENTITIES,
-  TokensService,
-} from '../../libs/personal-access-tokens/src';
+import { personalAccessTokensTables, SessionsService, TokensService } from '../../libs/personal-access-tokens/src';
 import { AuditEvent, AuditWriter, ExpiryJob } from '../support/library-internals';
+import { tableNames } from '../support/tables';
 import { testDatabases } from '../support/test-database';
 import { Account, composedHostAppModule, CreateHostAccounts1795500000000, hostAppModule, QueryLog } from './host-app';
 
@@ -57,10 +52,7 @@ describe.each(cases)(
       app = moduleRef.createNestApplication(create());
       await app.init();
       if (app.getHttpAdapter() instanceof FastifyAdapter) await (app.getHttpAdapter() as FastifyAdapter).getInstance().ready();
-      // The shared migrations created every table; the modules left out must work without theirs.
       const dataSource = app.get(DataSource);
-      for (const table of ['audit_events', 'users', 'roles'].filter((t) => absent.includes(t)))
-        await dataSource.query(`DROP TABLE ${table}`);
       queryLog.queries.length = 0;
       await dataSource.getRepository(Account).insert(pro);
       session = (await app.get(SessionsService).issue(pro.id)).secret;
@@ -96,6 +88,24 @@ describe.each(cases)(
       const revoked = await http().post(`/user/me/personal-access-tokens/${id}/revoke`).set('Authorization', `Bearer ${session}`);
       expect(revoked.status).toBe(200);
       expect((await http().get('/reports').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+    });
+
+    it("has only its modules' tables, created by their migrations", async () => {
+      expect(await tableNames(app.get(DataSource))).toEqual(
+        [
+          'host_accounts',
+          'migrations',
+          'rate_limit_counters',
+          'lock_rows',
+          'personal_access_tokens',
+          'personal_access_token_scopes',
+          'personal_access_token_retired_digests',
+          'webhook_deliveries',
+          'job_leases',
+          'sessions',
+          ...(audit ? ['audit_events'] : []),
+        ].sort(),
+      );
     });
 
     it('runs the expiry job over tokens and sessions alone', async () => {
@@ -236,14 +246,18 @@ describe.each(testDatabases())('a composed host app whose data source lacks some
 
   it('fails at start-up naming a missing entity, and a missing table', async () => {
     const withoutLockRow = await start({
-      entities: [...CORE_ENTITIES.filter((e) => e.name !== 'LockRow'), ...TOKENS_ENTITIES, ...AUTH_ENTITIES, ...AUDIT_ENTITIES, Account],
+      entities: [...personalAccessTokensTables('tokens', 'auth', 'audit').entities.filter((e) => e.name !== 'LockRow'), Account],
     });
-    await expect(withoutLockRow.app.init()).rejects.toThrow(/PersonalAccessTokensCoreModule needs the entities LockRow .*CORE_ENTITIES/);
+    await expect(withoutLockRow.app.init()).rejects.toThrow(
+      /PersonalAccessTokensCoreModule needs the entities LockRow .*personalAccessTokensTables\(\)\.entities/,
+    );
     await withoutLockRow.app.close().catch(() => undefined);
     await withoutLockRow.db.drop();
 
     const unmigrated = await start({ migrations: [CreateHostAccounts1795500000000] });
-    await expect(unmigrated.app.init()).rejects.toThrow(/needs the table \w+, which does not exist: run PERSONAL_ACCESS_TOKENS_MIGRATIONS/);
+    await expect(unmigrated.app.init()).rejects.toThrow(
+      /needs the table \w+, which does not exist: run personalAccessTokensTables\(.*\)\.migrations/,
+    );
     await unmigrated.app.close().catch(() => undefined);
     await unmigrated.db.drop();
   });
@@ -261,5 +275,68 @@ describe.each(testDatabases())('a composed host app whose data source lacks some
       await app.close();
       await db.drop();
     }
+  });
+});
+
+describe.each(testDatabases())('a composed host app that asks for nothing app-wide (Tokens + Auth + Audit), on $name', (database) => {
+  let app: INestApplication;
+  let drop: () => Promise<void>;
+  const pro: Account = { id: randomUUID(), email: 'guest@host.test', plan: 'pro', enabled: true };
+  const http = () => request(app.getHttpServer());
+
+  beforeAll(async () => {
+    const db = await database.create();
+    drop = db.drop;
+    const moduleRef = await Test.createTestingModule({
+      imports: [composedHostAppModule(db.config, new QueryLog(), true, false, {}, false)],
+    }).compile();
+    app = moduleRef.createNestApplication(new FastifyAdapter());
+    await app.init();
+    await (app.getHttpAdapter() as FastifyAdapter).getInstance().ready();
+    await app.get(DataSource).getRepository(Account).insert(pro);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await drop?.();
+  });
+
+  const eventsOf = async (where: Record<string, unknown>) => {
+    await app.get(AuditWriter).flush();
+    return app.get(DataSource).getRepository(AuditEvent).find({ where });
+  };
+
+  it('registers no global guard (nor filter, pipe or interceptor)', () => {
+    const config = app.get(ApplicationConfig);
+    // The guards' APP_GUARD factory gave null (protectAllRoutes and audit.allRoutes off): Nest runs no guard for it.
+    expect(config.getGlobalGuards().filter(Boolean)).toEqual([]);
+    expect(config.getGlobalFilters()).toEqual([]);
+    expect(config.getGlobalPipes()).toEqual([]);
+    expect(config.getGlobalInterceptors()).toEqual([]);
+  });
+
+  it('still guards and audits its own routes: a refusal is recorded under the route action', async () => {
+    const refused = await http().get('/user/me/personal-access-tokens');
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toMatch(/^Bearer realm=/);
+    expect(await eventsOf({ action: 'personal_access_token.list' })).toEqual([
+      expect.objectContaining({ action: 'personal_access_token.list', outcome: 'denied', statusCode: 401 }),
+    ]);
+  });
+
+  it("guards a host route that declares scopes, audits one marked @AuditAction, and leaves the host's other routes alone", async () => {
+    const { token } = await app.get(TokensService).mint(pro.id, { name: 'reader', scopes: ['reports:read'] });
+    const auth = { Authorization: `Bearer ${token}` };
+    expect((await http().get('/reports')).status).toBe(401);
+    expect((await http().get('/reports').set(auth)).status).toBe(200);
+    const refused = await http().post('/reports').set(auth);
+    expect(refused.status).toBe(403);
+    expect(refused.headers['www-authenticate']).toMatch(/error="insufficient_scope", scope="reports:create"/);
+    expect(await eventsOf({ action: 'report.create' })).toEqual([
+      expect.objectContaining({ action: 'report.create', outcome: 'denied', statusCode: 403, tokenName: 'reader' }),
+    ]);
+    // Not marked: no audit (no audit.allRoutes), no credential needed (no protectAllRoutes).
+    expect((await http().get('/reports/ping')).status).toBe(200);
+    expect(await eventsOf({ action: 'GET /reports/ping' })).toEqual([]);
+    expect(await eventsOf({ action: 'GET /reports' })).toEqual([]);
   });
 });

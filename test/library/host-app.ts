@@ -3,24 +3,21 @@ import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { Column, Entity, MigrationInterface, PrimaryColumn, QueryRunner, Repository, Table, Logger as TypeOrmLogger } from 'typeorm';
 import {
-  AUDIT_ENTITIES,
   AuditAction,
   AuditModule,
   Auth,
-  AUTH_ENTITIES,
   AuthModule,
-  CORE_ENTITIES,
   DirectoryUser,
   PERSONAL_ACCESS_TOKENS_ENTITIES,
   PERSONAL_ACCESS_TOKENS_MIGRATIONS,
   PersonalAccessTokensCoreModule,
   PersonalAccessTokensModule,
   PersonalAccessTokensRoutesModule,
+  personalAccessTokensTables,
   Principal,
   Public,
   RequireScopes,
   ScopesModule,
-  TOKENS_ENTITIES,
   TokensModule,
   UserDirectory,
 } from '../../libs/personal-access-tokens/src';
@@ -177,26 +174,23 @@ export function composedHostAppModule(
   audit: boolean,
   configuredAsync = false,
   dataSource: { entities?: Array<abstract new () => unknown>; migrations?: unknown[]; autoLoadEntities?: boolean } = {},
+  allRoutes = true,
 ): Type<unknown> {
   const options = {
     peppers: [randomBytes(32).toString('hex')],
     productScopes: [{ resource: 'reports', description: 'Reports', actions: ['read', 'create'] }],
     expiry: { cron: false as const },
-    audit: { retentionCron: false as const, allRoutes: true },
+    audit: { retentionCron: false as const, allRoutes },
   };
   const directory = { userDirectory: AccountsDirectory, imports: [TypeOrmModule.forFeature([Account])] };
+  // Only the tables of the modules it imports: no users, roles or (without audit) audit_events.
+  const tables = personalAccessTokensTables('tokens', 'auth', ...(audit ? (['audit'] as const) : []));
   @Module({
     imports: [
       TypeOrmModule.forRoot({
         ...connectionOf(database),
-        entities: dataSource.entities ?? [
-          ...CORE_ENTITIES,
-          ...TOKENS_ENTITIES,
-          ...AUTH_ENTITIES,
-          ...(audit ? AUDIT_ENTITIES : []),
-          Account,
-        ],
-        migrations: (dataSource.migrations ?? [...PERSONAL_ACCESS_TOKENS_MIGRATIONS, CreateHostAccounts1795500000000]) as never,
+        entities: dataSource.entities ?? [...tables.entities, Account],
+        migrations: (dataSource.migrations ?? [...tables.migrations, CreateHostAccounts1795500000000]) as never,
         autoLoadEntities: dataSource.autoLoadEntities,
         migrationsRun: true,
         logging: true,

@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { testDatabases } from '../support/test-database';
 
 const root = resolve(__dirname, '../..');
 const library = join(root, 'libs/personal-access-tokens');
@@ -46,8 +47,9 @@ describe('the packed library in a host app of its own (filter, pipe, Bearer auth
   let tarball: string;
   const runs = new Map<string, HostRun>();
   const hostRun = (mode: string, adapter: string) => runs.get(`${mode} ${adapter}`)!;
+  const mariadb = testDatabases().find((database) => database.name === 'mariadb');
 
-  beforeAll(() => {
+  beforeAll(async () => {
     // Inside the repository, so that the host finds Nest and TypeORM up the tree as it would in its own node_modules.
     scratch = mkdtempSync(join(root, 'test/library/.host-'));
     // `npm pack` builds what it packs (the library's prepack script), with an empty npm cache, as on a fresh machine.
@@ -65,9 +67,21 @@ describe('the packed library in a host app of its own (filter, pipe, Bearer auth
     run('tar', ['-xzf', join(scratch, tarball), '-C', installedAt, '--strip-components=1'], scratch);
     // skipLibCheck off: the library's declarations must compile in the host as they are.
     run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], scratch);
+    const hostRun = (mode: string, adapter: string, env: NodeJS.ProcessEnv = process.env): HostRun =>
+      JSON.parse(run(process.execPath, ['dist/main.js', mode, adapter], scratch, env).trim().split('\n').pop()!);
     for (const adapter of ['fastify', 'express'])
-      for (const mode of ['bare', 'full', 'lean', 'guarded'])
-        runs.set(`${mode} ${adapter}`, JSON.parse(run(process.execPath, ['dist/main.js', mode, adapter], scratch).trim().split('\n').pop()!));
+      for (const mode of ['bare', 'full', 'lean', 'guarded']) runs.set(`${mode} ${adapter}`, hostRun(mode, adapter));
+    // With TEST_DATABASE_URL, the two compositions on MariaDB too, each on a fresh database.
+    if (mariadb)
+      for (const mode of ['full', 'lean']) {
+        const db = await mariadb.create();
+        try {
+          const url = (db.config as { url: string }).url;
+          runs.set(`${mode} mariadb`, hostRun(mode, 'fastify', { ...process.env, HOST_DATABASE_URL: url }));
+        } finally {
+          await db.drop();
+        }
+      }
   }, 420_000);
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -96,6 +110,30 @@ describe('the packed library in a host app of its own (filter, pipe, Bearer auth
       expect({ entry, lacking: needed.filter((p) => !allowed.has(p)) }).toEqual({ entry, lacking: [] });
     }
   });
+
+  const LEAN_TABLES = [
+    'job_leases',
+    'lock_rows',
+    'migrations',
+    'personal_access_token_retired_digests',
+    'personal_access_token_scopes',
+    'personal_access_tokens',
+    'rate_limit_counters',
+    'sessions',
+    'webhook_deliveries',
+  ];
+  const OTHER_TABLES = ['audit_events', 'oidc_identities', 'oidc_sign_in_attempts', 'roles', 'token_exchange_policies', 'token_exchange_replays', 'users'];
+
+  it.each(['fastify', 'express', ...(mariadb ? ['mariadb'] : [])])(
+    'gives a lean composition (own users, no audit) only its tables, and a full one every table (%s)',
+    (adapter) => {
+      expect(hostRun('lean', adapter).checks.tables).toEqual(LEAN_TABLES);
+      expect(hostRun('full', adapter).checks.tables).toEqual([...LEAN_TABLES, ...OTHER_TABLES].sort());
+      // And each works: the lean one mints and lists PATs under /pat, the full one serves its page.
+      expect(hostRun('lean', adapter).checks.ownTokens).toBe(200);
+      expect(hostRun('full', adapter).checks.page).toEqual({ status: 200, html: true });
+    },
+  );
 
   describe.each(['fastify', 'express'])('on %s', (adapter) => {
     it.each(['full', 'lean'])("leaves the host's answers byte for byte as they are without the library (%s)", (mode) => {
@@ -130,6 +168,7 @@ describe('the packed library in a host app of its own (filter, pipe, Bearer auth
       expect(JSON.parse(anonymous.body)).toMatchObject({ hostError: true, status: 401, detail: { code: 'missing_credentials' } });
       expect(checks.page).toEqual({ status: 200, html: true });
     });
+
 
     it('mounts only the routes a lean composition asked for, under its path', () => {
       const { checks } = hostRun('lean', adapter);

@@ -47,6 +47,17 @@ export type { UserChangeListener } from './core/user-changes';
 // The audit trail.
 export { AuditEventQueryDto, AdminAuditEventQueryDto, AuditEventDto, AuditEventPageDto } from './audit/dto/audit-event.dto';
 export type { AuditAuthMethod, AuditOutcome } from './audit/audit-event.entity';
+// Token usage and the busiest tokens.
+export {
+  TokenUsageQueryDto,
+  TokenUsageDto,
+  UsageBucketDto,
+  UsageTotalsDto,
+  UsageAddressDto,
+  BusiestTokensQueryDto,
+  BusiestTokensDto,
+  BusiestTokenDto,
+} from './usage/dto/token-usage.dto';
 // The page.
 export type { PageLoginResult } from './page/page.options';
 export { PageSignInDto, PageSignedInDto, PageSessionDto, PageUserDto, PagePolicyDto } from './page/dto/page-session.dto';

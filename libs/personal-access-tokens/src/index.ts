@@ -26,18 +26,9 @@ export { DEFAULT_POLICY } from './core/personal-access-tokens.options';
 export type { PersonalAccessTokensModuleOptions, TokenPolicy } from './core/personal-access-tokens.options';
 export type { ScopeResourceDefinition } from './scopes/scope-catalog';
 
-// 3. Tables: entities and migrations, all of them or module by module.
-export {
-  PERSONAL_ACCESS_TOKENS_ENTITIES,
-  CORE_ENTITIES,
-  USERS_ENTITIES,
-  TOKENS_ENTITIES,
-  AUTH_ENTITIES,
-  AUDIT_ENTITIES,
-  OIDC_ENTITIES,
-  TOKEN_EXCHANGE_ENTITIES,
-} from './entities';
-export { PERSONAL_ACCESS_TOKENS_MIGRATIONS } from './migrations';
+// 3. Tables: entities and migrations, of every module or of those the host imports.
+export { PERSONAL_ACCESS_TOKENS_ENTITIES } from './entities';
+export { PERSONAL_ACCESS_TOKENS_MIGRATIONS, personalAccessTokensTables } from './migrations';
 
 // 4. Protecting routes.
 export { Public, Auth } from './scopes/auth.decorators';

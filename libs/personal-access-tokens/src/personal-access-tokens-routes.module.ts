@@ -4,6 +4,7 @@ import { AdminAuditRoutesModule, MyAuditRoutesModule } from './audit/audit-route
 import { IntrospectionRoutesModule, MeRoutesModule } from './auth/auth-routes.module';
 import { ScopesRoutesModule } from './scopes/scopes-routes.module';
 import { AdminTokensRoutesModule, LeakedCredentialsRoutesModule, TokensRoutesModule } from './tokens/tokens-routes.module';
+import { AdminTokenUsageRoutesModule, TokenUsageRoutesModule } from './usage/token-usage.module';
 import { AdminUsersRoutesModule, RolesRoutesModule } from './users/users-routes.module';
 
 /**
@@ -11,9 +12,9 @@ import { AdminUsersRoutesModule, RolesRoutesModule } from './users/users-routes.
  * not mounted: `{ tokens: true }` mounts the own-token routes only.
  */
 export interface PersonalAccessTokensRoutes {
-  /** `/user/me/personal-access-tokens`: a user's own tokens. */
+  /** `/user/me/personal-access-tokens`: a user's own tokens; with audit, `…/:id/usage`. */
   tokens?: boolean;
-  /** `/admin/personal-access-tokens`, `/admin/users/:id/personal-access-tokens/revoke`; with users, `/admin/users`; with audit, `/admin/audit-events`. */
+  /** `/admin/personal-access-tokens`, `/admin/users/:id/personal-access-tokens/revoke`; with users, `/admin/users`; with audit, `/admin/audit-events`, `/admin/personal-access-tokens/busiest` and `…/:id/usage`. */
   admin?: boolean;
   /** `POST /personal-access-tokens/introspect` and `GET /auth/verify`. */
   introspection?: boolean;
@@ -69,6 +70,9 @@ export class PersonalAccessTokensRoutesModule {
       [users && routes.scopes, RolesRoutesModule],
       [routes.scopes, ScopesRoutesModule],
       [routes.tokens, TokensRoutesModule],
+      [audit && routes.tokens, TokenUsageRoutesModule],
+      // Before the admin token routes: Express matches in order, and `busiest` is no `:id`.
+      [audit && routes.admin, AdminTokenUsageRoutesModule],
       [routes.admin, AdminTokensRoutesModule],
       [routes.leakedCredentials, LeakedCredentialsRoutesModule],
       [routes.me, MeRoutesModule],

@@ -41,7 +41,6 @@ export class PersonalAccessTokensModule {
 
 function compose(core: DynamicModule, users: boolean, extras: Partial<PersonalAccessTokensModuleExtras>): DynamicModule {
   const { isGlobal = false, routes = true, path } = extras;
-  // AuditModule before AuthModule: global guards run in the order their modules are imported.
   const features: Type[] = [AuditModule, ...(users ? [UsersModule] : []), ScopesModule, TokensModule, AuthModule];
   const mounted = routes === false ? [] : [PersonalAccessTokensRoutesModule.register({ routes: routes === true ? undefined : routes, path, users, audit: true })];
   return { module: PersonalAccessTokensModule, global: isGlobal, imports: [core, ...features, ...mounted], exports: features };

@@ -125,7 +125,13 @@ export class AuditQueryService {
 }
 
 /** Reads of a token's metadata by its owner or an administrator (the page's own views among them). */
-const TOKEN_VIEWS = ['personal_access_token.read', 'personal_access_token.admin_read', 'personal_access_token.list_scopes'];
+const TOKEN_VIEWS = [
+  'personal_access_token.read',
+  'personal_access_token.admin_read',
+  'personal_access_token.list_scopes',
+  'personal_access_token.read_usage',
+  'personal_access_token.admin_read_usage',
+];
 
 function toDto(row: AuditEvent): AuditEventDto {
   const { lastOccurredAt, ...rest } = row;

@@ -56,8 +56,9 @@ interface AuditedRoute {
 }
 
 /**
- * Registered first among the global guards: it notes the route's audit metadata on the request
- * before any guard can refuse it, so that a refusal is recorded under the route's action name.
+ * Run first of the library's guards (`RouteGuards`: on its own routes and those marked
+ * `@AuditAction`; app-wide with `audit.allRoutes`): it notes the route's audit metadata on the request
+ * before the library's other guards can refuse it, so that a refusal is recorded under the route's action name.
  * On a route without the interceptor (reads, and a host's unmarked routes under
  * `audit.allRoutes`), it also has the event recorded once the answer has gone out. It refuses
  * only when the audit buffer is full and stays full (503, see `AuditTrail.admit`): a request

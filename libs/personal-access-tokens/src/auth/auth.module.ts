@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
+import { RouteGuards } from '../core/route-guards';
 import { assertSchema } from '../core/schema-check';
 import { Module, OnModuleInit } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ScopesGuard } from '../scopes/scopes.guard';
@@ -38,16 +38,22 @@ import { VerificationCache } from './verification-cache';
     IntrospectionService,
     BearerAuthGuard,
     ScopesGuard,
-    // The bearer guard then the scopes guard, on the routes the host asked for (see the guard).
-    { provide: APP_GUARD, useClass: ProtectedRoutesGuard },
+    // The bearer guard then the scopes guard, on the routes the host asked for (see the guard and RouteGuards).
+    ProtectedRoutesGuard,
   ],
   // The guards too, for a host's `@UseGuards(BearerAuthGuard, ScopesGuard)`.
   exports: [SessionsService, VerificationCache, CredentialVerifier, IntrospectionService, BearerAuthGuard, ScopesGuard],
 })
 export class AuthModule implements OnModuleInit {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    guards: RouteGuards,
+    guard: ProtectedRoutesGuard,
+  ) {
+    guards.use('auth', guard);
+  }
 
   onModuleInit(): Promise<void> {
-    return assertSchema(this.dataSource, 'AuthModule', 'AUTH_ENTITIES', [Session]);
+    return assertSchema(this.dataSource, 'AuthModule', 'auth', [Session]);
   }
 }

@@ -36,7 +36,7 @@ export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) 
     super({ passReqToCallback: true, realm: options.realm });
   }
 
-  /** The same checks as `authenticate`, answered directly: what the global guard runs on every request. */
+  /** The same checks as `authenticate`, answered directly: what the bearer guard runs on every request it checks. */
   authenticateRequest(request: StrategyRequest): Promise<Principal> {
     let credential = readCredential(request);
     if (credential.kind === 'missing' && this.cookies) {

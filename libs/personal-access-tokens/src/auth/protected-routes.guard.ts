@@ -15,10 +15,10 @@ import { readCredential } from './credentials';
 type Coverage = 'library' | 'declared' | 'other';
 
 /**
- * The one guard `AuthModule` registers app-wide, which checks only what the host asked for: the
- * library's own routes and routes that declare `@RequireScopes` / `@RequirePrivileges` get the
- * bearer guard then `ScopesGuard`; a host's other routes are left alone (answered synchronously)
- * unless `protectAllRoutes` is on. Then they fail closed too, except that a bearer credential that
+ * The guard `AuthModule` hands to `RouteGuards`, which checks only what the host asked for: the
+ * library's own routes and routes that declare `@RequireScopes` / `@RequirePrivileges` (which put
+ * it there) get the bearer guard then `ScopesGuard`; it sees a host's other routes only with
+ * `protectAllRoutes` (app-wide). Then they fail closed too, except that a bearer credential that
  * is not this library's (`otherBearerCredentials: 'pass'`) goes on untouched to the host's own guards
  * and is never counted as a failed authentication. On a host's route, a refusal is an
  * `HttpException` (its challenge header set on the reply), so the host's own filter answers it.

@@ -2,6 +2,7 @@ import { applyDecorators, RequestMethod, UseInterceptors } from '@nestjs/common'
 import { METHOD_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { AUDIT_INTERCEPTED, auditRouteInterceptor } from './audit-route.interceptor';
+import { useLibraryRoutesGuard } from './route-guards';
 
 /** Methods whose events are batched (recorded once answered) unless a route says otherwise. */
 export const READ_METHODS = new Set<RequestMethod>([RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS]);
@@ -40,7 +41,8 @@ export const AUDIT_ACTION = Reflector.createDecorator<AuditActionMetadata>();
  * @AuditAction('report.create', { bodyFields: ['title'] }) @Post() create() {}
  */
 export function AuditAction(action: string, options: AuditActionOptions = {}): MethodDecorator {
-  const metadata = AUDIT_ACTION({ action, ...options });
+  // The library's route guards, which note the route for the trail (and check scopes it declares).
+  const metadata = applyDecorators(AUDIT_ACTION({ action, ...options }), useLibraryRoutesGuard());
   const intercepted = applyDecorators(metadata, UseInterceptors(auditRouteInterceptor), AUDIT_INTERCEPTED());
   return (target, key, descriptor) => {
     // A read's event is recorded once answered: no interceptor (an rxjs chain per request) for it.

@@ -1,4 +1,5 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { FailedRequestRecorder } from './api-exception.filter';
@@ -13,6 +14,7 @@ import { UnitOfWork } from './unit-of-work';
 import { UserChanges } from './user-changes';
 import { LockRow } from './lock-row.entity';
 import { RateLimitCounter } from './rate-limit-counter.entity';
+import { RouteGuards } from './route-guards';
 import { assertSchema } from './schema-check';
 
 /**
@@ -48,9 +50,12 @@ import { assertSchema } from './schema-check';
     UserChanges,
     FailedRequestRelay,
     { provide: FailedRequestRecorder, useExisting: FailedRequestRelay },
+    RouteGuards,
+    // App-wide only when the host asked for it (protectAllRoutes, audit.allRoutes); a factory's null registers no guard.
+    { provide: APP_GUARD, inject: [RouteGuards], useFactory: (guards: RouteGuards) => (guards.appWide ? guards : null) },
   ],
   // The recorder too: the error filter on each library controller is created in that controller's module.
-  exports: [PAT_OPTIONS, Clock, UnitOfWork, RateLimitStore, RateLimiter, TokenEvents, UserChanges, FailedRequestRelay, FailedRequestRecorder],
+  exports: [PAT_OPTIONS, Clock, UnitOfWork, RateLimitStore, RateLimiter, TokenEvents, UserChanges, FailedRequestRelay, FailedRequestRecorder, RouteGuards],
 })
 export class PersonalAccessTokensCoreModule extends CoreConfigurableModuleClass implements OnModuleInit {
   constructor(private readonly dataSource: DataSource) {
@@ -58,6 +63,6 @@ export class PersonalAccessTokensCoreModule extends CoreConfigurableModuleClass 
   }
 
   onModuleInit(): Promise<void> {
-    return assertSchema(this.dataSource, 'PersonalAccessTokensCoreModule', 'CORE_ENTITIES', [RateLimitCounter, LockRow]);
+    return assertSchema(this.dataSource, 'PersonalAccessTokensCoreModule', '', [RateLimitCounter, LockRow]);
   }
 }

@@ -4,14 +4,15 @@ import { Reflector } from '@nestjs/core';
 import { ApiExceptionFilter } from './api-exception.filter';
 import { AUDIT_ACTION, READ_METHODS } from './audit.decorators';
 import { AUDIT_INTERCEPTED, auditRouteInterceptor } from './audit-route.interceptor';
+import { useLibraryRoutesGuard } from './route-guards';
 import { createValidationPipe } from './validation';
 
 /** Marks the library's own controllers: its guards, audit, error filter and validation apply to them without any option. */
 export const LIBRARY_ROUTE = Reflector.createDecorator<boolean>({ transform: () => true });
 
 /**
- * `@Controller(path)` for the library's own controllers: the library's error shape and validation
- * pipe on these controllers only (a host keeps its own filter and pipe on its routes), the marker
+ * `@Controller(path)` for the library's own controllers: the library's guards, error shape and
+ * validation pipe on these controllers only (a host keeps its own filter and pipe on its routes), the marker
  * its guards and audit trail look for, and the audit interceptor on each mutation. A class
  * decorator runs after its methods' decorators, so the routes' methods are known here.
  *
@@ -33,6 +34,7 @@ export function LibraryController(path: string): ClassDecorator {
       AUDIT_INTERCEPTED()(prototype, name, descriptor);
     }
     LIBRARY_ROUTE()(target);
+    useLibraryRoutesGuard()(target);
     UseFilters(ApiExceptionFilter)(target);
     UsePipes(pipe)(target);
     Controller(path)(target);

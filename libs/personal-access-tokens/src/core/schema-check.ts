@@ -10,23 +10,22 @@ const ATTEMPTS = 3;
  * `migrationsRun`) is up.
  *
  * @example
- * async onModuleInit() { await assertSchema(this.dataSource, 'TokensModule', 'TOKENS_ENTITIES', [PersonalAccessToken]); }
+ * async onModuleInit() { await assertSchema(this.dataSource, 'TokensModule', 'tokens', [PersonalAccessToken]); }
  */
-export async function assertSchema(dataSource: DataSource, module: string, list: string, entities: EntityTarget<unknown>[]): Promise<void> {
+export async function assertSchema(dataSource: DataSource, module: string, key: string, entities: EntityTarget<unknown>[]): Promise<void> {
+  const tables = `personalAccessTokensTables(${key ? `'${key}'` : ''})`;
   const missingEntities = entities.filter((entity) => !dataSource.hasMetadata(entity));
   if (missingEntities.length) {
     const names = missingEntities.map((entity) => (entity as { name?: string }).name).join(', ');
     throw new Error(
-      `${module} needs the entities ${names} in the TypeORM data source: add ...${list} to its entities (or use autoLoadEntities)`,
+      `${module} needs the entities ${names} in the TypeORM data source: add ${tables}.entities to its entities (or use autoLoadEntities)`,
     );
   }
-  const tables = entities.map((entity) => dataSource.getMetadata(entity).tablePath);
-  const present = await tablesPresent(dataSource, tables);
-  const missing = tables.find((_, i) => !present[i]);
+  const names = entities.map((entity) => dataSource.getMetadata(entity).tablePath);
+  const present = await tablesPresent(dataSource, names);
+  const missing = names.find((_, i) => !present[i]);
   if (missing)
-    throw new Error(
-      `${module} needs the table ${missing}, which does not exist: run PERSONAL_ACCESS_TOKENS_MIGRATIONS (migrationsRun: true)`,
-    );
+    throw new Error(`${module} needs the table ${missing}, which does not exist: run ${tables}.migrations (migrationsRun: true)`);
 }
 
 /**

@@ -1,6 +1,8 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AuthModule } from '../auth/auth.module';
+import { assertSchema } from '../core/schema-check';
 import { SignInMethods } from '../core/sign-in-methods';
 import { UsersModule } from '../users/users.module';
 import { Role } from '../users/role.entity';
@@ -25,7 +27,13 @@ import { OidcSignInAttempt } from './oidc-sign-in-attempt.entity';
  * ]
  */
 @Module({})
-export class OidcModule {
+export class OidcModule implements OnModuleInit {
+  constructor(private readonly dataSource: DataSource) {}
+
+  onModuleInit(): Promise<void> {
+    return assertSchema(this.dataSource, 'OidcModule', 'oidc', [OidcIdentity, OidcSignInAttempt]);
+  }
+
   static forRoot(options: OidcSignInOptions): DynamicModule {
     const resolved = resolveOidcOptions(options);
     return {

@@ -3,8 +3,8 @@ import { Reflector } from '@nestjs/core';
 import { Principal } from './principal';
 
 /**
- * Opts a route (or a controller) out of authentication. Everything else needs a credential:
- * the bearer guard is global and fails closed.
+ * Opts a route (or a controller) out of authentication where every route needs a credential
+ * (`protectAllRoutes`, which the standalone service turns on: the bearer guard then runs app-wide and fails closed).
  *
  * @example
  * @Public() @Get('health') health() { return { status: 'ok' }; }

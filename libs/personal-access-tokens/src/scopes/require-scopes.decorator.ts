@@ -10,6 +10,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../core/error-response.dto';
+import { useLibraryRoutesGuard } from '../core/route-guards';
 
 export interface ScopeRequirement {
   scopes: string[];
@@ -23,7 +24,7 @@ export const SCOPE_REQUIREMENT = Reflector.createDecorator<ScopeRequirement>();
 export const PRIVILEGE_REQUIREMENT = Reflector.createDecorator<string[]>();
 
 /**
- * Declares the scopes a route needs, checked by the global `ScopesGuard` against the token's
+ * Declares the scopes a route needs, checked by the bearer guard and `ScopesGuard` (which it puts on the route) against the token's
  * scopes AND the caller's role, and documents them (and the 400/401/403/429 answers of the guards) in Swagger.
  * With no scopes, any authenticated caller may use the route; a route without this decorator is
  * closed to personal access tokens.
@@ -37,6 +38,7 @@ export function RequireScopes(...args: Array<string | Omit<ScopeRequirement, 'sc
   const shown = scopes.map((s) => (options.entityParam ? `${s}:{${options.entityParam}}` : s));
   return applyDecorators(
     SCOPE_REQUIREMENT({ scopes, ...options }),
+    useLibraryRoutesGuard(),
     ApiBearerAuth('Bearer'),
     ApiSecurity('ApiKey'),
     ApiExtension('x-required-scopes', shown),
@@ -67,6 +69,7 @@ export function RequireScopes(...args: Array<string | Omit<ScopeRequirement, 'sc
 export function RequirePrivileges(...privileges: string[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
     PRIVILEGE_REQUIREMENT(privileges),
+    useLibraryRoutesGuard(),
     ApiExtension('x-required-privileges', privileges),
     ApiForbiddenResponse({ description: `Requires the role privilege ${privileges.join(' and ')}`, type: ErrorResponseDto }),
   );

@@ -6,7 +6,7 @@ import { ScopeCatalog } from './scope-catalog';
 /**
  * The authorization vocabulary: the scope catalog (built-in and product scopes), the grant rules,
  * `@RequireScopes`, `@RequirePrivileges`, `ScopesGuard` and `/scopes`. It knows principals, not
- * how they authenticated: `AuthModule` registers `ScopesGuard` globally after its bearer guard.
+ * how they authenticated: `AuthModule` runs `ScopesGuard` after its bearer guard on the routes that declare scopes.
  *
  * @example
  * imports: [PersonalAccessTokensCoreModule.forRoot({ peppers }), ScopesModule, TokensModule, AuthModule]

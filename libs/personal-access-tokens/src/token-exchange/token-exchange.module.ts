@@ -1,8 +1,10 @@
 import { DynamicModule, Global, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { FailedRequestRecorder } from '../core/api-exception.filter';
 import { FailedRequestRelay } from '../core/failed-request-relay';
+import { assertSchema } from '../core/schema-check';
 import { TokenExchangeFeature } from '../core/token-exchange-feature';
 import { ScopesModule } from '../scopes/scopes.module';
 import { TokensModule } from '../tokens/tokens.module';
@@ -46,7 +48,10 @@ class TokenExchangeFeatureModule {}
 
 @Module({})
 export class TokenExchangeModule implements OnModuleInit {
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly dataSource: DataSource,
+  ) {}
 
   static forRoot(options: TokenExchangeOptions = {}): DynamicModule {
     return {
@@ -66,7 +71,8 @@ export class TokenExchangeModule implements OnModuleInit {
     };
   }
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    await assertSchema(this.dataSource, 'TokenExchangeModule', 'tokenExchange', [TokenExchangePolicy, TokenExchangeReplay]);
     const adapter = this.adapterHost.httpAdapter;
     if (adapter?.getType() !== 'fastify') return;
     const fastify = adapter.getInstance<FastifyLike>();

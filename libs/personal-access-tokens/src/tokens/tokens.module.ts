@@ -70,7 +70,7 @@ export class TokensModule implements OnModuleInit {
   constructor(private readonly dataSource: DataSource) {}
 
   onModuleInit(): Promise<void> {
-    return assertSchema(this.dataSource, 'TokensModule', 'TOKENS_ENTITIES', [
+    return assertSchema(this.dataSource, 'TokensModule', 'tokens', [
       PersonalAccessToken,
       PersonalAccessTokenScope,
       RetiredTokenDigest,

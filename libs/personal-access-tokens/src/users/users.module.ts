@@ -26,6 +26,6 @@ export class UsersModule implements OnModuleInit {
   constructor(private readonly dataSource: DataSource) {}
 
   onModuleInit(): Promise<void> {
-    return assertSchema(this.dataSource, 'UsersModule', 'USERS_ENTITIES', [User, Role]);
+    return assertSchema(this.dataSource, 'UsersModule', 'users', [User, Role]);
   }
 }

@@ -153,7 +153,10 @@ export function Admin({ session }: { session: Session }) {
     <>
       <h1 tabIndex={-1}>Everyone's tokens</h1>
       <p className="muted">
-        As an administrator ({session.user.email}) you can see every token of the organisation and revoke any of them.
+        As an administrator ({session.user.email}) you can see every token of the organisation and revoke any of them.{' '}
+        <a href={href('/admin/busiest')} onClick={follow('/admin/busiest')}>
+          See the busiest tokens
+        </a>
       </p>
       <Alert kind="success">{message}</Alert>
       <Alert kind="error">{error}</Alert>

@@ -7,6 +7,7 @@ import { useScopeCatalog } from './scope-catalog';
 import { TokenActivity } from './TokenActivity';
 import { TokenFacts } from './TokenFacts';
 import { WhereUsed } from './TokenAddresses';
+import { TokenUsage } from './TokenUsage';
 import { Alert, ConfirmDialog, StatusBadge } from './ui';
 
 const ADMIN_TOKENS = '/admin/personal-access-tokens';
@@ -144,6 +145,7 @@ export function AdminTokenDetail({ id, session }: { id: string; session: Session
         </section>
       </div>
       <WhereUsed token={token} />
+      <TokenUsage tokenId={token.id} version={activityVersion} source={ADMIN_TOKENS} />
       <TokenActivity tokenId={token.id} version={activityVersion} source="/admin/audit-events" />
       <ConfirmDialog
         open={confirming}

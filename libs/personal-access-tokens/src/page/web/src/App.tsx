@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, onSessionEnded, setCsrfToken, type Session } from './api';
 import { Admin } from './Admin';
 import { AdminTokenDetail } from './AdminTokenDetail';
+import { BusiestTokens } from './BusiestTokens';
 import { CreateToken, GENERATE } from './CreateToken';
 import { explain } from './errors';
 import { follow, href, navigate, useLocation } from './router';
@@ -132,7 +133,7 @@ export function App() {
     );
   } else if (path === TRUST_POLICIES_PATH || path.startsWith(`${TRUST_POLICIES_PATH}/`)) {
     view = <TrustPolicies session={session} path={path} />;
-  } else if ((path === '/admin' || adminDetail) && !isAdmin) {
+  } else if ((path === '/admin' || path === '/admin/busiest' || adminDetail) && !isAdmin) {
     view = (
       <>
         <h1 tabIndex={-1}>For administrators only</h1>
@@ -149,6 +150,8 @@ export function App() {
     );
   } else if (path === '/admin') {
     view = <Admin session={session} />;
+  } else if (path === '/admin/busiest') {
+    view = <BusiestTokens session={session} />;
   } else if (adminDetail) {
     view = <AdminTokenDetail key={adminDetail[1]} id={adminDetail[1]} session={session} />;
   } else if (path === '/' || path === '') {

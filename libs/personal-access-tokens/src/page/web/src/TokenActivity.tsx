@@ -1,26 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
+import { collapse, countedText } from './activity-rollup';
 import { api, download, query, type AuditEvent } from './api';
 import { explain } from './errors';
 import { describeAction, formatDateTime, saveFile } from './format';
 import { Alert, Progress } from './ui';
-
-/** Runs of the same thing done the same way (a page viewed again and again) shown as one row, newest first. */
-function collapse(events: AuditEvent[]): { event: AuditEvent; times: number }[] {
-  const rows: { event: AuditEvent; times: number }[] = [];
-  const same = (a: AuditEvent, b: AuditEvent) =>
-    a.action === b.action &&
-    a.tokenId === b.tokenId &&
-    a.actorEmail === b.actorEmail &&
-    a.authMethod === b.authMethod &&
-    a.outcome === b.outcome &&
-    a.ip === b.ip;
-  for (const event of events) {
-    const last = rows[rows.length - 1];
-    if (last && same(last.event, event)) last.times++;
-    else rows.push({ event, times: 1 });
-  }
-  return rows;
-}
 
 /**
  * A token's activity from the audit trail (what was done with it and to it), newest first, with
@@ -90,6 +73,7 @@ export function TokenActivity({
       ) : events.length === 0 ? (
         <p className="muted">No activity yet.</p>
       ) : (
+        // Focusable: on a phone it scrolls sideways, and a keyboard must be able to scroll it too.
         <table className="activity" tabIndex={0}>
           <caption className="visually-hidden">Activity of this token</caption>
           <thead>
@@ -102,12 +86,12 @@ export function TokenActivity({
             </tr>
           </thead>
           <tbody>
-            {collapse(events).map(({ event, times }) => (
+            {collapse(events).map(({ event, ...run }) => (
               <tr key={event.id}>
-                <td className="nowrap">{formatDateTime(event.occurredAt)}</td>
+                <td className="nowrap">{formatDateTime(run.first)}</td>
                 <td>
                   {describeAction(event.action)}
-                  {times > 1 && <span className="muted small-text"> ({times} times)</span>}
+                  {run.count > 1 && <span className="counted muted small-text second-line">{countedText({ event, ...run })}</span>}
                 </td>
                 <td>
                   <span className={`outcome outcome-${event.outcome}`}>

@@ -8,6 +8,7 @@ import { TokenFacts } from './TokenFacts';
 import { TokenScopes } from './TokenScopes';
 import { TokenStatusActions } from './TokenStatusActions';
 import { WhereUsed } from './TokenAddresses';
+import { TokenUsage } from './TokenUsage';
 import { Alert, SecretPanel, StatusBadge } from './ui';
 
 const TOKENS = '/user/me/personal-access-tokens';
@@ -79,6 +80,7 @@ export function TokenDetail({
       </div>
       <WhereUsed token={token} />
       <TokenScopes token={token} onChanged={changed} />
+      <TokenUsage tokenId={token.id} version={activityVersion} />
       <TokenActivity tokenId={token.id} version={activityVersion} />
     </>
   );

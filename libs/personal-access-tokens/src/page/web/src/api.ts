@@ -170,7 +170,11 @@ export interface Session {
 
 export interface AuditEvent {
   id: string;
+  /** `rollup`: `count` requests of one kind in one minute, from `occurredAt` to `lastOccurredAt`. */
+  kind: 'event' | 'rollup';
+  count: number;
   occurredAt: string;
+  lastOccurredAt: string;
   actorUserId: string | null;
   actorEmail: string | null;
   tokenId: string | null;
