@@ -8,6 +8,9 @@ import {
   personalAccessTokensTables,
 } from '../libs/personal-access-tokens/src';
 import { ONE_CHAIN } from '../migrations';
+
+/** Migrations after the per-module baselines: one chain plus these is the current schema. */
+const AFTER_BASELINES = PERSONAL_ACCESS_TOKENS_MIGRATIONS.filter((m) => Number(/\d{13}$/.exec(m.name)?.[0]) > 1795400012700);
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { tableNames } from './support/tables';
 import { TestDatabase, testDatabases } from './support/test-database';
@@ -106,11 +109,13 @@ describe.each(testDatabases())('migrations per module on $name', (database) => {
           'CoreTables1795400012100',
           'TokensTables1795400012300',
           'AuthTables1795400012400',
+          'TokenAddressRulesAndSuspension1795400013000',
         ]);
         expect(await tablesOf(dataSource)).toEqual(
           [
             'job_leases',
             'lock_rows',
+            'personal_access_token_addresses',
             'personal_access_token_retired_digests',
             'personal_access_token_scopes',
             'personal_access_tokens',
@@ -121,7 +126,7 @@ describe.each(testDatabases())('migrations per module on $name', (database) => {
         );
         expect((await dataSource.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query)).toEqual([]);
 
-        for (let i = 0; i < 3; i++) await dataSource.undoLastMigration();
+        for (let i = 0; i < 4; i++) await dataSource.undoLastMigration();
         expect(await tablesOf(dataSource)).toEqual([]);
       } finally {
         await dataSource.destroy();
@@ -149,7 +154,7 @@ describe.each(testDatabases())('migrations per module on $name', (database) => {
     let oneChain: Record<string, unknown> = {};
     let oneChainRoles: unknown;
     await withDatabase(async (db) => {
-      const dataSource = await open(db, ONE_CHAIN);
+      const dataSource = await open(db, [...ONE_CHAIN, ...AFTER_BASELINES]);
       await dataSource.runMigrations();
       oneChain = await schemaOf(dataSource);
       oneChainRoles = await dataSource.query('SELECT id, name, description, privileges, scopes FROM roles ORDER BY name');
@@ -170,6 +175,13 @@ describe.each(testDatabases())('migrations per module on $name', (database) => {
   });
 
   it('upgrade a database the one chain migrated (as main at ed3ef16 left it): no table created twice, data kept, and a revert keeps its tables', async () => {
+    let current: Record<string, unknown> = {};
+    await withDatabase(async (db) => {
+      const reference = await open(db, [...ONE_CHAIN, ...AFTER_BASELINES]);
+      await reference.runMigrations();
+      current = await schemaOf(reference);
+      await reference.destroy();
+    });
     await withDatabase(async (db) => {
       const old = await open(db, ONE_CHAIN);
       await old.runMigrations();
@@ -182,8 +194,14 @@ describe.each(testDatabases())('migrations per module on $name', (database) => {
       const upgraded = await open(db, PERSONAL_ACCESS_TOKENS_MIGRATIONS);
       try {
         const applied = (await upgraded.runMigrations()).map((m) => m.name);
-        expect(applied).toEqual(PERSONAL_ACCESS_TOKENS_MIGRATIONS.filter((m) => !ONE_CHAIN.includes(m)).map((m) => m.name));
-        expect(await schemaOf(upgraded)).toEqual(before);
+        // TypeORM runs them by timestamp: the module lists' later migrations after every baseline.
+        const byTimestamp = (a: string, b: string) => Number(a.slice(-13)) - Number(b.slice(-13));
+        expect(applied).toEqual(
+          PERSONAL_ACCESS_TOKENS_MIGRATIONS.filter((m) => !ONE_CHAIN.includes(m))
+            .map((m) => m.name)
+            .sort(byTimestamp),
+        );
+        expect(await schemaOf(upgraded)).toEqual(current);
         expect(await upgraded.query('SELECT name FROM personal_access_tokens')).toEqual([{ name: 'kept' }]);
         expect((await upgraded.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query)).toEqual([]);
         // Undoing the baselines leaves the one chain's tables to the one chain's own `down`.
@@ -197,7 +215,7 @@ describe.each(testDatabases())('migrations per module on $name', (database) => {
       const lean = await open(db, personalAccessTokensTables('tokens', 'auth').migrations);
       try {
         await lean.runMigrations();
-        expect(await schemaOf(lean)).toEqual(before);
+        expect(await schemaOf(lean)).toEqual(current);
       } finally {
         await lean.destroy();
       }

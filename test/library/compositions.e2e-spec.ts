@@ -100,6 +100,7 @@ describe.each(cases)(
           'personal_access_tokens',
           'personal_access_token_scopes',
           'personal_access_token_retired_digests',
+          'personal_access_token_addresses',
           'webhook_deliveries',
           'job_leases',
           'sessions',

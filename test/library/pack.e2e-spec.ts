@@ -115,6 +115,7 @@ describe('the packed library in a host app of its own (filter, pipe, Bearer auth
     'job_leases',
     'lock_rows',
     'migrations',
+    'personal_access_token_addresses',
     'personal_access_token_retired_digests',
     'personal_access_token_scopes',
     'personal_access_tokens',
